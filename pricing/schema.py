@@ -1,0 +1,246 @@
+"""Schemas of the price files and a strict CSV reader for them.
+
+Every price file is a CSV with units in its column names. The reader refuses an unknown
+column, a missing required column, a value of the wrong type, a negative price and a
+duplicate key, and every message names the file, the row and the column.
+
+Conventions (the same as the shipped files):
+
+* an empty cell means "not offered / not applicable"; ``0`` means free;
+* dates are ISO ``YYYY-MM-DD``;
+* one row per key and ``effective_from`` date: a price change is a new row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+
+class PriceError(ValueError):
+    """A price file or a price lookup is wrong; the message says where and why."""
+
+
+class UnknownModelError(PriceError, LookupError):
+    """No price is known for a model, provider or GPU; the message lists the closest names."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    """One column of a price file: its name, how to parse a cell, and whether it may be empty."""
+
+    name: str
+    parse: Callable[[str], Any]
+    required: bool = False
+
+
+def _text(cell: str) -> str:
+    return cell.strip()
+
+
+def _lower_text(cell: str) -> str:
+    return cell.strip().lower()
+
+
+def _iso_date(cell: str) -> date:
+    try:
+        return date.fromisoformat(cell.strip())
+    except ValueError:
+        raise ValueError(f"{cell.strip()!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _number(cell: str) -> float:
+    try:
+        value = float(cell.replace("_", "").strip())
+    except ValueError:
+        raise ValueError(f"{cell.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{cell.strip()!r} is not a finite number")
+    return value
+
+
+def _price(cell: str) -> float:
+    value = _number(cell)
+    if value < 0:
+        raise ValueError(f"price {cell.strip()} is negative")
+    return value
+
+
+def _share(cell: str) -> float:
+    value = _number(cell)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{cell.strip()} is not a share between 0 and 1")
+    return value
+
+
+def _positive_int(cell: str) -> int:
+    value = _number(cell)
+    if value <= 0 or value != int(value):
+        raise ValueError(f"{cell.strip()!r} is not a positive whole number")
+    return int(value)
+
+
+def _columns(*cols: Column) -> dict[str, Column]:
+    return {c.name: c for c in cols}
+
+
+_META = (
+    Column(name="source_url", parse=_text, required=True),
+    Column(name="checked_on", parse=_iso_date),
+    Column(name="comment", parse=_text),
+)
+
+FINETUNE_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="base_model", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="train_usd_per_mtok", parse=_price),
+    Column(name="train_usd_per_hour", parse=_price),
+    Column(name="input_usd_per_mtok", parse=_price, required=True),
+    Column(name="cached_input_usd_per_mtok", parse=_price),
+    Column(name="output_usd_per_mtok", parse=_price, required=True),
+    Column(name="hosting_usd_per_hour", parse=_price),
+    Column(name="min_charge_usd", parse=_price),
+    Column(name="max_tokens_per_example", parse=_positive_int),
+    Column(name="batch_discount", parse=_share),
+    *_META,
+)
+FINETUNE_KEY = ("provider", "base_model", "effective_from")
+
+INFERENCE_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="model", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="input_usd_per_mtok", parse=_price, required=True),
+    Column(name="cached_input_usd_per_mtok", parse=_price),
+    Column(name="output_usd_per_mtok", parse=_price),
+    *_META,
+)
+INFERENCE_KEY = ("provider", "model", "effective_from")
+
+GPU_COLUMNS = _columns(
+    Column(name="gpu", parse=_text, required=True),
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="usd_per_hour", parse=_price, required=True),
+    *_META,
+)
+GPU_KEY = ("gpu", "provider", "effective_from")
+
+BATCH_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="batch_discount", parse=_share, required=True),
+    *_META,
+)
+BATCH_KEY = ("provider", "effective_from")
+
+
+def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
+    per_mtok = row.get("train_usd_per_mtok") is not None
+    per_hour = row.get("train_usd_per_hour") is not None
+    if per_mtok == per_hour:
+        return ("train_usd_per_mtok", "give exactly one of train_usd_per_mtok and train_usd_per_hour")
+    return None
+
+
+ROW_RULES: dict[str, Callable[[dict[str, Any]], tuple[str, str] | None]] = {
+    "finetune": _finetune_row_rule,
+}
+
+
+def read_price_csv(
+    source: str | Path | io.TextIOBase,
+    columns: dict[str, Column],
+    key: tuple[str, ...],
+    *,
+    kind: str = "",
+    name: str | None = None,
+) -> list[dict[str, Any]]:
+    """Read and validate one price CSV.
+
+    Parameters
+    ----------
+    source : path or text file object
+    columns : the file's schema (column name -> :class:`Column`)
+    key : columns whose values must be unique together
+    kind : schema name, selecting an extra per-row rule (``"finetune"``)
+    name : how to call the file in messages (default: its path)
+
+    Returns
+    -------
+    list of dict
+        One dict per row, parsed; empty cells are ``None``; each row carries ``_row`` (the data
+        row number, 1-based) and ``_file``.
+
+    Raises
+    ------
+    PriceError
+        With the file, row and column of the first problem found.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        label = name or str(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise PriceError(f"{label}: no such price file") from None
+        except UnicodeDecodeError as exc:
+            raise PriceError(f"{label}: not UTF-8 text ({exc.reason})") from None
+    else:
+        label = name or getattr(source, "name", "<price file>")
+        text = source.read()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise PriceError(f"{label}: the file is empty (expected a header row)") from None
+    for col in header:
+        if col not in columns:
+            known = ", ".join(columns)
+            raise PriceError(f"{label}, header, column {col!r}: unknown column (known: {known})")
+    if len(set(header)) != len(header):
+        dup = next(c for c in header if header.count(c) > 1)
+        raise PriceError(f"{label}, header, column {dup!r}: the column appears twice")
+    for col in columns.values():
+        if col.required and col.name not in header:
+            raise PriceError(f"{label}, header: required column {col.name!r} is missing")
+
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple, int] = {}
+    row_rule = ROW_RULES.get(kind)
+    for row_number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        where = f"{label}, row {row_number} (line {reader.line_num})"
+        if len(cells) != len(header):
+            raise PriceError(f"{where}: has {len(cells)} cells, the header has {len(header)}")
+        row: dict[str, Any] = {name: None for name in columns}
+        for col_name, cell in zip(header, cells):
+            col = columns[col_name]
+            if not cell.strip():
+                if col.required:
+                    raise PriceError(f"{where}, column {col_name!r}: must not be empty")
+                continue
+            try:
+                row[col_name] = col.parse(cell)
+            except ValueError as exc:
+                raise PriceError(f"{where}, column {col_name!r}: {exc}") from None
+        if row_rule and (problem := row_rule(row)):
+            raise PriceError(f"{where}, column {problem[0]!r}: {problem[1]}")
+        row_key = tuple(row[k] for k in key)
+        if row_key in seen:
+            raise PriceError(
+                f"{where}, column {key[0]!r}: duplicate of row {seen[row_key]} "
+                f"(same {', '.join(key)})"
+            )
+        seen[row_key] = row_number
+        row["_row"] = row_number
+        row["_file"] = label
+        rows.append(row)
+    return rows

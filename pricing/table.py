@@ -1,0 +1,448 @@
+"""The price table: shipped CSV files, the genai-prices snapshot, and the user's overrides.
+
+Look-up order for an inference price: the user's override file, then the shipped
+``inference.csv``, then the bundled genai-prices snapshot. Fine-tuning offerings and GPU
+prices come only from the CSV files (shipped, then overridden). A price is never made up:
+a model nobody prices raises :class:`UnknownModelError` with the closest known names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cache
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .names import ModelId, parse_model_id
+from .schema import (
+    BATCH_COLUMNS,
+    BATCH_KEY,
+    FINETUNE_COLUMNS,
+    FINETUNE_KEY,
+    GPU_COLUMNS,
+    GPU_KEY,
+    INFERENCE_COLUMNS,
+    INFERENCE_KEY,
+    PriceError,
+    UnknownModelError,
+    read_price_csv,
+)
+
+HOURS_PER_MONTH = 730.0
+"""Hours in an average month [h], the convention cloud providers bill hourly fees by."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceRates:
+    """Per-token prices of calling a model.
+
+    All prices in [USD per 1M tokens]. ``cached_input_usd_per_mtok`` equals the input price
+    where the provider gives no caching discount. ``batch_discount`` is the share taken off
+    for batch-API requests [0..1] (0 where there is no batch API).
+    """
+
+    provider: str
+    model: str
+    input_usd_per_mtok: float
+    cached_input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    batch_discount: float
+    source: str
+    source_url: str
+    checked_on: date | None
+    effective_from: date | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinetuneRates:
+    """A provider's fine-tuning offering for one base model.
+
+    Training is billed per token [USD per 1M training tokens] or, for some offerings, per hour
+    [USD/h]; exactly one of ``train_usd_per_mtok`` and ``train_usd_per_hour`` is set. The tuned
+    model is called at ``input/cached_input/output_usd_per_mtok`` [USD per 1M tokens] and kept
+    deployed at ``hosting_usd_per_hour`` [USD/h] (0 where the provider charges no hosting).
+    ``max_tokens_per_example`` [tokens] caps what one training example is billed for.
+    """
+
+    provider: str
+    model: str
+    train_usd_per_mtok: float | None
+    train_usd_per_hour: float | None
+    input_usd_per_mtok: float
+    cached_input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    hosting_usd_per_hour: float
+    min_charge_usd: float
+    max_tokens_per_example: int | None
+    batch_discount: float
+    source: str
+    source_url: str
+    checked_on: date | None
+    effective_from: date | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuRate:
+    """On-demand price of one GPU [USD/h] at one provider."""
+
+    gpu: str
+    provider: str
+    usd_per_hour: float
+    source: str
+    source_url: str
+    checked_on: date | None
+    effective_from: date | None = None
+    comment: str = ""
+
+
+def _data_path(name: str) -> Path:
+    return Path(str(resources.files("pricing") / "data" / name))
+
+
+def _latest(rows: Iterable[dict[str, Any]], as_of: date | None) -> dict[str, Any] | None:
+    """The row in force on ``as_of`` (the latest ``effective_from`` not after it)."""
+    valid = [r for r in rows if as_of is None or r["effective_from"] <= as_of]
+    return max(valid, key=lambda r: r["effective_from"]) if valid else None
+
+
+def _merge(shipped: list[dict], override: list[dict], key: tuple[str, ...]) -> list[dict]:
+    """Override rows replace every shipped row with the same key (dates aside)."""
+    overridden = {tuple(r[k] for k in key[:-1]) for r in override}
+    kept = [r for r in shipped if tuple(r[k] for k in key[:-1]) not in overridden]
+    return kept + override
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceTable:
+    """All prices the simulator may use, already validated.
+
+    Build one with :func:`load_price_table`; the module-level functions of :mod:`pricing` use
+    the shipped table with no overrides.
+    """
+
+    finetune: tuple[dict, ...]
+    inference: tuple[dict, ...]
+    gpus: tuple[dict, ...]
+    batch: tuple[dict, ...]
+    use_genai_prices: bool = True
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ---- inference -------------------------------------------------------------------------
+    def inference_rates(self, model: str, *, provider: str | None = None,
+                        as_of: date | None = None) -> InferenceRates:
+        """Per-token prices of ``model`` on ``as_of`` (default: the latest known).
+
+        An OpenAI fine-tuned id (``ft:gpt-4o-mini-…``) gets the tuned-model rates.
+        """
+        mid = parse_model_id(model)
+        if not mid.name:
+            raise PriceError("model: empty model name")
+        if mid.finetuned:
+            tuned = self.finetune_rates(mid.provider or "openai", mid.alias, as_of=as_of)
+            return InferenceRates(
+                provider=tuned.provider, model=mid.raw,
+                input_usd_per_mtok=tuned.input_usd_per_mtok,
+                cached_input_usd_per_mtok=tuned.cached_input_usd_per_mtok,
+                output_usd_per_mtok=tuned.output_usd_per_mtok,
+                batch_discount=tuned.batch_discount, source=tuned.source,
+                source_url=tuned.source_url, checked_on=tuned.checked_on,
+                effective_from=tuned.effective_from, comment="tuned-model rates",
+            )
+        provider = (provider or mid.provider or "").lower() or None
+        row = self._local_inference(mid, provider, as_of)
+        if row is not None:
+            return self._inference_from_row(row, mid)
+        if self.use_genai_prices:
+            found = _genai_rates(mid, provider, as_of)
+            if found is not None:
+                discount = self.batch_discount(found.provider, as_of=as_of)
+                return InferenceRates(**{**found.__dict__, "batch_discount": discount})
+        raise UnknownModelError(
+            f"no inference price for model {model!r}"
+            + (f" at provider {provider!r}" if provider else "")
+            + _closest(mid.alias, self.inference_models())
+        )
+
+    def _local_inference(self, mid: ModelId, provider: str | None,
+                         as_of: date | None) -> dict | None:
+        for name in mid.candidates:
+            rows = [r for r in self.inference
+                    if r["model"] == name and (provider is None or r["provider"] == provider)]
+            if rows:
+                if provider is None and len({r["provider"] for r in rows}) > 1:
+                    # Prefer the model's own maker when several providers resell it.
+                    first = sorted({r["provider"] for r in rows})[0]
+                    rows = [r for r in rows if r["provider"] == first]
+                return _latest(rows, as_of)
+        return None
+
+    def _inference_from_row(self, row: dict, mid: ModelId) -> InferenceRates:
+        cached = row["cached_input_usd_per_mtok"]
+        return InferenceRates(
+            provider=row["provider"], model=row["model"],
+            input_usd_per_mtok=row["input_usd_per_mtok"],
+            cached_input_usd_per_mtok=row["input_usd_per_mtok"] if cached is None else cached,
+            output_usd_per_mtok=row["output_usd_per_mtok"] or 0.0,
+            batch_discount=self.batch_discount(row["provider"], as_of=None),
+            source=f"ftroi table ({row['_file']}, row {row['_row']})",
+            source_url=row["source_url"], checked_on=row["checked_on"],
+            effective_from=row["effective_from"], comment=row["comment"] or "",
+        )
+
+    def inference_models(self) -> list[str]:
+        """Every model name with an inference price (local table and genai-prices), sorted."""
+        names = {r["model"] for r in self.inference}
+        if self.use_genai_prices:
+            names |= set(_genai_model_ids())
+        return sorted(names)
+
+    # ---- batch -------------------------------------------------------------------------------
+    def batch_discount(self, provider: str, *, as_of: date | None = None) -> float:
+        """Share of the price taken off for batch-API requests at ``provider`` [0..1]; 0 if none."""
+        row = _latest([r for r in self.batch if r["provider"] == provider.lower()], as_of)
+        return row["batch_discount"] if row else 0.0
+
+    # ---- fine-tuning ---------------------------------------------------------------------
+    def finetune_rates(self, provider: str, model: str, *,
+                       as_of: date | None = None) -> FinetuneRates:
+        """The fine-tuning offering of ``provider`` for base ``model`` on ``as_of``."""
+        mid = parse_model_id(model)
+        provider_id = (provider or mid.provider or "").strip().lower()
+        if not provider_id:
+            raise PriceError("provider: empty provider name")
+        offered = [r for r in self.finetune if r["provider"] == provider_id]
+        if not offered:
+            raise UnknownModelError(
+                f"no fine-tuning offerings for provider {provider!r}"
+                + _closest(provider_id, sorted({r["provider"] for r in self.finetune}))
+            )
+        for name in mid.candidates:
+            rows = [r for r in offered if r["base_model"] == name]
+            if rows:
+                row = _latest(rows, as_of)
+                if row is None:
+                    raise PriceError(
+                        f"{provider_id} {name}: no fine-tuning price in force on {as_of} "
+                        f"(earliest from {min(r['effective_from'] for r in rows)})"
+                    )
+                return _finetune_from_row(row)
+        raise UnknownModelError(
+            f"provider {provider_id!r} offers no fine-tuning for model {model!r}"
+            + _closest(mid.alias, sorted({r["base_model"] for r in offered}))
+        )
+
+    def finetune_offerings(self, model: str | None = None) -> list[FinetuneRates]:
+        """Every offering in force now (latest row per provider and model), optionally for one
+        base model under any provider."""
+        wanted = parse_model_id(model).candidates if model else None
+        keys = sorted({(r["provider"], r["base_model"]) for r in self.finetune})
+        out = []
+        for prov, base in keys:
+            if wanted and base not in wanted:
+                continue
+            out.append(_finetune_from_row(_latest(
+                [r for r in self.finetune if r["provider"] == prov and r["base_model"] == base],
+                None)))
+        return out
+
+    # ---- GPUs ----------------------------------------------------------------------------
+    def gpu_rate(self, gpu: str, *, provider: str | None = None,
+                 as_of: date | None = None) -> GpuRate:
+        """On-demand price of one ``gpu`` [USD/h]; without ``provider``, the cheapest listed."""
+        wanted = gpu.strip().lower()
+        rows = [r for r in self.gpus if r["gpu"].lower() == wanted]
+        if not rows:
+            raise UnknownModelError(f"no price for GPU {gpu!r}" + _closest(gpu, self.gpu_names()))
+        if provider:
+            rows = [r for r in rows if r["provider"] == provider.lower()]
+            if not rows:
+                raise UnknownModelError(f"no price for GPU {gpu!r} at provider {provider!r}")
+        latest_per_provider = [
+            _latest([r for r in rows if r["provider"] == p], as_of)
+            for p in sorted({r["provider"] for r in rows})
+        ]
+        candidates = [r for r in latest_per_provider if r is not None]
+        if not candidates:
+            raise PriceError(f"GPU {gpu!r}: no price in force on {as_of}")
+        row = min(candidates, key=lambda r: (r["usd_per_hour"], r["provider"]))
+        return GpuRate(
+            gpu=row["gpu"], provider=row["provider"], usd_per_hour=row["usd_per_hour"],
+            source=_row_source(row), source_url=row["source_url"], checked_on=row["checked_on"],
+            effective_from=row["effective_from"], comment=row["comment"] or "",
+        )
+
+    def gpu_names(self) -> list[str]:
+        """Every GPU type with a price, sorted."""
+        return sorted({r["gpu"] for r in self.gpus})
+
+    # ---- tables for display -------------------------------------------------------------
+    def frame(self, kind: str) -> pd.DataFrame:
+        """One of the tables (``finetune``, ``inference``, ``gpus``, ``batch``) as a DataFrame,
+        with its sources, without internal columns."""
+        rows = {"finetune": self.finetune, "inference": self.inference,
+                "gpus": self.gpus, "batch": self.batch}.get(kind)
+        if rows is None:
+            raise ValueError(f"kind must be finetune, inference, gpus or batch, not {kind!r}")
+        columns = {"finetune": FINETUNE_COLUMNS, "inference": INFERENCE_COLUMNS,
+                   "gpus": GPU_COLUMNS, "batch": BATCH_COLUMNS}[kind]
+        return pd.DataFrame([{k: r[k] for k in columns} for r in rows], columns=list(columns))
+
+
+def _row_source(row: dict) -> str:
+    return f"ftroi table ({row['_file']}, row {row['_row']})"
+
+
+def _finetune_from_row(row: dict) -> FinetuneRates:
+    cached = row["cached_input_usd_per_mtok"]
+    return FinetuneRates(
+        provider=row["provider"], model=row["base_model"],
+        train_usd_per_mtok=row["train_usd_per_mtok"], train_usd_per_hour=row["train_usd_per_hour"],
+        input_usd_per_mtok=row["input_usd_per_mtok"],
+        cached_input_usd_per_mtok=row["input_usd_per_mtok"] if cached is None else cached,
+        output_usd_per_mtok=row["output_usd_per_mtok"],
+        hosting_usd_per_hour=row["hosting_usd_per_hour"] or 0.0,
+        min_charge_usd=row["min_charge_usd"] or 0.0,
+        max_tokens_per_example=row["max_tokens_per_example"],
+        batch_discount=row["batch_discount"] or 0.0,
+        source=_row_source(row), source_url=row["source_url"], checked_on=row["checked_on"],
+        effective_from=row["effective_from"], comment=row["comment"] or "",
+    )
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), list(known), n=5, cutoff=0.5)
+    return f"; closest known: {', '.join(close)}" if close else ""
+
+
+# ---- genai-prices ---------------------------------------------------------------------------
+
+_FAR_FUTURE = datetime(2999, 1, 1, tzinfo=timezone.utc)
+
+
+@cache
+def _genai_snapshot():
+    from genai_prices import data_snapshot
+
+    return data_snapshot.get_snapshot()
+
+
+@cache
+def _genai_model_ids() -> tuple[str, ...]:
+    snap = _genai_snapshot()
+    return tuple(sorted({m.id.lower() for p in snap.providers for m in p.models}))
+
+
+def genai_prices_version() -> str:
+    """Version of the installed genai-prices package (its data snapshot)."""
+    return version("genai-prices")
+
+
+def _decimal(value: Any) -> float | None:
+    if value is None:
+        return None
+    base = getattr(value, "base", value)  # TieredPrices: the base tier
+    return float(base)
+
+
+def _genai_rates(mid: ModelId, provider: str | None, as_of: date | None) -> InferenceRates | None:
+    snap = _genai_snapshot()
+    when = (datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc)
+            if as_of else _FAR_FUTURE)
+    for name in mid.candidates:
+        try:
+            prov, model = snap.find_provider_model(name, None, provider, None)
+        except LookupError:
+            continue
+        prices = model.get_prices(when)
+        input_price = _decimal(getattr(prices, "input_mtok", None))
+        if input_price is None:
+            continue
+        cached = _decimal(getattr(prices, "cache_read_mtok", None))
+        output = _decimal(getattr(prices, "output_mtok", None))
+        tiered = any(hasattr(v, "tiers") for v in prices.__dict__.values())
+        notes = []
+        if tiered:
+            notes.append("long-context tiers exist; the base tier is used")
+        if model.price_comments:
+            notes.append(model.price_comments)
+        urls = prov.pricing_urls or []
+        return InferenceRates(
+            provider=prov.id, model=model.id,
+            input_usd_per_mtok=input_price,
+            cached_input_usd_per_mtok=input_price if cached is None else cached,
+            output_usd_per_mtok=output or 0.0,
+            batch_discount=0.0,
+            source=f"genai-prices {genai_prices_version()}",
+            source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",
+            checked_on=None, comment="; ".join(notes),
+        )
+    return None
+
+
+# ---- loading ------------------------------------------------------------------------------
+
+SHIPPED_FILES = {
+    "finetune": ("finetune_offerings.csv", FINETUNE_COLUMNS, FINETUNE_KEY),
+    "inference": ("inference.csv", INFERENCE_COLUMNS, INFERENCE_KEY),
+    "gpus": ("gpus.csv", GPU_COLUMNS, GPU_KEY),
+    "batch": ("batch_discounts.csv", BATCH_COLUMNS, BATCH_KEY),
+}
+
+
+def read_shipped(kind: str) -> list[dict]:
+    """Rows of one shipped price file, validated."""
+    filename, columns, key = SHIPPED_FILES[kind]
+    path = _data_path(filename)
+    if not path.exists():
+        return []
+    return read_price_csv(path, columns, key, kind=kind, name=f"pricing/data/{filename}")
+
+
+def load_price_table(
+    *,
+    finetune: str | Path | None = None,
+    inference: str | Path | None = None,
+    gpus: str | Path | None = None,
+    batch: str | Path | None = None,
+    use_genai_prices: bool = True,
+) -> PriceTable:
+    """The shipped price table with the user's override files merged in.
+
+    Each override file has the same columns as the shipped file of its kind (optional columns
+    may be left out). An override row replaces every shipped row for the same provider and
+    model (or GPU and provider), whatever their dates.
+
+    Raises
+    ------
+    PriceError
+        A file is broken; the message names the file, row and column.
+    """
+    overrides = {"finetune": finetune, "inference": inference, "gpus": gpus, "batch": batch}
+    tables = {}
+    for kind, override in overrides.items():
+        rows = _shipped_cached(kind)
+        if override is not None:
+            _, columns, key = SHIPPED_FILES[kind]
+            extra = read_price_csv(override, columns, key, kind=kind)
+            rows = _merge(list(rows), extra, key)
+        tables[kind] = tuple(rows)
+    return PriceTable(**tables, use_genai_prices=use_genai_prices)
+
+
+@cache
+def _shipped_cached(kind: str) -> tuple[dict, ...]:
+    return tuple(read_shipped(kind))
+
+
+@cache
+def default_table() -> PriceTable:
+    """The shipped table, loaded once."""
+    return load_price_table()

