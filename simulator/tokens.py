@@ -405,3 +405,329 @@ def count_chat_tokens(messages: Sequence[Mapping[str, Any]], model: str,
         return TokenCount(int(counted) + extra, exact=counted.exact,
                           low=counted.low + extra, high=counted.high + extra, note=counted.note)
     return counted
+
+
+# ---- fine-tuning datasets --------------------------------------------------------------------
+
+# OpenAI's default ("auto") epoch rule, as published in the OpenAI Cookbook ("Data preparation
+# and analysis for chat model fine-tuning"): 3 epochs, raised or lowered so that
+# examples × epochs stays within 100..25,000, and clamped to 1..25.
+TARGET_EPOCHS = 3
+MIN_TARGET_EXAMPLES = 100
+MAX_TARGET_EXAMPLES = 25_000
+MIN_DEFAULT_EPOCHS = 1
+MAX_DEFAULT_EPOCHS = 25
+
+CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+MAX_LISTED_ERRORS = 10_000
+"""Errors kept with their line numbers; further ones are only counted."""
+
+
+def auto_epochs(n_examples):
+    """Epochs chosen by the provider's "auto" rule for ``n_examples`` training examples.
+
+    Scalar in, int out; array in, int array out.
+
+    >>> auto_epochs(10), auto_epochs(600), auto_epochs(10_000)
+    (10, 3, 2)
+    """
+    n = np.asarray(n_examples)
+    if np.any(n < 1):
+        raise InputError(f"n_examples must be at least 1, got {n_examples}")
+    n_int = n.astype(np.int64)
+    low = np.minimum(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // n_int)
+    high = np.maximum(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // n_int)
+    epochs = np.where(n_int * TARGET_EPOCHS < MIN_TARGET_EXAMPLES, low,
+                      np.where(n_int * TARGET_EPOCHS > MAX_TARGET_EXAMPLES, high, TARGET_EPOCHS))
+    return int(epochs) if epochs.ndim == 0 else epochs
+
+
+@dataclass(frozen=True)
+class DatasetIssue:
+    """One problem in a training file: its 1-based ``line`` and what is wrong."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetReport:
+    """What a fine-tuning JSONL file costs to train on.
+
+    Token figures are [tokens]. ``billed_tokens_per_epoch`` = Σ min(nᵢ, limit) over the valid
+    examples; ``billed_training_tokens`` = that × ``epochs``. Lines with errors are listed in
+    ``errors`` (up to :data:`MAX_LISTED_ERRORS`; ``n_errors`` counts them all) and left out of
+    every figure. ``token_counts`` holds one count per valid example, in file order.
+    """
+
+    model: str
+    encoding: str
+    exact: bool
+    note: str
+    format: str
+    n_lines: int
+    n_examples: int
+    n_errors: int
+    errors: tuple[DatasetIssue, ...]
+    token_counts: np.ndarray
+    example_lines: np.ndarray
+    tokens_min: int
+    tokens_median: float
+    tokens_p90: float
+    tokens_max: int
+    tokens_total: int
+    max_tokens_per_example: int | None
+    over_limit_lines: tuple[int, ...]
+    billed_tokens_per_epoch: int
+    epochs: int
+    epochs_rule: str
+    billed_training_tokens: int
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has valid examples and no errors."""
+        return self.n_errors == 0 and self.n_examples > 0
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures as a flat dict (for tables and CSV)."""
+        return {
+            "model": self.model, "encoding": self.encoding, "exact": self.exact,
+            "format": self.format, "lines": self.n_lines, "examples": self.n_examples,
+            "errors": self.n_errors, "tokens_min": self.tokens_min,
+            "tokens_median": self.tokens_median, "tokens_p90": self.tokens_p90,
+            "tokens_max": self.tokens_max, "tokens_total": self.tokens_total,
+            "max_tokens_per_example": self.max_tokens_per_example,
+            "examples_over_limit": len(self.over_limit_lines),
+            "billed_tokens_per_epoch": self.billed_tokens_per_epoch, "epochs": self.epochs,
+            "epochs_rule": self.epochs_rule,
+            "billed_training_tokens": self.billed_training_tokens,
+        }
+
+
+class _TextCounter:
+    """Counts tokens of strings, tokenizing each distinct string once (bounded memo)."""
+
+    def __init__(self, enc: tiktoken.Encoding, max_entries: int = 500_000):
+        self.enc = enc
+        self.memo: dict[str, int] = {}
+        self.max_entries = max_entries
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        memo = self.memo
+        missing = list({t for t in texts if t not in memo})
+        if missing:
+            counts = [len(ids) for ids in self.enc.encode_ordinary_batch(missing, num_threads=2)]
+            if len(memo) + len(missing) <= self.max_entries:
+                memo.update(zip(missing, counts))
+            else:
+                local = dict(zip(missing, counts))
+                return [memo[t] if t in memo else local[t] for t in texts]
+        return [memo[t] for t in texts]
+
+
+def _example_parts(record: Any) -> tuple[str, list[str], int]:
+    """Validate one JSONL record; return (format, texts to count, fixed overhead tokens)."""
+    if not isinstance(record, dict):
+        raise InputError(f"expected a JSON object, got {type(record).__name__}")
+    if "messages" in record:
+        messages = record["messages"]
+        if not isinstance(messages, list) or not messages:
+            raise InputError("'messages' must be a non-empty list")
+        texts: list[str] = []
+        overhead = REPLY_PRIMING_TOKENS
+        has_assistant = False
+        for i, message in enumerate(messages):
+            where = f"messages[{i}]"
+            if not isinstance(message, dict):
+                raise InputError(f"{where}: must be an object")
+            role = message.get("role")
+            if role not in CHAT_ROLES:
+                raise InputError(f"{where}: unknown role {role!r} (expected one of "
+                                 f"{', '.join(sorted(CHAT_ROLES))})")
+            if "content" not in message and not message.get("tool_calls") \
+                    and not message.get("function_call"):
+                raise InputError(f"{where}: missing 'content'")
+            content = message.get("content")
+            if content is None and role != "assistant":
+                raise InputError(f"{where}: 'content' is null")
+            if isinstance(content, (int, float, bool, dict)):
+                raise InputError(f"{where}: 'content' must be text, got {type(content).__name__}")
+            if "weight" in message and message["weight"] not in (0, 1):
+                raise InputError(f"{where}: 'weight' must be 0 or 1, got {message['weight']!r}")
+            has_assistant |= role == "assistant"
+            texts.extend(message_text_parts(message, where))
+            overhead += TOKENS_PER_MESSAGE + (TOKENS_PER_NAME if message.get("name") else 0)
+        if not has_assistant:
+            raise InputError("no assistant message: nothing to learn from")
+        tools = record.get("tools") or record.get("functions")
+        if tools is not None and not isinstance(tools, list):
+            raise InputError("'tools' must be a list")
+        if tools:
+            texts.append(json_dumps_compact(tools))
+        return "chat", texts, overhead
+    if "prompt" in record or "completion" in record:
+        prompt, completion = record.get("prompt"), record.get("completion")
+        if not isinstance(prompt, str) or not isinstance(completion, str):
+            raise InputError("'prompt' and 'completion' must both be text")
+        if not completion.strip():
+            raise InputError("'completion' is empty")
+        return "completion", [prompt, completion], 0
+    raise InputError("no 'messages' (chat format) or 'prompt'/'completion' (legacy format)")
+
+
+def json_dumps_compact(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _iter_lines(source: Any) -> Iterable[tuple[int, str | bytes | dict]]:
+    """(line number, raw line or record) from a path, a file object or a list of dicts."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        with path.open("rb") as fh:
+            yield from enumerate(fh, start=1)
+    elif isinstance(source, (list, tuple)):
+        yield from enumerate(source, start=1)
+    elif hasattr(source, "read"):
+        yield from enumerate(source, start=1)
+    else:
+        raise InputError("dataset must be a path, a file object or a list of examples, "
+                         f"got {type(source).__name__}")
+
+
+def model_example_limit(model: str) -> int | None:
+    """The per-example token limit for fine-tuning ``model`` [tokens], from the price table.
+
+    OpenAI's limit wins when several providers tune the model; None when no offering says.
+    """
+    from pricing import default_table
+
+    offerings = default_table().finetune_offerings(parse_model_id(model).alias)
+    limits = [(o.provider != "openai", o.max_tokens_per_example) for o in offerings
+              if o.max_tokens_per_example]
+    return min(limits)[1] if limits else None
+
+
+def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
+                    max_tokens_per_example: int | None | str = "model",
+                    chunk_lines: int = 4096) -> DatasetReport:
+    """Validate a fine-tuning JSONL and count what training on it is billed [tokens].
+
+    Parameters
+    ----------
+    source : path, text or binary file object, or list of dicts
+        Chat format (``{"messages": [...]}``) or the legacy ``{"prompt", "completion"}`` form.
+        Read line by line; the file is never held in memory at once.
+    model : the base model to tune (sets the tokenizer)
+    epochs : a whole number, or ``"auto"`` for the provider's default rule (:func:`auto_epochs`)
+    max_tokens_per_example : tokens one example is billed for at most; ``"model"`` (the
+        default) takes the provider's per-example limit from the price table
+        (:func:`model_example_limit`); ``None`` for no cap
+
+    Every bad line is reported with its line number (bad JSON, no messages, unknown role, no
+    assistant turn, content that is not text, …); counting goes on past it. Text repeated
+    across examples (a shared system prompt) is tokenized once.
+    """
+    tok, enc = _encoding_for(model)
+    if max_tokens_per_example == "model":
+        max_tokens_per_example = model_example_limit(model)
+    if max_tokens_per_example is not None and (
+            not isinstance(max_tokens_per_example, (int, np.integer))
+            or max_tokens_per_example < 1):
+        raise InputError(f"max_tokens_per_example must be at least 1, "
+                         f"got {max_tokens_per_example}")
+    if not (epochs == "auto" or (isinstance(epochs, (int, np.integer)) and epochs >= 1)):
+        raise InputError(f"epochs must be 'auto' or a whole number ≥ 1, got {epochs!r}")
+    import json
+
+    counter = _TextCounter(enc)
+    errors: list[DatasetIssue] = []
+    n_errors = 0
+    n_lines = 0
+    formats: set[str] = set()
+    counts: list[int] = []
+    lines: list[int] = []
+    pending: list[tuple[int, list[str], int]] = []
+
+    def flush() -> None:
+        flat = [t for _, texts, _ in pending for t in texts]
+        flat_counts = counter.count_many(flat)
+        pos = 0
+        for line_no, texts, overhead in pending:
+            k = len(texts)
+            counts.append(overhead + sum(flat_counts[pos:pos + k]))
+            lines.append(line_no)
+            pos += k
+        pending.clear()
+
+    def fail(line_no: int, message: str) -> None:
+        nonlocal n_errors
+        n_errors += 1
+        if len(errors) < MAX_LISTED_ERRORS:
+            errors.append(DatasetIssue(line_no, message))
+
+    for line_no, raw in _iter_lines(source):
+        n_lines = line_no
+        if isinstance(raw, dict):
+            record = raw
+        else:
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    fail(line_no, f"not UTF-8 text (byte {exc.start})")
+                    continue
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                fail(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                continue
+        try:
+            fmt, texts, overhead = _example_parts(record)
+        except InputError as exc:
+            fail(line_no, str(exc))
+            continue
+        formats.add(fmt)
+        pending.append((line_no, texts, overhead))
+        if len(pending) >= chunk_lines:
+            flush()
+    flush()
+
+    raw_counts = np.asarray(counts, dtype=np.int64)
+    token_counts = raw_counts if tok.exact else np.rint(raw_counts * tok.factor).astype(np.int64)
+    n = int(token_counts.size)
+    if n == 0 and n_errors == 0:
+        fail(max(n_lines, 1), "the file has no examples")
+    billed_each = (token_counts if max_tokens_per_example is None
+                   else np.minimum(token_counts, max_tokens_per_example))
+    per_epoch = int(billed_each.sum())
+    example_lines = np.asarray(lines, dtype=np.int64)
+    over = (() if max_tokens_per_example is None
+            else tuple(int(x) for x in example_lines[token_counts > max_tokens_per_example]))
+    if epochs == "auto":
+        n_epochs = auto_epochs(n) if n else 0
+        rule = "auto"
+    else:
+        n_epochs, rule = int(epochs), "fixed"
+    return DatasetReport(
+        model=tok.model, encoding=tok.encoding, exact=tok.exact, note=tok.note,
+        format="+".join(sorted(formats)) or "none",
+        n_lines=n_lines, n_examples=n, n_errors=n_errors, errors=tuple(errors),
+        token_counts=token_counts, example_lines=example_lines,
+        tokens_min=int(token_counts.min()) if n else 0,
+        tokens_median=float(np.median(token_counts)) if n else 0.0,
+        tokens_p90=float(np.percentile(token_counts, 90)) if n else 0.0,
+        tokens_max=int(token_counts.max()) if n else 0,
+        tokens_total=int(token_counts.sum()),
+        max_tokens_per_example=max_tokens_per_example, over_limit_lines=over,
+        billed_tokens_per_epoch=per_epoch, epochs=n_epochs, epochs_rule=rule,
+        billed_training_tokens=per_epoch * n_epochs,
+    )

@@ -1,0 +1,191 @@
+"""The ``ftroi`` command line: token counts, training-set analysis, prices, simulations.
+
+Every command exits 0 on success and 2 on bad input, with a one-line message on stderr
+and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+import pricing
+from pricing import PriceError
+
+from . import tokens
+from .errors import InputError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+MAX_ERRORS_SHOWN = 50
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    """Count the tokens of a text file (or standard input) for a model."""
+    text = _read_text(args.file)
+    count = tokens.count_tokens(text, args.model)
+    tok = tokens.tokenizer_for(args.model)
+    if count.exact:
+        print(f"{int(count)} tokens ({args.model}, {tok.encoding}, exact)")
+    else:
+        print(f"~{int(count)} tokens ({args.model}, estimate, range {count.low}–{count.high}): "
+              f"{count.note}")
+    return EXIT_OK
+
+
+def training_costs(report: tokens.DatasetReport, table: pricing.PriceTable) -> pd.DataFrame:
+    """Cost of one training run on ``report``'s examples under every offering for its model.
+
+    Each offering applies its own per-example token limit; the run costs
+    ``billed_tokens / 1e6 × train_usd_per_mtok``, never less than the offering's minimum
+    charge [USD]. Offerings billed per hour are listed without a token-based cost.
+    """
+    rows = []
+    for offer in table.finetune_offerings(report.model):
+        counts = report.token_counts
+        if offer.max_tokens_per_example:
+            counts = counts.clip(max=offer.max_tokens_per_example)
+        billed = int(counts.sum()) * report.epochs
+        if offer.train_usd_per_mtok is not None:
+            cost = max(billed / 1e6 * offer.train_usd_per_mtok, offer.min_charge_usd)
+            rate = f"{offer.train_usd_per_mtok:g} USD/1M tok"
+        else:
+            cost = float("nan")
+            rate = f"{offer.train_usd_per_hour:g} USD/hour (not token-based)"
+        rows.append({"provider": offer.provider, "base_model": offer.model,
+                     "billed_training_tokens": billed, "training_rate": rate,
+                     "training_cost_usd": round(cost, 2),
+                     "source_url": offer.source_url, "checked_on": offer.checked_on})
+    return pd.DataFrame(rows)
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    """Validate a fine-tuning JSONL and price a training run on it."""
+    source = sys.stdin if args.file == "-" else args.file
+    limit = "model" if args.max_tokens_per_example is None else args.max_tokens_per_example
+    epochs = "auto" if args.epochs == "auto" else _positive_int(args.epochs, "--epochs")
+    report = tokens.analyze_dataset(source, args.model, epochs=epochs,
+                                    max_tokens_per_example=limit)
+    if not report.exact:
+        print(f"note: {report.note}")
+    summary = report.summary()
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        print(f"{key:<{width}}  {value}")
+    if report.over_limit_lines:
+        shown = ", ".join(map(str, report.over_limit_lines[:20]))
+        print(f"examples over the {report.max_tokens_per_example}-token limit (lines): {shown}"
+              + (" …" if len(report.over_limit_lines) > 20 else ""))
+    if report.n_examples:
+        costs = training_costs(report, pricing.default_table())
+        if costs.empty:
+            print(f"\nno fine-tuning offering in the price table for {args.model}")
+        else:
+            print("\ntraining cost of one run:")
+            print(costs.to_string(index=False))
+    if report.n_errors:
+        print(f"\n{report.n_errors} bad line(s):")
+        for issue in report.errors[:MAX_ERRORS_SHOWN]:
+            print(f"  {issue}")
+        if report.n_errors > MAX_ERRORS_SHOWN:
+            print(f"  … and {report.n_errors - MAX_ERRORS_SHOWN} more")
+        raise InputError(f"{args.file}: {report.n_errors} bad line(s), first at line "
+                         f"{report.errors[0].line}")
+    return EXIT_OK
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    """Print the price table with sources."""
+    table = pricing.default_table()
+    if args.model:
+        rates = table.inference_rates(args.model, provider=args.provider)
+        for key, value in rates.__dict__.items():
+            print(f"{key:<26}  {value}")
+        return EXIT_OK
+    kinds = ["finetune"] if args.finetune else ["finetune", "inference", "gpus", "batch"]
+    with pd.option_context("display.max_colwidth", 60, "display.width", 250):
+        for kind in kinds:
+            frame = table.frame(kind).drop(columns=["comment"])
+            if args.provider and "provider" in frame:
+                frame = frame[frame["provider"] == args.provider.lower()]
+            print(f"== {kind} ({len(frame)} rows) ==")
+            print(frame.to_string(index=False) if len(frame) else "(none)")
+            print()
+    return EXIT_OK
+
+
+def _positive_int(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{what}: expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise InputError(f"{what}: must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ftroi", description="Fine-tune or keep prompting? Tokens, prices and total cost.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("tokens", help="count the tokens of a text file ('-' for stdin)")
+    p.add_argument("file")
+    p.add_argument("--model", required=True)
+    p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("dataset", help="validate a fine-tuning JSONL and price its training")
+    p.add_argument("file")
+    p.add_argument("--model", required=True, help="base model to tune, e.g. gpt-4.1-mini")
+    p.add_argument("--epochs", default="auto", help="'auto' (provider rule) or a number")
+    p.add_argument("--max-tokens-per-example", type=int, default=None,
+                   help="per-example token cap (default: the provider's limit)")
+    p.set_defaults(func=cmd_dataset)
+
+    p = sub.add_parser("prices", help="show the price table with sources")
+    p.add_argument("--provider")
+    p.add_argument("--finetune", action="store_true", help="only fine-tuning offerings")
+    p.add_argument("--model", help="show the inference rates resolved for one model")
+    p.set_defaults(func=cmd_prices)
+
+    try:
+        from . import cli_simulate
+    except ImportError:
+        cli_simulate = None
+    if cli_simulate is not None:
+        cli_simulate.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (InputError, PriceError, OSError) as exc:
+        print(f"ftroi {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
