@@ -318,8 +318,13 @@ def _finetune_from_row(row: dict) -> FinetuneRates:
 
 
 def _closest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name.lower(), list(known), n=5, cutoff=0.5)
-    return f"; closest known: {', '.join(close)}" if close else ""
+    """A message tail naming up to five known names closest to ``name`` (case-insensitive)."""
+    by_lower = {k.lower(): k for k in known}
+    wanted = name.strip().lower()
+    close = difflib.get_close_matches(wanted, list(by_lower), n=5, cutoff=0.5)
+    close += [k for k in sorted(by_lower) if wanted and k.startswith(wanted) and k not in close]
+    names = [by_lower[k] for k in close[:5]]
+    return f"; closest known: {', '.join(names)}" if names else ""
 
 
 # ---- genai-prices ---------------------------------------------------------------------------
