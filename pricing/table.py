@@ -178,9 +178,9 @@ class PriceTable:
                     if r["model"] == name and (provider is None or r["provider"] == provider)]
             if rows:
                 if provider is None and len({r["provider"] for r in rows}) > 1:
-                    # Prefer the model's own maker when several providers resell it.
-                    first = sorted({r["provider"] for r in rows})[0]
-                    rows = [r for r in rows if r["provider"] == first]
+                    # Several providers sell the model: take its maker's price.
+                    maker = _maker(name, {r["provider"] for r in rows})
+                    rows = [r for r in rows if r["provider"] == maker]
                 return _latest(rows, as_of)
         return None
 
@@ -294,6 +294,18 @@ class PriceTable:
         columns = {"finetune": FINETUNE_COLUMNS, "inference": INFERENCE_COLUMNS,
                    "gpus": GPU_COLUMNS, "batch": BATCH_COLUMNS}[kind]
         return pd.DataFrame([{k: r[k] for k in columns} for r in rows], columns=list(columns))
+
+
+# Model makers, checked in this order when a model is sold by several providers.
+MAKERS = ("openai", "anthropic", "google", "mistral", "meta", "deepseek", "cohere", "xai")
+
+
+def _maker(model: str, providers: set[str]) -> str:
+    """The provider that makes ``model`` among ``providers``; else the first by name."""
+    for maker in MAKERS:
+        if maker in providers:
+            return maker
+    return sorted(providers)[0]
 
 
 def _row_source(row: dict) -> str:

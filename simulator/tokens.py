@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json as _json
 import types
 from dataclasses import dataclass
 from functools import cache
@@ -508,28 +509,45 @@ class DatasetReport:
 
 
 class _TextCounter:
-    """Counts tokens of strings, tokenizing each distinct string once (bounded memo)."""
+    """Counts tokens of strings, tokenizing each distinct longer string once.
 
-    def __init__(self, enc: tiktoken.Encoding, max_entries: int = 500_000):
-        self.enc = enc
+    Strings of at least :attr:`MEMO_MIN_CHARS` characters are remembered (up to
+    ``max_entries``), so a system prompt repeated in every example is tokenized once; short
+    strings are cheaper to encode again than to remember. Once ``max_entries`` strings are
+    remembered, only those keep being looked up (a file of all-different text stops paying
+    for the memo; the counts never change either way).
+    """
+
+    MEMO_MIN_CHARS = 64
+
+    def __init__(self, enc: tiktoken.Encoding, max_entries: int = 20_000):
+        self.encode = enc.encode_ordinary
         self.memo: dict[str, int] = {}
         self.max_entries = max_entries
 
-    def count_many(self, texts: list[str]) -> list[int]:
-        memo = self.memo
-        missing = list({t for t in texts if t not in memo})
-        if missing:
-            counts = [len(ids) for ids in self.enc.encode_ordinary_batch(missing, num_threads=2)]
-            if len(memo) + len(missing) <= self.max_entries:
-                memo.update(zip(missing, counts))
-            else:
-                local = dict(zip(missing, counts))
-                return [memo[t] if t in memo else local[t] for t in texts]
-        return [memo[t] for t in texts]
+    def total(self, texts: list[str]) -> int:
+        """Sum of the token counts of ``texts`` [tokens]."""
+        memo, encode, total = self.memo, self.encode, 0
+        room = len(memo) < self.max_entries
+        for text in texts:
+            if len(text) < self.MEMO_MIN_CHARS:
+                total += len(encode(text))
+                continue
+            n = memo.get(text)
+            if n is None:
+                n = len(encode(text))
+                if room:
+                    memo[text] = n
+            total += n
+        return total
 
 
-def _example_parts(record: Any) -> tuple[str, list[str], int]:
-    """Validate one JSONL record; return (format, texts to count, fixed overhead tokens)."""
+def _example_parts(record: Any, role_tokens: Mapping[str, int]) -> tuple[str, list[str], int]:
+    """Validate one JSONL record; return (format, texts to count, fixed overhead tokens).
+
+    ``role_tokens`` holds the token count of each role name, which is then part of the
+    overhead instead of being tokenized again for every message.
+    """
     if not isinstance(record, dict):
         raise InputError(f"expected a JSON object, got {type(record).__name__}")
     if "messages" in record:
@@ -540,6 +558,14 @@ def _example_parts(record: Any) -> tuple[str, list[str], int]:
         overhead = REPLY_PRIMING_TOKENS
         has_assistant = False
         for i, message in enumerate(messages):
+            # Fast path: the common {"role": known, "content": "text"} message.
+            if type(message) is dict and len(message) == 2:
+                role, content = message.get("role"), message.get("content")
+                if type(content) is str and role in role_tokens:
+                    has_assistant |= role == "assistant"
+                    texts.append(content)
+                    overhead += TOKENS_PER_MESSAGE + role_tokens[role]
+                    continue
             where = f"messages[{i}]"
             if not isinstance(message, dict):
                 raise InputError(f"{where}: must be an object")
@@ -553,7 +579,7 @@ def _example_parts(record: Any) -> tuple[str, list[str], int]:
             content = message.get("content")
             if content is None and role != "assistant":
                 raise InputError(f"{where}: 'content' is null")
-            if isinstance(content, (int, float, bool, dict)):
+            if type(content) is not str and isinstance(content, (int, float, bool, dict)):
                 raise InputError(f"{where}: 'content' must be text, got {type(content).__name__}")
             if "weight" in message and message["weight"] not in (0, 1):
                 raise InputError(f"{where}: 'weight' must be 0 or 1, got {message['weight']!r}")
@@ -579,9 +605,7 @@ def _example_parts(record: Any) -> tuple[str, list[str], int]:
 
 
 def json_dumps_compact(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _iter_lines(source: Any) -> Iterable[tuple[int, str | bytes | dict]]:
@@ -615,8 +639,7 @@ def model_example_limit(model: str) -> int | None:
 
 
 def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
-                    max_tokens_per_example: int | None | str = "model",
-                    chunk_lines: int = 4096) -> DatasetReport:
+                    max_tokens_per_example: int | None | str = "model") -> DatasetReport:
     """Validate a fine-tuning JSONL and count what training on it is billed [tokens].
 
     Parameters
@@ -644,36 +667,32 @@ def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
                          f"got {max_tokens_per_example}")
     if not (epochs == "auto" or (isinstance(epochs, (int, np.integer)) and epochs >= 1)):
         raise InputError(f"epochs must be 'auto' or a whole number ≥ 1, got {epochs!r}")
-    import json
-
-    counter = _TextCounter(enc)
-    errors: list[DatasetIssue] = []
-    n_errors = 0
-    n_lines = 0
-    formats: set[str] = set()
-    counts: list[int] = []
-    lines: list[int] = []
-    pending: list[tuple[int, list[str], int]] = []
-
-    def flush() -> None:
-        flat = [t for _, texts, _ in pending for t in texts]
-        flat_counts = counter.count_many(flat)
-        pos = 0
-        for line_no, texts, overhead in pending:
-            k = len(texts)
-            counts.append(overhead + sum(flat_counts[pos:pos + k]))
-            lines.append(line_no)
-            pos += k
-        pending.clear()
-
-    def fail(line_no: int, message: str) -> None:
-        nonlocal n_errors
-        n_errors += 1
-        if len(errors) < MAX_LISTED_ERRORS:
-            errors.append(DatasetIssue(line_no, message))
-
+    scan = _DatasetScan(_TextCounter(enc))
     for line_no, raw in _iter_lines(source):
-        n_lines = line_no
+        scan.take(line_no, raw)
+    return _dataset_report(tok, scan, epochs, max_tokens_per_example)
+
+
+class _DatasetScan:
+    """Running state of one pass over a training file: counts, line numbers, errors."""
+
+    def __init__(self, counter: _TextCounter):
+        self.counter = counter
+        self.role_tokens = {role: len(counter.encode(role)) for role in CHAT_ROLES}
+        self.errors: list[DatasetIssue] = []
+        self.n_errors = 0
+        self.n_lines = 0
+        self.formats: set[str] = set()
+        self.counts: list[int] = []
+        self.lines: list[int] = []
+
+    def fail(self, line_no: int, message: str) -> None:
+        self.n_errors += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(DatasetIssue(line_no, message))
+
+    def take(self, line_no: int, raw: str | bytes | dict) -> None:
+        self.n_lines = line_no
         if isinstance(raw, dict):
             record = raw
         else:
@@ -681,35 +700,34 @@ def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
                 try:
                     raw = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    fail(line_no, f"not UTF-8 text (byte {exc.start})")
-                    continue
+                    return self.fail(line_no, f"not UTF-8 text (byte {exc.start})")
             if not raw.strip():
-                continue
+                return None
             try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                fail(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
+                record = _json.loads(raw)
+            except _json.JSONDecodeError as exc:
+                return self.fail(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}")
         try:
-            fmt, texts, overhead = _example_parts(record)
+            fmt, texts, overhead = _example_parts(record, self.role_tokens)
         except InputError as exc:
-            fail(line_no, str(exc))
-            continue
-        formats.add(fmt)
-        pending.append((line_no, texts, overhead))
-        if len(pending) >= chunk_lines:
-            flush()
-    flush()
+            return self.fail(line_no, str(exc))
+        self.formats.add(fmt)
+        self.counts.append(overhead + self.counter.total(texts))
+        self.lines.append(line_no)
+        return None
 
-    raw_counts = np.asarray(counts, dtype=np.int64)
+
+def _dataset_report(tok: Tokenizer, scan: _DatasetScan, epochs: int | str,
+                    max_tokens_per_example: int | None) -> DatasetReport:
+    raw_counts = np.asarray(scan.counts, dtype=np.int64)
     token_counts = raw_counts if tok.exact else np.rint(raw_counts * tok.factor).astype(np.int64)
     n = int(token_counts.size)
-    if n == 0 and n_errors == 0:
-        fail(max(n_lines, 1), "the file has no examples")
+    if n == 0 and scan.n_errors == 0:
+        scan.fail(max(scan.n_lines, 1), "the file has no examples")
     billed_each = (token_counts if max_tokens_per_example is None
                    else np.minimum(token_counts, max_tokens_per_example))
     per_epoch = int(billed_each.sum())
-    example_lines = np.asarray(lines, dtype=np.int64)
+    example_lines = np.asarray(scan.lines, dtype=np.int64)
     over = (() if max_tokens_per_example is None
             else tuple(int(x) for x in example_lines[token_counts > max_tokens_per_example]))
     if epochs == "auto":
@@ -719,8 +737,8 @@ def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
         n_epochs, rule = int(epochs), "fixed"
     return DatasetReport(
         model=tok.model, encoding=tok.encoding, exact=tok.exact, note=tok.note,
-        format="+".join(sorted(formats)) or "none",
-        n_lines=n_lines, n_examples=n, n_errors=n_errors, errors=tuple(errors),
+        format="+".join(sorted(scan.formats)) or "none",
+        n_lines=scan.n_lines, n_examples=n, n_errors=scan.n_errors, errors=tuple(scan.errors),
         token_counts=token_counts, example_lines=example_lines,
         tokens_min=int(token_counts.min()) if n else 0,
         tokens_median=float(np.median(token_counts)) if n else 0.0,

@@ -216,3 +216,14 @@ def test_local_rates_agree_with_genai_prices_or_say_why():
     unexplained = [f"{r['provider']}/{r['model']} {c}" for r, c, _, _, tunable in disagreements
                    if tunable and "genai-prices" not in (r["comment"] or "")]
     assert not unexplained, f"disagree with genai-prices without a comment: {unexplained}"
+
+
+def test_a_resold_model_takes_its_makers_price(tmp_path):
+    path = tmp_path / "resellers.csv"
+    path.write_text("provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,"
+                    "source_url\n"
+                    "azure,gpt-4.1,2026-01-01,9,9,https://azure.example\n"
+                    "openai,gpt-4.1,2026-01-01,2,8,https://openai.example\n")
+    table = load_price_table(inference=path)
+    assert table.inference_rates("gpt-4.1").provider == "openai"
+    assert table.inference_rates("gpt-4.1", provider="azure").input_usd_per_mtok == 9

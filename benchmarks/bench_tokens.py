@@ -1,0 +1,90 @@
+"""Benchmark: analyze_dataset against a plain tiktoken loop over the same JSONL.
+
+Run: ``python benchmarks/bench_tokens.py [--examples 50000]``
+
+Two generated files of chat fine-tuning examples:
+
+* *shared*: every example starts with the same long system prompt (the common case);
+* *unique*: every string in the file is different (no repeated text to exploit).
+
+The baseline is what one would write by hand: read each line, ``json.loads`` it, and
+``len(enc.encode_ordinary(...))`` every role and content, adding OpenAI's chat overhead.
+Both use the same tiktoken Encoding object, measured in the same run; the ratio is
+baseline time / analyze_dataset time (higher is better). Goals: ≥ 3× shared, ≥ 0.9× unique.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from simulator.tokens import analyze_dataset, get_encoding
+
+WORDS = ("account billing crash refund invoice login password slow export report customer "
+         "order delivery late broken screen update install error payment card charge twice "
+         "cancel subscription upgrade plan team member invite permission access denied").split()
+
+
+def make_file(path: Path, n: int, *, shared: bool, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    system = ("You are the support triage assistant for Acme. Read the customer's ticket and "
+              "answer with exactly one category from this list: " + ", ".join(WORDS) + ". "
+              + " ".join(f"Rule {i}: be precise about {w} issues." for i, w in enumerate(WORDS)))
+    with path.open("w") as fh:
+        for i in range(n):
+            sys_text = system if shared else f"{i} " + " ".join(rng.choices(WORDS, k=80))
+            user = f"Ticket {i}: " + " ".join(rng.choices(WORDS, k=rng.randint(10, 60)))
+            answer = f"{rng.choice(WORDS)} (#{i})"
+            fh.write(json.dumps({"messages": [{"role": "system", "content": sys_text},
+                                              {"role": "user", "content": user},
+                                              {"role": "assistant", "content": answer}]}) + "\n")
+
+
+def plain_loop(path: Path, model_encoding: str) -> int:
+    enc = get_encoding(model_encoding)
+    total = 0
+    with path.open() as fh:
+        for line in fh:
+            record = json.loads(line)
+            total += 3
+            for message in record["messages"]:
+                total += 3 + len(enc.encode_ordinary(message["role"]))
+                total += len(enc.encode_ordinary(message["content"]))
+    return total
+
+
+def best_of(fn, repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    get_encoding("o200k_base")  # build once, outside the timings
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, shared in (("shared system prompt", True), ("all-unique text", False)):
+            path = Path(tmp) / f"{label[:6]}.jsonl"
+            make_file(path, args.examples, shared=shared)
+            t_base, base_total = best_of(lambda: plain_loop(path, "o200k_base"), args.repeat)
+            t_ours, report = best_of(
+                lambda: analyze_dataset(path, "gpt-4o-mini", max_tokens_per_example=None),
+                args.repeat)
+            assert report.tokens_total == base_total, (report.tokens_total, base_total)
+            print(f"{label:22s} {args.examples:,} examples, {base_total:,} tokens: "
+                  f"plain loop {t_base:.3f} s, analyze_dataset {t_ours:.3f} s, "
+                  f"ratio {t_base / t_ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
