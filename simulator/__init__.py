@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+from .engine import evaluate, simulate
 from .errors import InputError
+from .report import Result
+from .scenario import (
+    OPTIONS,
+    FinetuneConfig,
+    HybridConfig,
+    PromptConfig,
+    RagConfig,
+    Scenario,
+    SelfhostConfig,
+    Workload,
+    dumps_scenario,
+    example_scenario,
+    load_scenario,
+    save_scenario,
+)
 
-__all__ = ["InputError"]
+__all__ = [
+    "OPTIONS",
+    "FinetuneConfig",
+    "HybridConfig",
+    "InputError",
+    "PromptConfig",
+    "RagConfig",
+    "Result",
+    "Scenario",
+    "SelfhostConfig",
+    "Workload",
+    "dumps_scenario",
+    "evaluate",
+    "example_scenario",
+    "load_scenario",
+    "save_scenario",
+    "simulate",
+]

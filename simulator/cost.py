@@ -1,0 +1,371 @@
+"""Monthly cost components of every option, as pure vectorised functions (MODEL.md).
+
+Conventions
+    * Time runs along the **last** axis, months ``m = 0..H``. Month 0 holds the one-time
+      costs paid at t = 0 (labelling, data preparation, the first training run and its
+      evaluation, prompt engineering, the first corpus embedding), so a cumulative sum starts
+      at the upfront investment. Months ``1..H`` hold the running costs.
+    * Every parameter is a float or an array with a leading draw axis of shape ``(n, 1)``
+      (:func:`as_columns` turns ``(n,)`` into ``(n, 1)``); results broadcast to ``(H+1,)`` or
+      ``(n, H+1)``. One code path serves one scenario, a grid and Monte Carlo draws.
+    * Money is [USD], token rates are [USD per 1M tokens], hourly rates [USD/h].
+
+The chain :func:`option_costs` assembles the components of one option from a flat mapping of
+field paths (``"workload.requests_per_month"`` …) to values, as made by
+:func:`simulator.resolve.resolve`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from pricing import HOURS_PER_MONTH
+
+from .tokens import auto_epochs
+
+TOKENS_PER_MTOK = 1e6
+SECONDS_PER_HOUR = 3600.0
+
+COMPONENTS = ("labelling", "training", "evaluation", "engineering", "inference", "embedding",
+              "hosting", "infrastructure", "errors")
+"""Cost components, in display order."""
+
+ONE_TIME_NOTE = "month 0 holds one-time costs paid at t = 0"
+
+
+# ---- time ---------------------------------------------------------------------------------------
+
+def month_index(horizon_months: int) -> np.ndarray:
+    """Months ``0..H`` as floats, month 0 being t = 0 (one-time costs) [months]."""
+    return np.arange(int(horizon_months) + 1, dtype=float)
+
+
+def requests_per_month(requests_month1, growth_per_month, months) -> np.ndarray:
+    """Requests ``V_m = V_1 (1+g)^(m-1)`` for ``m ≥ 1``, 0 at month 0 [requests/month].
+
+    >>> requests_per_month(1000.0, 0.1, month_index(3)).round(6).tolist()
+    [0.0, 1000.0, 1100.0, 1210.0]
+    """
+    m = np.asarray(months, dtype=float)
+    v = requests_month1 * (1.0 + np.asarray(growth_per_month, dtype=float)) ** np.maximum(m - 1, 0)
+    return np.where(m >= 1, v, 0.0)
+
+
+def price_decline_factor(yearly_decline, months) -> np.ndarray:
+    """Multiplier of per-token API prices, ``(1-d)^((m-1)/12)`` for ``m ≥ 1`` [1].
+
+    Month 0 (t = 0) pays today's price (factor 1), as does month 1.
+    """
+    m = np.asarray(months, dtype=float)
+    return (1.0 - np.asarray(yearly_decline, dtype=float)) ** (np.maximum(m - 1, 0) / 12.0)
+
+
+def discount_factor(yearly_rate, months) -> np.ndarray:
+    """Present-value factor ``(1+ρ)^(-m/12)``; 1 at month 0 [1]."""
+    m = np.asarray(months, dtype=float)
+    return (1.0 + np.asarray(yearly_rate, dtype=float)) ** (-m / 12.0)
+
+
+def at_month0(amount_usd, months) -> np.ndarray:
+    """A one-time amount placed at month 0, zero after [USD]."""
+    return np.where(np.asarray(months) == 0, amount_usd, 0.0)
+
+
+def every_month(amount_usd_per_month, months) -> np.ndarray:
+    """A fixed monthly amount in months ``1..H``, zero at month 0 [USD/month]."""
+    return np.where(np.asarray(months) >= 1, amount_usd_per_month, 0.0)
+
+
+# ---- inference ----------------------------------------------------------------------------------
+
+def prompted_request_usd(static_tokens, cached_share, other_input_tokens, output_tokens,
+                         input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok,
+                         batch_share, batch_discount):
+    """Cost of one prompted request at today's prices [USD/request].
+
+    ``[(s+f)(h c_cache + (1-h) c_in) + (r+u+k) c_in + o c_out] / 1e6 × (1 - b β)``, with
+    ``static_tokens = s+f``, ``other_input_tokens = r+u+k``.
+
+    >>> prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5)
+    0.0030500000000000002
+    """
+    static = static_tokens * (cached_share * cached_input_usd_per_mtok
+                              + (1.0 - cached_share) * input_usd_per_mtok)
+    per_request = (static + other_input_tokens * input_usd_per_mtok
+                   + output_tokens * output_usd_per_mtok) / TOKENS_PER_MTOK
+    return per_request * (1.0 - batch_share * batch_discount)
+
+
+def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok,
+                      batch_share, batch_discount):
+    """Cost of one request to a fine-tuned model at today's prices [USD/request].
+
+    ``[(s_ft+u+k) c_in_ft + o c_out_ft] / 1e6 × (1 - b β)``.
+    """
+    return ((input_tokens * input_usd_per_mtok + output_tokens * output_usd_per_mtok)
+            / TOKENS_PER_MTOK * (1.0 - batch_share * batch_discount))
+
+
+def inference_usd(requests, usd_per_request, decline) -> np.ndarray:
+    """Monthly inference bill ``V_m × cost per request × decline_m`` [USD/month]."""
+    return requests * usd_per_request * decline
+
+
+def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
+    """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month]."""
+    return requests * (1.0 - accuracy) * cost_per_error_usd
+
+
+# ---- training -----------------------------------------------------------------------------------
+
+def training_schedule(examples, new_examples_per_retrain, retrain_every_months, months):
+    """When training runs happen and on how many examples.
+
+    Returns ``(runs, examples_in_run, new_examples)``: ``runs`` is 1.0 in months with a run
+    (month 0, then ``R, 2R, …`` up to ``H``; ``R = 0``: never again), ``examples_in_run`` is
+    ``N_0 + j ΔN`` at the ``j``-th retraining (0 elsewhere) and ``new_examples`` the examples
+    labelled that month (``N_0`` at month 0, ``ΔN`` at each retraining).
+
+    >>> runs, n, new = training_schedule(600, 200, 6, month_index(12))
+    >>> np.flatnonzero(runs).tolist(), n[[0, 6, 12]].tolist(), new[[0, 6]].tolist()
+    ([0, 6, 12], [600.0, 800.0, 1000.0], [600.0, 200.0])
+    """
+    m = np.asarray(months, dtype=float)
+    every = np.asarray(retrain_every_months, dtype=float)
+    safe = np.where(every > 0, every, 1.0)
+    retrain = (every > 0) & (m >= 1) & (np.mod(m, safe) == 0)
+    first = m == 0
+    j = np.where(retrain, np.floor_divide(m, safe), 0.0)
+    runs = (retrain | first).astype(float)
+    examples_in_run = np.where(retrain | first, examples + j * new_examples_per_retrain, 0.0)
+    new = np.where(first, examples, np.where(retrain, new_examples_per_retrain, 0.0))
+    return runs, examples_in_run * 1.0, new * 1.0
+
+
+def run_epochs(examples_in_run, epochs) -> np.ndarray:
+    """Epochs of each run: ``epochs`` if fixed, else the provider's "auto" rule per run."""
+    if epochs is None:
+        n = np.maximum(np.rint(np.asarray(examples_in_run, dtype=float)), 1)
+        return np.where(np.asarray(examples_in_run) > 0, auto_epochs(n), 0.0)
+    return np.asarray(epochs, dtype=float)
+
+
+def billed_training_tokens(examples_in_run, tokens_per_example, max_tokens_per_example,
+                           epochs) -> np.ndarray:
+    """Tokens billed for a training run, ``N × min(t, max_len) × E`` [tokens]."""
+    return examples_in_run * np.minimum(tokens_per_example, max_tokens_per_example) * epochs
+
+
+def api_training_usd(runs, billed_tokens, train_usd_per_mtok, min_charge_usd, decline):
+    """A provider's training bill per month: ``max(billed/1e6 × c_train × decline, min)`` in
+    months with a run [USD/month]."""
+    cost = np.maximum(billed_tokens / TOKENS_PER_MTOK * train_usd_per_mtok * decline,
+                      min_charge_usd)
+    return np.where(runs > 0, cost, 0.0)
+
+
+def gpu_training_usd(billed_tokens, train_tokens_per_second, training_gpus, gpu_usd_per_hour):
+    """Rented-GPU training bill: ``billed / (throughput × 3600) × GPUs × p_gpu`` [USD/month].
+
+    GPU prices do not decline.
+    """
+    hours = billed_tokens / (train_tokens_per_second * SECONDS_PER_HOUR)
+    return hours * training_gpus * gpu_usd_per_hour
+
+
+def labelling_usd(new_examples, usd_per_example, hours_per_example, hourly_rate_usd):
+    """Labelling new examples: ``ΔN × (cost per example + hours per example × hourly rate)``
+    [USD/month]."""
+    return new_examples * (usd_per_example + hours_per_example * hourly_rate_usd)
+
+
+# ---- serving ------------------------------------------------------------------------------------
+
+def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min_replicas,
+                     months) -> np.ndarray:
+    """GPU replicas needed each month (0 at month 0) [replicas].
+
+    ``max(min_replicas, ceil(tokens_m / (throughput × 3600 × 730 × utilisation)))``.
+
+    >>> serving_replicas(np.array([0, 1e9, 1e10]), 2500, 0.5, 1, np.array([0, 1, 2])).tolist()
+    [0.0, 1.0, 5.0]
+    """
+    capacity = serve_tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH * utilisation
+    need = np.ceil(tokens_per_month / capacity - 1e-9)
+    return np.where(np.asarray(months) >= 1, np.maximum(min_replicas, need), 0.0)
+
+
+def gpu_hosting_usd(replicas, gpu_usd_per_hour) -> np.ndarray:
+    """Serving bill ``replicas × 730 h × p_gpu`` [USD/month]."""
+    return replicas * HOURS_PER_MONTH * gpu_usd_per_hour
+
+
+# ---- the chain ----------------------------------------------------------------------------------
+
+def as_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Arrays of shape ``(n,)`` become ``(n, 1)`` so they broadcast against the month axis."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            out[key] = value[:, None]
+        else:
+            out[key] = value
+    return out
+
+
+def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool):
+    runs, n_run, new = training_schedule(p["finetune.examples"],
+                                         p["finetune.new_examples_per_retrain"],
+                                         p["finetune.retrain_every_months"], months)
+    epochs = run_epochs(n_run, p["finetune.epochs"])
+    cap = p["finetune.max_tokens_per_example"] if capped else np.inf
+    billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
+    labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
+                              p["finetune.labelling_hours_per_example"], p["hourly_rate_usd"])
+    evaluation = runs * p["finetune.eval_usd_per_run"]
+    return runs, billed, labelling, evaluation
+
+
+def _prompted_usd(p, static, other):
+    return prompted_request_usd(static, p["prompt.cached_share"], other,
+                                p["workload.output_tokens"], p["prompt.input_usd_per_mtok"],
+                                p["prompt.cached_input_usd_per_mtok"],
+                                p["prompt.output_usd_per_mtok"], p["prompt.batch_share"],
+                                p["prompt.batch_discount"])
+
+
+def _tuned_usd(p):
+    tokens_in = (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
+                 + p["workload.chat_overhead_tokens"])
+    return tuned_request_usd(tokens_in, p["workload.output_tokens"],
+                             p["finetune.input_usd_per_mtok"], p["finetune.output_usd_per_mtok"],
+                             p["finetune.batch_share"], p["finetune.batch_discount"])
+
+
+def effective_accuracy(option: str, p: Mapping[str, Any]):
+    """Accuracy of ``option`` [0..1]; ``rag`` defaults to the prompt's, ``hybrid`` to the
+    traffic-weighted mix ``q a_ft + (1-q) a_prompt``."""
+    if option == "rag":
+        acc = p.get("rag.accuracy")
+        return p["prompt.accuracy"] if acc is None else acc
+    if option == "hybrid":
+        acc = p.get("hybrid.accuracy")
+        if acc is None:
+            q = p["hybrid.finetuned_share"]
+            return q * p["finetune.accuracy"] + (1.0 - q) * p["prompt.accuracy"]
+        return acc
+    return p[f"{option}.accuracy"]
+
+
+def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
+                 *, step_part: bool = True) -> dict[str, np.ndarray]:
+    """Monthly cost components of one option [USD/month], month 0 = one-time costs.
+
+    Parameters
+    ----------
+    option : ``prompt``, ``rag``, ``finetune``, ``selfhost`` or ``hybrid``
+    values : field path -> float or ``(n,)`` array (see :func:`simulator.resolve.resolve`)
+    horizon_months : ``H``
+    step_part : False leaves out self-hosted serving (the only cost that is not linear in
+        volume); used by the break-even volume solver
+
+    Returns
+    -------
+    dict component -> array of shape ``(H+1,)`` or ``(n, H+1)``; only the option's components.
+    """
+    p = as_columns(values)
+    months = month_index(horizon_months)
+    rate = p["hourly_rate_usd"]
+    V = requests_per_month(p["workload.requests_per_month"], p["workload.growth_per_month"],
+                           months)
+    decline = price_decline_factor(p["price_decline"], months)
+    u, k, o = p["workload.input_tokens"], p["workload.chat_overhead_tokens"], \
+        p["workload.output_tokens"]
+    static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"] \
+        if option in ("prompt", "rag", "hybrid") else 0.0
+    errors = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])
+    out: dict[str, np.ndarray] = {}
+
+    if option == "prompt":
+        out["engineering"] = (at_month0(p["prompt.engineering_hours"] * rate, months)
+                              + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
+        out["inference"] = inference_usd(V, _prompted_usd(p, static, u + k), decline)
+    elif option == "rag":
+        c_emb = p["rag.embedding_usd_per_mtok"] / TOKENS_PER_MTOK
+        corpus = p["rag.corpus_tokens"]
+        out["engineering"] = (
+            at_month0((p["prompt.engineering_hours"] + p["rag.engineering_hours"]) * rate, months)
+            + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
+        out["inference"] = inference_usd(
+            V, _prompted_usd(p, static, p["rag.context_tokens"] + u + k), decline)
+        out["embedding"] = (at_month0(corpus * c_emb, months)
+                            + every_month(corpus * p["rag.reembed_share_per_month"] * c_emb,
+                                          months) * decline
+                            + V * u * c_emb * decline)
+        out["infrastructure"] = every_month(p["rag.vector_store_usd_per_month"], months)
+    elif option in ("finetune", "hybrid"):
+        runs, billed, labelling, evaluation = _finetune_data(p, months, capped=True)
+        out["labelling"] = labelling
+        out["training"] = api_training_usd(runs, billed, p["finetune.train_usd_per_mtok"],
+                                           p["finetune.min_charge_usd"], decline)
+        out["evaluation"] = evaluation
+        tuned = inference_usd(V, _tuned_usd(p), decline)
+        out["hosting"] = every_month(p["finetune.hosting_usd_per_hour"] * HOURS_PER_MONTH, months)
+        if option == "finetune":
+            out["engineering"] = at_month0(p["finetune.data_prep_hours"] * rate, months)
+            out["inference"] = tuned
+        else:
+            q = p["hybrid.finetuned_share"]
+            prompted = inference_usd(V, _prompted_usd(p, static, u + k), decline)
+            out["engineering"] = (
+                at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
+                          months)
+                + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
+            out["inference"] = q * tuned + (1.0 - q) * prompted
+    elif option == "selfhost":
+        runs, billed, labelling, evaluation = _finetune_data(p, months, capped=False)
+        out["labelling"] = labelling
+        out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
+                                           p["selfhost.training_gpus"],
+                                           p["selfhost.gpu_usd_per_hour"])
+        out["evaluation"] = evaluation
+        out["engineering"] = (
+            at_month0((p["finetune.data_prep_hours"] + p["selfhost.engineering_hours"]) * rate,
+                      months)
+            + every_month(p["selfhost.ops_hours_per_month"] * rate, months))
+        if step_part:
+            out["hosting"] = selfhost_hosting_usd(p, V, months)
+    else:
+        raise ValueError(f"unknown option {option!r}")
+    out["errors"] = errors
+    return {c: out[c] for c in COMPONENTS if c in out}
+
+
+def selfhost_tokens_per_request(p: Mapping[str, Any]):
+    """Tokens a self-hosted replica processes per request, ``s_ft + u + k + o`` [tokens]."""
+    return (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
+            + p["workload.chat_overhead_tokens"] + p["workload.output_tokens"])
+
+
+def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
+    """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped)."""
+    tokens = requests * selfhost_tokens_per_request(p)
+    replicas = serving_replicas(tokens, p["selfhost.serve_tokens_per_second"],
+                                p["selfhost.utilisation"], p["selfhost.min_replicas"], months)
+    return gpu_hosting_usd(replicas, p["selfhost.gpu_usd_per_hour"])
+
+
+def total_usd(components: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Sum of components per month [USD/month]."""
+    return sum(components.values())
+
+
+def all_costs(values: Mapping[str, Any], options, horizon_months: int
+              ) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`option_costs` for each option, every array broadcast to one common shape."""
+    costs = {o: option_costs(o, values, horizon_months) for o in options}
+    shape = np.broadcast_shapes(*(a.shape for comps in costs.values() for a in comps.values()))
+    return {o: {c: np.broadcast_to(a, shape) for c, a in comps.items()}
+            for o, comps in costs.items()}

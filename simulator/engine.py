@@ -1,0 +1,152 @@
+"""The chain: scenario -> rates and counts -> monthly costs -> totals -> :class:`Result`.
+
+:func:`evaluate` is the vectorised core shared by :func:`simulate`, the grid, the tornado
+and the Monte Carlo run: it takes the flat field values (floats or ``(n,)`` arrays) and
+returns per-option monthly costs and the summary figures as arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from pricing import PriceTable
+
+from .breakeven import breakeven_month, breakeven_volume, npv_usd, tco_usd
+from .cost import (
+    all_costs,
+    as_columns,
+    effective_accuracy,
+    month_index,
+    requests_per_month,
+    total_usd,
+)
+from .report import Result
+from .resolve import PRICE_COLUMNS, Inputs, resolve
+from .scenario import Scenario
+
+SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
+                   "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
+                   "breakeven_volume", "accuracy")
+
+
+def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
+             volumes: bool = True) -> tuple[dict, dict]:
+    """Monthly costs and summary figures of every simulated option.
+
+    Parameters
+    ----------
+    inputs : from :func:`simulator.resolve.resolve`
+    values : field values to use instead of ``inputs.values`` (floats or ``(n,)`` arrays)
+    volumes : also solve the break-even volumes (the costliest figure)
+
+    Returns
+    -------
+    costs : option -> component -> array ``(H+1,)`` or ``(n, H+1)`` [USD/month]
+    figures : option -> figure name (:data:`SUMMARY_COLUMNS`) -> float or ``(n,)`` array
+    """
+    values = inputs.values if values is None else values
+    H = inputs.horizon_months
+    costs = all_costs(values, inputs.options, H)
+    p = as_columns(values)
+    months = month_index(H)
+    requests = np.sum(requests_per_month(p["workload.requests_per_month"],
+                                         p["workload.growth_per_month"], months), axis=-1)
+    totals = {o: total_usd(c) for o, c in costs.items()}
+    base = totals[inputs.baseline]
+    tco_base = tco_usd(base)
+    rho = p["discount_rate"]
+    figures: dict[str, dict[str, Any]] = {}
+    for option, total in totals.items():
+        tco = tco_usd(total)
+        upfront = total[..., 0]
+        savings = tco_base - tco
+        with np.errstate(divide="ignore", invalid="ignore"):
+            roi = np.where(upfront > 0, savings / np.where(upfront > 0, upfront, 1.0), np.nan)
+            per_request = np.where(requests > 0, tco / np.where(requests > 0, requests, 1.0),
+                                   np.nan)
+        acc = np.asarray(effective_accuracy(option, p), dtype=float)
+        acc = acc[..., 0] if acc.ndim == 2 else acc
+        figures[option] = {
+            "tco_usd": tco,
+            "npv_usd": npv_usd(total, rho),
+            "upfront_usd": upfront,
+            "requests": np.broadcast_to(requests, np.shape(tco)),
+            "cost_per_request_usd": per_request,
+            "savings_usd": savings,
+            "roi": roi,
+            "breakeven_month": breakeven_month(total, base),
+            "accuracy": np.broadcast_to(acc, np.shape(tco)),
+        }
+        if volumes:
+            figures[option]["breakeven_volume"] = (
+                np.full(np.shape(tco), np.nan) if option == inputs.baseline
+                else breakeven_volume(values, option, inputs.baseline, H))
+    return costs, figures
+
+
+def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
+    """Price every option of ``scenario`` month by month and compare it with the baseline.
+
+    Rates come from ``table`` (default: the shipped price table) unless the scenario pins
+    them. Returns a :class:`~simulator.report.Result` with the tidy monthly table, the
+    per-option summary and every rate used with its source.
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"simulate() takes a Scenario, got {type(scenario).__name__}")
+    inputs = resolve(scenario, table)
+    costs, figures = evaluate(inputs)
+    return Result(scenario=scenario, monthly=monthly_frame(costs),
+                  summary=summary_frame(figures, inputs.baseline),
+                  prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
+                  notes=inputs.notes)
+
+
+def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
+    """Tidy table ``option, month, component, cost_usd`` of one scenario's costs.
+
+    Rows run by option (baseline first), then month, then component. Components that are
+    zero in every month of an option are left out; month 0 holds the one-time costs.
+    """
+    options, components, blocks = [], [], []
+    for option, comps in costs.items():
+        kept = [(c, np.asarray(a, dtype=float)) for c, a in comps.items() if np.any(a)]
+        if not kept:
+            continue
+        block = np.stack([a for _, a in kept])          # (components, months)
+        n_comp, n_month = block.shape
+        options.append(np.full(n_comp * n_month, option, dtype=object))
+        components.append(np.tile(np.array([c for c, _ in kept], dtype=object), n_month))
+        blocks.append(block.T.reshape(-1))
+    if not blocks:
+        return pd.DataFrame({"option": pd.Series(dtype=str), "month": pd.Series(dtype=int),
+                             "component": pd.Series(dtype=str),
+                             "cost_usd": pd.Series(dtype=float)})
+    n_months = len(next(iter(next(iter(costs.values())).values())))
+    months = np.concatenate([np.repeat(np.arange(n_months), len(c) // n_months)
+                             for c in components])
+    return pd.DataFrame({"option": np.concatenate(options), "month": months,
+                         "component": np.concatenate(components),
+                         "cost_usd": np.concatenate(blocks)})
+
+
+def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd.DataFrame:
+    """One row per option (baseline first); missing break-evens are ``<NA>``."""
+    rows = []
+    for option, f in figures.items():
+        row = {"option": option}
+        for col in SUMMARY_COLUMNS[1:]:
+            value = f.get(col, np.nan)
+            row[col] = float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    month = frame["breakeven_month"]
+    frame["breakeven_month"] = pd.array(
+        [pd.NA if np.isnan(x) else int(x) for x in month], dtype="Int64")
+    frame["breakeven_volume"] = pd.array(
+        [pd.NA if np.isnan(x) else x for x in frame["breakeven_volume"]], dtype="Float64")
+    frame["roi"] = pd.array([pd.NA if np.isnan(x) else x for x in frame["roi"]],
+                            dtype="Float64")
+    return frame

@@ -1,0 +1,752 @@
+"""The scenario: what a user saves, shares and runs (MODEL.md, "The scenario file").
+
+A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
+(``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``) plus the
+top-level settings. Every field is checked when the object is created; a bad value raises
+:class:`~simulator.errors.InputError` whose message starts with the field's path::
+
+    workload.requests_per_month: must be ≥ 0, got -5
+
+Field names carry their units (``*_tokens``, ``*_usd_per_mtok``, ``*_hours``, ``*_share``).
+Rates the price table supplies may be *pinned* here (``prompt.input_usd_per_mtok`` …); a pinned
+rate wins over the table. Rates are looked up at simulate time (:mod:`simulator.resolve`),
+never here: a scenario is plain data, without clock, network or price table.
+
+Text instead of numbers
+    ``prompt.system_prompt`` and ``prompt.fewshot`` (text, a list of texts or a list of chat
+    messages) may replace ``system_prompt_tokens`` / ``fewshot_tokens``; ``finetune.dataset``
+    (a JSONL path) may replace ``examples`` / ``tokens_per_example``. They are counted by
+    :mod:`simulator.tokens` when the scenario is simulated. Giving both the text and the number
+    is an error (which one would you mean?).
+
+Round trip
+    ``Scenario.from_dict(s.to_dict()) == s``; :func:`load_scenario` and :func:`save_scenario`
+    read and write TOML (``.toml``) and JSON (``.json``). Fields left at ``None`` are not
+    written. A field that was renamed keeps loading under its old name; the scenario's
+    ``notes`` then say so (no warning is raised, so scripts stay quiet).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from .errors import InputError
+
+OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
+"""The options the engine can price, in display order."""
+
+SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid")
+
+# Defaults for the token numbers that text may replace (MODEL.md's example scenario).
+DEFAULT_SYSTEM_PROMPT_TOKENS = 1200
+DEFAULT_FEWSHOT_TOKENS = 1800
+DEFAULT_EXAMPLES = 600
+DEFAULT_TOKENS_PER_EXAMPLE = 700
+
+RENAMED: dict[str, str] = {
+    "selfhost.utilization": "selfhost.utilisation",
+    "finetune.training_examples": "finetune.examples",
+    "prompt.few_shot_tokens": "prompt.fewshot_tokens",
+    "prompt.few_shot": "prompt.fewshot",
+    "workload.monthly_requests": "workload.requests_per_month",
+}
+"""Old field path -> new field path. Old names keep loading; ``Scenario.notes`` says so."""
+
+
+# ---- rules ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """The allowed range of one numeric field.
+
+    ``lo``/``hi`` bound the value (open bounds with ``lo_open``/``hi_open``); ``integer`` asks
+    for a whole number; ``optional`` allows ``None`` (meaning "from the table" or "default").
+    """
+
+    lo: float = 0.0
+    hi: float = math.inf
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+    optional: bool = False
+
+    def describe(self) -> str:
+        """The rule in words, for error messages."""
+        if self.lo == 0 and self.hi == 1 and not self.integer:
+            lo_b = "(" if self.lo_open else "["
+            hi_b = ")" if self.hi_open else "]"
+            return f"must be a share in {lo_b}0, 1{hi_b}"
+        kind = "a whole number" if self.integer else "a number"
+        parts = []
+        if self.lo > -math.inf:
+            parts.append(f"{'>' if self.lo_open else '≥'} {self.lo:g}")
+        if self.hi < math.inf:
+            parts.append(f"{'<' if self.hi_open else '≤'} {self.hi:g}")
+        return f"must be {kind} " + " and ".join(parts) if parts else f"must be {kind}"
+
+    def check(self, path: str, value: Any) -> Any:
+        """``value`` if it obeys the rule; otherwise an :class:`InputError` naming ``path``."""
+        if value is None:
+            if self.optional:
+                return None
+            raise InputError(f"{path}: is required, got nothing")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise InputError(f"{path}: {self.describe()}, got {value!r} "
+                             f"({type(value).__name__})")
+        x = float(value)
+        if not math.isfinite(x):
+            raise InputError(f"{path}: {self.describe()}, got {value!r}")
+        if self.integer and x != int(x):
+            raise InputError(f"{path}: {self.describe()}, got {value!r}")
+        if self.bad(np.asarray(x)).any():
+            raise InputError(f"{path}: {self.describe()}, got {value!r}")
+        return int(x) if self.integer else value
+
+    def bad(self, x: np.ndarray) -> np.ndarray:
+        """Elementwise: True where ``x`` breaks the range (not the whole-number part)."""
+        too_low = (x <= self.lo) if self.lo_open else (x < self.lo)
+        too_high = (x >= self.hi) if self.hi_open else (x > self.hi)
+        return too_low | too_high | ~np.isfinite(x)
+
+    def check_array(self, path: str, values: np.ndarray) -> None:
+        """Raise an :class:`InputError` naming ``path`` if any of ``values`` breaks the range."""
+        bad = self.bad(np.asarray(values, dtype=float))
+        if bad.any():
+            worst = np.asarray(values, dtype=float)[bad]
+            raise InputError(f"{path}: {self.describe()}, but {int(bad.sum())} drawn value(s) "
+                             f"are not (from {worst.min():g} to {worst.max():g})")
+
+
+NONNEG = Rule()
+POSITIVE = Rule(lo_open=True)
+SHARE = Rule(hi=1.0)
+COUNT = Rule(integer=True)
+OPT_NONNEG = Rule(optional=True)
+OPT_SHARE = Rule(hi=1.0, optional=True)
+
+
+def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{path}: must be a non-empty text, got {value!r}")
+    return value.strip()
+
+
+class _Section:
+    """Shared checking for the section dataclasses: ``RULES`` holds each numeric field's rule."""
+
+    SECTION: ClassVar[str] = ""
+    RULES: ClassVar[dict[str, Rule]] = {}
+    TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
+
+    def _check_fields(self) -> None:
+        for name, rule in self.RULES.items():
+            object.__setattr__(self, name,
+                               rule.check(f"{self.SECTION}.{name}", getattr(self, name)))
+        for name, optional in self.TEXT.items():
+            object.__setattr__(self, name, _text(f"{self.SECTION}.{name}", getattr(self, name),
+                                                 optional=optional))
+
+
+# ---- sections -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Workload(_Section):
+    """Traffic: requests per month and tokens per request.
+
+    requests_per_month : month-1 volume ``V_1`` [requests/month]
+    growth_per_month : monthly growth ``g`` [share/month]; ``V_m = V_1 (1+g)^(m-1)``
+    input_tokens : the user's content per request ``u`` [tokens]
+    output_tokens : generated tokens per request ``o`` [tokens]
+    chat_overhead_tokens : chat-format tokens per request ``k`` [tokens]; ``None`` = OpenAI's
+        rule for a system and a user message (:func:`simulator.tokens.chat_overhead_tokens`)
+    """
+
+    SECTION: ClassVar[str] = "workload"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "requests_per_month": NONNEG,
+        "growth_per_month": Rule(lo=-1.0, lo_open=True, hi=10.0),
+        "input_tokens": NONNEG,
+        "output_tokens": NONNEG,
+        "chat_overhead_tokens": OPT_NONNEG,
+    }
+
+    requests_per_month: float = 60_000
+    growth_per_month: float = 0.0
+    input_tokens: float = 400
+    output_tokens: float = 150
+    chat_overhead_tokens: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptConfig(_Section):
+    """The prompted large model (option ``prompt``; also the fallback of ``rag`` and ``hybrid``).
+
+    system_prompt_tokens, fewshot_tokens : the static prefix ``s``, ``f`` [tokens]; ``None``
+        = counted from ``system_prompt`` / ``fewshot`` if given, else 1200 / 1800
+    cached_share : share ``h`` of the static prefix billed at the cached-input rate [0..1]
+    batch_share : share ``b`` of requests sent through the batch API [0..1]
+    engineering_hours : one-time prompt engineering [h]
+    maintenance_hours_per_month : [h/month]
+    accuracy : share of answers that are right [0..1]
+    input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok : pinned rates
+        [USD per 1M tokens]; ``None`` = from the price table
+    batch_discount : pinned batch discount ``β`` [0..1]; ``None`` = from the table
+    """
+
+    SECTION: ClassVar[str] = "prompt"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "system_prompt_tokens": OPT_NONNEG,
+        "fewshot_tokens": OPT_NONNEG,
+        "cached_share": SHARE,
+        "batch_share": SHARE,
+        "engineering_hours": NONNEG,
+        "maintenance_hours_per_month": NONNEG,
+        "accuracy": SHARE,
+        "input_usd_per_mtok": OPT_NONNEG,
+        "cached_input_usd_per_mtok": OPT_NONNEG,
+        "output_usd_per_mtok": OPT_NONNEG,
+        "batch_discount": OPT_SHARE,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True}
+
+    model: str = "gpt-4.1"
+    provider: str | None = None
+    system_prompt_tokens: float | None = None
+    fewshot_tokens: float | None = None
+    system_prompt: str | None = None
+    fewshot: str | tuple | None = None
+    cached_share: float = 0.0
+    batch_share: float = 0.0
+    engineering_hours: float = 40
+    maintenance_hours_per_month: float = 4
+    accuracy: float = 0.87
+    input_usd_per_mtok: float | None = None
+    cached_input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
+    batch_discount: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+        if self.system_prompt is not None:
+            if not isinstance(self.system_prompt, str):
+                raise InputError(f"prompt.system_prompt: must be text, got "
+                                 f"{type(self.system_prompt).__name__}")
+            if self.system_prompt_tokens is not None:
+                raise InputError("prompt.system_prompt: give either system_prompt (text, "
+                                 "counted) or system_prompt_tokens (a number), not both")
+        if self.fewshot is not None:
+            object.__setattr__(self, "fewshot", _check_fewshot(self.fewshot))
+            if self.fewshot_tokens is not None:
+                raise InputError("prompt.fewshot: give either fewshot (text or messages, "
+                                 "counted) or fewshot_tokens (a number), not both")
+
+
+def _check_fewshot(value: Any) -> str | tuple:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = tuple(value)
+        if all(isinstance(v, str) for v in items):
+            return items
+        if all(isinstance(v, Mapping) for v in items):
+            for i, v in enumerate(items):
+                if not isinstance(v.get("role"), str) or not isinstance(v.get("content"), str):
+                    raise InputError(f"prompt.fewshot[{i}]: a message needs text 'role' and "
+                                     f"'content', got {dict(v)!r}")
+            return tuple(dict(v) for v in items)
+    raise InputError("prompt.fewshot: must be a text, a list of texts or a list of "
+                     f"{{role, content}} messages, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RagConfig(_Section):
+    """Retrieval on top of the prompted model (option ``rag``).
+
+    context_tokens : retrieved context per request ``r`` [tokens]
+    embedding_model, embedding_provider : the embedding model (provider ``None`` = any)
+    corpus_tokens : the corpus embedded once at t = 0 [tokens]
+    reembed_share_per_month : share of the corpus re-embedded each month [share/month]
+    vector_store_usd_per_month : fixed vector-store fee [USD/month]
+    engineering_hours : one-time work on the retrieval pipeline, on top of the prompt's [h]
+    accuracy : ``None`` = the prompt's accuracy
+    embedding_usd_per_mtok : pinned embedding rate [USD per 1M tokens]
+    """
+
+    SECTION: ClassVar[str] = "rag"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "context_tokens": NONNEG,
+        "corpus_tokens": NONNEG,
+        "reembed_share_per_month": SHARE,
+        "vector_store_usd_per_month": NONNEG,
+        "engineering_hours": NONNEG,
+        "accuracy": OPT_SHARE,
+        "embedding_usd_per_mtok": OPT_NONNEG,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"embedding_model": False, "embedding_provider": True}
+
+    context_tokens: float = 2000
+    embedding_model: str = "text-embedding-3-small"
+    embedding_provider: str | None = None
+    corpus_tokens: float = 5_000_000
+    reembed_share_per_month: float = 0.1
+    vector_store_usd_per_month: float = 70
+    engineering_hours: float = 0
+    accuracy: float | None = None
+    embedding_usd_per_mtok: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinetuneConfig(_Section):
+    """A provider's fine-tuning service (option ``finetune``; its data also feeds ``selfhost``).
+
+    prompt_tokens : the short prompt the tuned model still needs ``s_ft`` [tokens]
+    examples : initial training examples ``N_0``; ``None`` = counted from ``dataset``, else 600
+    tokens_per_example : ``t`` [tokens]; ``None`` = mean counted from ``dataset``, else 700
+    dataset : a training JSONL (path relative to the scenario file)
+    epochs : ``"auto"`` (the provider's rule, :func:`simulator.tokens.auto_epochs`) or a number
+    labelling_usd_per_example [USD/example], labelling_hours_per_example [h/example]
+    data_prep_hours : one-time [h]; eval_usd_per_run : per training run [USD]
+    retrain_every_months : ``R`` [months]; 0 = never
+    new_examples_per_retrain : ``ΔN`` labelled before each retraining
+    batch_share : share of tuned-model requests sent through the batch API [0..1]
+    accuracy : [0..1]
+    train_usd_per_mtok, input_usd_per_mtok, output_usd_per_mtok : pinned rates
+        [USD per 1M tokens]; hosting_usd_per_hour [USD/h]; min_charge_usd [USD/run];
+        max_tokens_per_example [tokens]; batch_discount [0..1]. ``None`` = from the table.
+    """
+
+    SECTION: ClassVar[str] = "finetune"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "prompt_tokens": NONNEG,
+        "examples": Rule(lo=1, integer=True, optional=True),
+        "tokens_per_example": Rule(lo=0, lo_open=True, optional=True),
+        "labelling_usd_per_example": NONNEG,
+        "labelling_hours_per_example": NONNEG,
+        "data_prep_hours": NONNEG,
+        "eval_usd_per_run": NONNEG,
+        "retrain_every_months": COUNT,
+        "new_examples_per_retrain": COUNT,
+        "batch_share": SHARE,
+        "accuracy": SHARE,
+        "train_usd_per_mtok": OPT_NONNEG,
+        "input_usd_per_mtok": OPT_NONNEG,
+        "output_usd_per_mtok": OPT_NONNEG,
+        "hosting_usd_per_hour": OPT_NONNEG,
+        "min_charge_usd": OPT_NONNEG,
+        "max_tokens_per_example": Rule(lo=1, integer=True, optional=True),
+        "batch_discount": OPT_SHARE,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True}
+
+    provider: str = "openai"
+    model: str = "gpt-4.1-mini"
+    prompt_tokens: float = 60
+    examples: int | None = None
+    tokens_per_example: float | None = None
+    dataset: str | None = None
+    epochs: int | str = "auto"
+    labelling_usd_per_example: float = 2.0
+    labelling_hours_per_example: float = 0.0
+    data_prep_hours: float = 40
+    eval_usd_per_run: float = 50
+    retrain_every_months: int = 6
+    new_examples_per_retrain: int = 200
+    batch_share: float = 0.0
+    accuracy: float = 0.92
+    train_usd_per_mtok: float | None = None
+    input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
+    hosting_usd_per_hour: float | None = None
+    min_charge_usd: float | None = None
+    max_tokens_per_example: int | None = None
+    batch_discount: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+        if self.epochs != "auto":
+            object.__setattr__(self, "epochs",
+                               Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
+        if self.dataset is not None:
+            for name in ("examples", "tokens_per_example"):
+                if getattr(self, name) is not None:
+                    raise InputError(f"finetune.dataset: give either dataset (counted) or "
+                                     f"{name} (a number), not both")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfhostConfig(_Section):
+    """A LoRA fine-tune of an open model on rented GPUs (option ``selfhost``).
+
+    Training data, epochs, labelling, evaluation and retraining come from ``[finetune]``.
+
+    gpu, gpu_provider : GPU type and provider (``None`` = the cheapest listed)
+    train_tokens_per_second, serve_tokens_per_second : throughput [tokens/s]
+    utilisation : average load of a serving replica (0..1]
+    min_replicas : replicas kept running however low the traffic
+    training_gpus : GPUs used together for training
+    engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
+    accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
+    """
+
+    SECTION: ClassVar[str] = "selfhost"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "train_tokens_per_second": POSITIVE,
+        "serve_tokens_per_second": POSITIVE,
+        "utilisation": Rule(hi=1.0, lo_open=True),
+        "min_replicas": COUNT,
+        "training_gpus": Rule(lo=1, integer=True),
+        "engineering_hours": NONNEG,
+        "ops_hours_per_month": NONNEG,
+        "accuracy": SHARE,
+        "gpu_usd_per_hour": OPT_NONNEG,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
+
+    gpu: str = "H100 80GB"
+    gpu_provider: str | None = None
+    train_tokens_per_second: float = 3000
+    serve_tokens_per_second: float = 2500
+    utilisation: float = 0.5
+    min_replicas: int = 1
+    training_gpus: int = 1
+    engineering_hours: float = 0
+    ops_hours_per_month: float = 10
+    accuracy: float = 0.90
+    gpu_usd_per_hour: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+
+
+@dataclass(frozen=True, kw_only=True)
+class HybridConfig(_Section):
+    """Share ``q`` of traffic to the fine-tuned model, the rest to the prompted model.
+
+    finetuned_share : ``q`` [0..1]
+    accuracy : ``None`` = ``q a_ft + (1-q) a_prompt``
+    """
+
+    SECTION: ClassVar[str] = "hybrid"
+    RULES: ClassVar[dict[str, Rule]] = {"finetuned_share": SHARE, "accuracy": OPT_SHARE}
+
+    finetuned_share: float = 0.8
+    accuracy: float | None = None
+
+    def __post_init__(self) -> None:
+        self._check_fields()
+
+
+SECTION_TYPES: dict[str, type] = {
+    "workload": Workload, "prompt": PromptConfig, "rag": RagConfig,
+    "finetune": FinetuneConfig, "selfhost": SelfhostConfig, "hybrid": HybridConfig,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """Everything one comparison needs (MODEL.md). Checked on creation.
+
+    horizon_months : ``H`` [months], 1..600
+    discount_rate : yearly discount rate ``ρ`` for the NPV [share/year]
+    price_decline : yearly share ``d`` by which per-token API prices fall [share/year]
+    baseline : the option the others are compared with (always simulated)
+    options : the options to simulate
+    hourly_rate_usd : people's time [USD/h]
+    cost_per_error_usd : what one wrong answer costs [USD/error]
+    as_of : the date whose prices are used (``None`` = the latest in the table)
+    title : a free label
+    source_dir : folder the scenario was loaded from (for relative ``finetune.dataset``);
+        not saved
+    notes : messages from loading (renamed fields); not saved
+    """
+
+    RULES: ClassVar[dict[str, Rule]] = {
+        "horizon_months": Rule(lo=1, hi=600, integer=True),
+        "discount_rate": Rule(hi=10.0),
+        "price_decline": Rule(hi=1.0, hi_open=True),
+        "hourly_rate_usd": NONNEG,
+        "cost_per_error_usd": NONNEG,
+    }
+
+    title: str = ""
+    horizon_months: int = 24
+    discount_rate: float = 0.10
+    price_decline: float = 0.0
+    baseline: str = "prompt"
+    options: tuple[str, ...] = ("prompt", "finetune")
+    hourly_rate_usd: float = 100
+    cost_per_error_usd: float = 0.0
+    as_of: date | None = None
+    workload: Workload = field(default_factory=Workload)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    rag: RagConfig = field(default_factory=RagConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    selfhost: SelfhostConfig = field(default_factory=SelfhostConfig)
+    hybrid: HybridConfig = field(default_factory=HybridConfig)
+    source_dir: Path | None = field(default=None, compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, rule in self.RULES.items():
+            object.__setattr__(self, name, rule.check(name, getattr(self, name)))
+        if not isinstance(self.title, str):
+            raise InputError(f"title: must be text, got {self.title!r}")
+        if isinstance(self.options, str) or not isinstance(self.options, (list, tuple)):
+            raise InputError(f"options: must be a list of option names, got {self.options!r}")
+        opts = tuple(self.options)
+        for i, name in enumerate(opts):
+            if name not in OPTIONS:
+                raise InputError(f"options[{i}]: unknown option {name!r} "
+                                 f"(known: {', '.join(OPTIONS)})")
+        if len(set(opts)) != len(opts):
+            dup = next(o for o in opts if opts.count(o) > 1)
+            raise InputError(f"options: {dup!r} is listed twice")
+        if not opts:
+            raise InputError("options: must name at least one option, got []")
+        if self.baseline not in OPTIONS:
+            raise InputError(f"baseline: unknown option {self.baseline!r} "
+                             f"(known: {', '.join(OPTIONS)})")
+        object.__setattr__(self, "options", opts)
+        if isinstance(self.as_of, str):
+            try:
+                object.__setattr__(self, "as_of", date.fromisoformat(self.as_of))
+            except ValueError:
+                raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}") \
+                    from None
+        elif self.as_of is not None and not isinstance(self.as_of, date):
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}")
+        for name, cls in SECTION_TYPES.items():
+            if not isinstance(getattr(self, name), cls):
+                raise InputError(f"{name}: must be a {cls.__name__}, "
+                                 f"got {type(getattr(self, name)).__name__}")
+        if self.source_dir is not None:
+            object.__setattr__(self, "source_dir", Path(self.source_dir))
+
+    @property
+    def simulated_options(self) -> tuple[str, ...]:
+        """The options simulated: the baseline first, then ``options`` in their order."""
+        return (self.baseline,) + tuple(o for o in self.options if o != self.baseline)
+
+    # ---- dict round trip ------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source_dir: str | Path | None = None
+                  ) -> "Scenario":
+        """Build a scenario from a parsed TOML/JSON document, refusing unknown fields.
+
+        Old field names (:data:`RENAMED`) are accepted and reported in ``notes``.
+        """
+        if not isinstance(data, Mapping):
+            raise InputError(f"scenario: expected a table of fields, got {type(data).__name__}")
+        data = dict(data)
+        notes: list[str] = []
+        top_names = {f.name for f in fields(cls) if f.name not in ("source_dir", "notes")}
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in SECTION_TYPES:
+                continue
+            key = _renamed(key, notes, data)
+            if key not in top_names:
+                raise InputError(f"{key}: unknown field (known top-level fields: "
+                                 f"{', '.join(sorted(top_names - set(SECTIONS)))}; "
+                                 f"sections: {', '.join(SECTIONS)})")
+            kwargs[key] = value
+        for section, section_cls in SECTION_TYPES.items():
+            if section not in data:
+                continue
+            body = data[section]
+            if not isinstance(body, Mapping):
+                raise InputError(f"{section}: must be a table of fields, got {body!r}")
+            known = {f.name for f in fields(section_cls)}
+            section_kwargs: dict[str, Any] = {}
+            for key, value in body.items():
+                path = _renamed(f"{section}.{key}", notes, {f"{section}.{k}": v
+                                                            for k, v in body.items()})
+                name = path.split(".", 1)[1]
+                if name not in known:
+                    raise InputError(f"{section}.{key}: unknown field (known: "
+                                     f"{', '.join(sorted(known))})")
+                section_kwargs[name] = value
+            try:
+                kwargs[section] = section_cls(**section_kwargs)
+            except TypeError as exc:  # pragma: no cover - guarded by the name check above
+                raise InputError(f"{section}: {exc}") from None
+        if "options" in kwargs and isinstance(kwargs["options"], list):
+            kwargs["options"] = tuple(kwargs["options"])
+        return cls(**kwargs, source_dir=None if source_dir is None else Path(source_dir),
+                   notes=tuple(notes))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain dict (TOML/JSON-ready); ``None`` fields are left out."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in ("source_dir", "notes") or f.name in SECTION_TYPES:
+                continue
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.name == "options":
+                value = list(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[f.name] = value
+        for section in SECTION_TYPES:
+            body = getattr(self, section)
+            part = {}
+            for f in fields(body):
+                value = getattr(body, f.name)
+                if value is None:
+                    continue
+                if isinstance(value, tuple):
+                    value = [dict(v) if isinstance(v, Mapping) else v for v in value]
+                part[f.name] = value
+            out[section] = part
+        return out
+
+    def with_values(self, **paths: Any) -> "Scenario":
+        """A copy with fields changed by path: ``s.with_values(**{"workload.input_tokens": 900})``."""
+        return with_values(self, paths)
+
+
+def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with fields set by dotted path (checked like any new scenario)."""
+    top: dict[str, Any] = {}
+    per_section: dict[str, dict[str, Any]] = {}
+    for path, value in values.items():
+        section, dot, name = path.partition(".")
+        if dot:
+            if section not in SECTION_TYPES or name not in {
+                    f.name for f in fields(SECTION_TYPES[section])}:
+                raise InputError(f"{path}: unknown field")
+            per_section.setdefault(section, {})[name] = value
+        else:
+            if path not in {f.name for f in fields(Scenario)}:
+                raise InputError(f"{path}: unknown field")
+            top[path] = value
+    for section, changes in per_section.items():
+        top[section] = replace(getattr(scenario, section), **changes)
+    return replace(scenario, **top)
+
+
+def _renamed(path: str, notes: list[str], siblings: Mapping[str, Any]) -> str:
+    new = RENAMED.get(path)
+    if new is None:
+        return path
+    new_key = new if "." not in path else new
+    if new_key in siblings or new.split(".", 1)[-1] in siblings:
+        raise InputError(f"{path}: renamed to {new}, and both are given; keep only {new}")
+    notes.append(f"{path} was renamed {new}; it was read as {new} "
+                 f"(save the scenario to update the file)")
+    return new
+
+
+# ---- files --------------------------------------------------------------------------------------
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario from a ``.toml`` or ``.json`` file.
+
+    ``finetune.dataset`` paths are taken relative to the file's folder.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise InputError(f"{path}: a scenario file must end in .toml or .json")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    try:
+        return Scenario.from_dict(data, source_dir=path.parent)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
+    """The scenario as TOML (``fmt="toml"``) or JSON (``fmt="json"``) text."""
+    data = scenario.to_dict()
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "toml":
+        import tomli_w
+
+        return tomli_w.dumps(data)
+    raise InputError(f"format: must be 'toml' or 'json', got {fmt!r}")
+
+
+def save_scenario(scenario: Scenario, path: str | Path) -> Path:
+    """Write ``scenario`` to ``path`` (``.toml`` or ``.json``); returns the path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise InputError(f"{path}: a scenario file must end in .toml or .json")
+    path.write_text(dumps_scenario(scenario, suffix[1:]), encoding="utf-8")
+    return path
+
+
+def example_scenario_text() -> str:
+    """The commented starting scenario that ``ftroi example`` prints (TOML text)."""
+    from importlib import resources
+
+    return (resources.files("simulator") / "data" / "example_scenario.toml").read_text(
+        encoding="utf-8")
+
+
+def example_scenario() -> Scenario:
+    """The starting scenario, parsed."""
+    return Scenario.from_dict(tomllib.loads(example_scenario_text()))
+
+
+def field_rule(path: str) -> Rule:
+    """The :class:`Rule` of a numeric field given by dotted path (``"workload.input_tokens"``).
+
+    Raises :class:`InputError` for a path that is not a numeric field.
+    """
+    section, dot, name = path.partition(".")
+    if not dot:
+        rule = Scenario.RULES.get(path)
+    else:
+        cls = SECTION_TYPES.get(section)
+        rule = cls.RULES.get(name) if cls is not None else None
+        if path == "finetune.epochs":
+            rule = Rule(lo=1, integer=True)
+    if rule is None:
+        raise InputError(f"{path}: not a numeric scenario field (known: "
+                         f"{', '.join(numeric_fields())})")
+    return rule
+
+
+def numeric_fields() -> list[str]:
+    """Every numeric field path, in file order."""
+    out = list(Scenario.RULES)
+    for section, cls in SECTION_TYPES.items():
+        out += [f"{section}.{name}" for name in cls.RULES]
+    out.append("finetune.epochs")
+    return out
