@@ -1,0 +1,413 @@
+"""How sure is the answer? Monte Carlo draws, a tornado of one-at-a-time swings, a savings grid.
+
+All three follow the same three steps (as in SALib): build arrays of inputs with one leading
+axis, evaluate them with the same vectorised chain as :func:`simulator.simulate`
+(:func:`simulator.engine.evaluate`), analyse. No loop runs over draws or grid points.
+
+Fields are named by their scenario path (``"workload.requests_per_month"``,
+``"prompt.input_usd_per_mtok"``, ``"finetune.epochs"`` …); rates resolved from the price
+table can be varied too. Whole-number fields (examples, replicas, months, epochs) are rounded
+to the nearest whole number after drawing. Values outside a field's allowed range raise
+:class:`~simulator.errors.InputError`.
+
+Randomness comes only from the ``seed`` argument: an int or a ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pricing import PriceTable
+
+from .engine import evaluate
+from .errors import InputError
+from .report import percentile_or_nan
+from .resolve import Inputs, resolve
+from .scenario import Scenario, field_rule, numeric_fields
+
+PERCENTILES = (5, 50, 95)
+
+
+# ---- distributions ------------------------------------------------------------------------------
+
+def _finite(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise InputError(f"{name}: must be a finite number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Triangular:
+    """Triangular distribution on ``[low, high]`` peaking at ``mode``. ``low == high`` gives
+    the constant."""
+
+    low: float
+    mode: float
+    high: float
+
+    def __post_init__(self) -> None:
+        for name in ("low", "mode", "high"):
+            _finite(f"Triangular.{name}", getattr(self, name))
+        if not self.low <= self.mode <= self.high:
+            raise InputError(f"Triangular: need low ≤ mode ≤ high, got {self.low:g}, "
+                             f"{self.mode:g}, {self.high:g}")
+
+    @property
+    def center(self) -> float:
+        return float(self.mode)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws [the field's unit]."""
+        if self.low == self.high:
+            return np.full(n, float(self.mode))
+        return rng.triangular(self.low, self.mode, self.high, size=n)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Uniform:
+    """Uniform distribution on ``[low, high]``. ``low == high`` gives the constant."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        _finite("Uniform.low", self.low)
+        _finite("Uniform.high", self.high)
+        if self.low > self.high:
+            raise InputError(f"Uniform: need low ≤ high, got {self.low:g}, {self.high:g}")
+
+    @property
+    def center(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws [the field's unit]."""
+        if self.low == self.high:
+            return np.full(n, float(self.low))
+        return rng.uniform(self.low, self.high, size=n)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lognormal:
+    """Lognormal distribution given by its ``median`` (> 0) and ``sigma``, the standard
+    deviation of its logarithm (0 gives the constant ``median``).
+
+    Suits positive quantities known "within a factor": ``sigma = ln(2)/1.645`` puts 90% of the
+    draws within a factor of 2 of the median.
+    """
+
+    median: float
+    sigma: float
+
+    def __post_init__(self) -> None:
+        if _finite("Lognormal.median", self.median) <= 0:
+            raise InputError(f"Lognormal.median: must be > 0, got {self.median!r}")
+        if _finite("Lognormal.sigma", self.sigma) < 0:
+            raise InputError(f"Lognormal.sigma: must be ≥ 0, got {self.sigma!r}")
+
+    @property
+    def center(self) -> float:
+        return float(self.median)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws [the field's unit]."""
+        if self.sigma == 0:
+            return np.full(n, float(self.median))
+        return rng.lognormal(math.log(self.median), self.sigma, size=n)
+
+
+Distribution = Triangular | Uniform | Lognormal
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise InputError(f"seed: must be an int or a numpy.random.Generator, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def _prepare(path: str, values: np.ndarray, inputs: Inputs) -> np.ndarray:
+    """Check a field path and its values; round whole-number fields."""
+    if path == "horizon_months":
+        raise InputError("horizon_months: cannot vary inside one run (it sets the length of "
+                         "every cost array); simulate each horizon separately")
+    if path not in inputs.values:
+        raise InputError(f"{path}: not a numeric scenario field (known: "
+                         f"{', '.join(numeric_fields())})")
+    if inputs.values[path] is None and path not in ("finetune.epochs", "rag.accuracy",
+                                                    "hybrid.accuracy"):
+        raise InputError(f"{path}: not used by the simulated options "
+                         f"({', '.join(inputs.options)})")
+    rule = field_rule(path)
+    values = np.asarray(values, dtype=float)
+    if rule.integer:
+        values = np.rint(values)
+    rule.check_array(path, values)
+    return values
+
+
+def _option_list(inputs: Inputs, option: str | None) -> list[str]:
+    if option is None:
+        return [o for o in inputs.options if o != inputs.baseline]
+    if option not in inputs.options:
+        raise InputError(f"option: {option!r} is not simulated (simulated: "
+                         f"{', '.join(inputs.options)})")
+    return [option]
+
+
+# ---- Monte Carlo --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class MonteCarloResult:
+    """Outcome of :func:`monte_carlo`.
+
+    n : number of draws
+    draws : one column per varied field, one row per draw [the field's unit]
+    savings_usd : one column per option, baseline TCO − option TCO per draw [USD]
+    tco_usd : one column per option [USD]
+    breakeven_month : one column per option, NaN where the option never breaks even [month]
+    summary : one row per option: ``p_cheaper`` (share of draws with savings > 0),
+        ``savings_mean_usd``, ``savings_p5_usd``, ``savings_p50_usd``, ``savings_p95_usd``,
+        ``p_breakeven`` (share of draws with a break-even month), ``breakeven_month_p5``,
+        ``…_p50``, ``…_p95`` (``<NA>`` = "never" at that percentile)
+    baseline : the baseline option
+    """
+
+    n: int
+    baseline: str
+    draws: pd.DataFrame
+    savings_usd: pd.DataFrame
+    tco_usd: pd.DataFrame
+    breakeven_month: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def draw_inputs(distributions: Mapping[str, Any], n: int,
+                seed: int | np.random.Generator | None) -> dict[str, np.ndarray]:
+    """``n`` draws of each field, in the order given, from one generator."""
+    rng = _rng(seed)
+    out = {}
+    for path, dist in distributions.items():
+        if not hasattr(dist, "sample"):
+            raise InputError(f"{path}: expected a Triangular, Uniform or Lognormal "
+                             f"distribution, got {dist!r}")
+        out[path] = dist.sample(rng, n)
+    return out
+
+
+def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int = 10_000,
+                seed: int | np.random.Generator | None = None,
+                table: PriceTable | None = None) -> MonteCarloResult:
+    """Draw the uncertain inputs ``n`` times and price every option for every draw at once.
+
+    Parameters
+    ----------
+    scenario : the fixed inputs
+    distributions : field path -> :class:`Triangular`, :class:`Uniform` or :class:`Lognormal`
+    n : number of draws
+    seed : int or ``numpy.random.Generator``; the same seed gives the same draws
+    table : price table for unpinned rates (default: the shipped table)
+
+    A run whose distributions have no spread equals :func:`simulator.simulate`.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"n: must be a whole number ≥ 1, got {n!r}")
+    inputs = resolve(scenario, table)
+    drawn = draw_inputs(distributions, int(n), seed)
+    drawn = {path: _prepare(path, values, inputs) for path, values in drawn.items()}
+    values = dict(inputs.values, **drawn)
+    _, figures = evaluate(inputs, values, volumes=False)
+    options = list(inputs.options)
+    full = (int(n),)
+
+    def column(name: str) -> pd.DataFrame:
+        return pd.DataFrame({o: np.broadcast_to(figures[o][name], full) for o in options})
+
+    savings = column("savings_usd")
+    months = column("breakeven_month")
+    rows = []
+    for option in options:
+        s = savings[option].to_numpy()
+        bm = months[option].to_numpy()
+        never_as_inf = np.where(np.isnan(bm), np.inf, bm)
+        row = {"option": option, "p_cheaper": float(np.mean(s > 0)),
+               "savings_mean_usd": float(np.mean(s))}
+        for q in PERCENTILES:
+            row[f"savings_p{q}_usd"] = float(np.percentile(s, q))
+        row["p_breakeven"] = float(np.mean(~np.isnan(bm)))
+        for q in PERCENTILES:
+            value = float(np.percentile(never_as_inf, q, method="inverted_cdf"))
+            row[f"breakeven_month_p{q}"] = pd.NA if math.isinf(value) else int(value)
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    for q in PERCENTILES:
+        summary[f"breakeven_month_p{q}"] = summary[f"breakeven_month_p{q}"].astype("Int64")
+    return MonteCarloResult(n=int(n), baseline=inputs.baseline,
+                            draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
+                            savings_usd=savings, tco_usd=column("tco_usd"),
+                            breakeven_month=months, summary=summary)
+
+
+# ---- tornado ------------------------------------------------------------------------------------
+
+def sensitivity(scenario: Scenario, ranges: Mapping[str, Sequence[float]], *,
+                option: str | None = None, table: PriceTable | None = None) -> pd.DataFrame:
+    """Tornado data: each field moved alone to its low and its high value.
+
+    Returns one row per (option, field): ``option, field, base, low, high,
+    savings_low_usd, savings_high_usd, base_savings_usd, swing_usd`` with ``swing_usd =
+    |savings_high − savings_low|`` [USD], ranked by swing (largest first) within each option.
+    ``option`` None = every option but the baseline.
+    """
+    inputs = resolve(scenario, table)
+    options = _option_list(inputs, option)
+    paths = list(ranges)
+    if not paths:
+        raise InputError("ranges: give at least one field with its (low, high) values")
+    k = len(paths)
+    values = dict(inputs.values)
+    for i, path in enumerate(paths):
+        pair = ranges[path]
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InputError(f"{path}: expected a (low, high) pair, got {pair!r}")
+        low_high = _prepare(path, np.array([_finite(f"{path} low", pair[0]),
+                                            _finite(f"{path} high", pair[1])]), inputs)
+        base = inputs.values[path]
+        column = np.full(2 * k, np.nan if base is None else float(base))
+        column[2 * i:2 * i + 2] = low_high
+        if base is None:
+            # A derived value (auto epochs, default accuracy): other rows keep deriving it,
+            # which the chain cannot do per row, so vary such fields one run at a time.
+            raise InputError(f"{path}: is derived in this scenario (auto or default); set it "
+                             f"in the scenario to vary it")
+        values[path] = column
+    _, figures = evaluate(inputs, values, volumes=False)
+    _, base_figures = evaluate(inputs, volumes=False)
+    rows = []
+    for opt in options:
+        s = np.broadcast_to(figures[opt]["savings_usd"], (2 * k,))
+        base_saving = float(base_figures[opt]["savings_usd"])
+        for i, path in enumerate(paths):
+            lo, hi = float(values[path][2 * i]), float(values[path][2 * i + 1])
+            rows.append({"option": opt, "field": path, "base": inputs.values[path],
+                         "low": lo, "high": hi, "savings_low_usd": float(s[2 * i]),
+                         "savings_high_usd": float(s[2 * i + 1]),
+                         "base_savings_usd": base_saving,
+                         "swing_usd": abs(float(s[2 * i + 1]) - float(s[2 * i]))})
+    frame = pd.DataFrame(rows)
+    order = {o: i for i, o in enumerate(options)}
+    frame["_o"] = frame["option"].map(order)
+    frame = frame.sort_values(["_o", "swing_usd"], ascending=[True, False], kind="stable")
+    return frame.drop(columns="_o").reset_index(drop=True)
+
+
+# ---- grid ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SavingsGrid:
+    """Savings over two inputs.
+
+    x_field, y_field : the two field paths; x_values ``(nx,)``, y_values ``(ny,)``
+    savings_usd : option -> array ``(ny, nx)`` of baseline TCO − option TCO [USD]
+    tco_usd : option -> array ``(ny, nx)`` [USD] (baseline included)
+    baseline : the baseline option
+    """
+
+    x_field: str
+    y_field: str
+    x_values: np.ndarray
+    y_values: np.ndarray
+    baseline: str
+    savings_usd: dict[str, np.ndarray] = field(default_factory=dict)
+    tco_usd: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """Tidy table ``option, x, y, savings_usd`` (column names ``x``/``y`` hold values of
+        ``x_field``/``y_field``)."""
+        parts = []
+        X, Y = np.meshgrid(self.x_values, self.y_values)
+        for option, s in self.savings_usd.items():
+            parts.append(pd.DataFrame({"option": option, "x": X.ravel(), "y": Y.ravel(),
+                                       "savings_usd": s.ravel()}))
+        return pd.concat(parts, ignore_index=True)
+
+    def contour(self, option: str) -> pd.DataFrame:
+        """The break-even contour (savings = 0) of ``option`` as points ``x, y``.
+
+        Found by linear interpolation between neighbouring grid points where the sign of the
+        savings changes, along x for every y and along y for every x; sorted by x, then y.
+        """
+        if option not in self.savings_usd:
+            raise InputError(f"option: no savings for {option!r} (have: "
+                             f"{', '.join(self.savings_usd)})")
+        s = self.savings_usd[option]
+        xs, ys = [], []
+        for j, y in enumerate(self.y_values):           # along x
+            for x in _zero_crossings(self.x_values, s[j, :]):
+                xs.append(x)
+                ys.append(float(y))
+        for i, x in enumerate(self.x_values):           # along y
+            for y in _zero_crossings(self.y_values, s[:, i]):
+                xs.append(float(x))
+                ys.append(y)
+        out = pd.DataFrame({"x": xs, "y": ys}, dtype=float)
+        return out.drop_duplicates().sort_values(["x", "y"]).reset_index(drop=True)
+
+
+def _zero_crossings(grid: np.ndarray, values: np.ndarray) -> list[float]:
+    """Where ``values`` (sampled on ``grid``) crosses zero, by linear interpolation."""
+    out = []
+    for a in range(len(grid) - 1):
+        v0, v1 = values[a], values[a + 1]
+        if v0 == 0:
+            out.append(float(grid[a]))
+        elif v0 * v1 < 0:
+            out.append(float(grid[a] + (grid[a + 1] - grid[a]) * v0 / (v0 - v1)))
+    if len(values) and values[-1] == 0:
+        out.append(float(grid[-1]))
+    return out
+
+
+def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
+                 y: tuple[str, Sequence[float]], *, table: PriceTable | None = None
+                 ) -> SavingsGrid:
+    """Savings of every option against the baseline over a grid of two inputs.
+
+    ``x`` and ``y`` are ``(field path, values)``, for example
+    ``("workload.requests_per_month", np.linspace(1e3, 1e6, 100))`` and
+    ``("prompt.fewshot_tokens", [0, 1000, 2000])``. All ``nx × ny`` points are priced in one
+    vectorised call. :meth:`SavingsGrid.contour` gives the break-even line.
+    """
+    inputs = resolve(scenario, table)
+    (x_field, x_vals), (y_field, y_vals) = _axis(x, "x"), _axis(y, "y")
+    if x_field == y_field:
+        raise InputError(f"y: must be another field than x, both are {x_field!r}")
+    x_vals = _prepare(x_field, x_vals, inputs)
+    y_vals = _prepare(y_field, y_vals, inputs)
+    X, Y = np.meshgrid(x_vals, y_vals)
+    values = dict(inputs.values, **{x_field: X.ravel(), y_field: Y.ravel()})
+    _, figures = evaluate(inputs, values, volumes=False)
+    shape = (len(y_vals), len(x_vals))
+    return SavingsGrid(
+        x_field=x_field, y_field=y_field, x_values=x_vals, y_values=y_vals,
+        baseline=inputs.baseline,
+        savings_usd={o: np.broadcast_to(figures[o]["savings_usd"], (X.size,)).reshape(shape)
+                     for o in inputs.options if o != inputs.baseline},
+        tco_usd={o: np.broadcast_to(figures[o]["tco_usd"], (X.size,)).reshape(shape)
+                 for o in inputs.options})
+
+
+def _axis(axis: Any, name: str) -> tuple[str, np.ndarray]:
+    if not isinstance(axis, (tuple, list)) or len(axis) != 2 or not isinstance(axis[0], str):
+        raise InputError(f"{name}: expected (field path, values), got {axis!r}")
+    values = np.asarray(axis[1], dtype=float).reshape(-1)
+    if values.size == 0:
+        raise InputError(f"{name}: {axis[0]}: give at least one value")
+    return axis[0], values
