@@ -27,6 +27,9 @@ from .report import Result
 from .resolve import PRICE_COLUMNS, Inputs, resolve
 from .scenario import Scenario
 
+MIN_INVESTMENT_USD = 1e-6
+"""Upfront cost below which ROI is undefined (missing) rather than huge [USD]."""
+
 SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
                    "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
                    "breakeven_volume", "accuracy")
@@ -63,9 +66,12 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         tco = tco_usd(total)
         upfront = total[..., 0]
         savings = tco_base - tco
-        with np.errstate(divide="ignore", invalid="ignore"):
-            roi = np.where(upfront > 0, savings / np.where(upfront > 0, upfront, 1.0), np.nan)
-            per_request = np.where(requests > 0, tco / np.where(requests > 0, requests, 1.0),
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # ROI needs an investment (a millionth of a dollar or more); cost per request at
+            # least one request in total. Otherwise they are missing (NaN), never infinite.
+            invested = upfront >= MIN_INVESTMENT_USD
+            roi = np.where(invested, savings / np.where(invested, upfront, 1.0), np.nan)
+            per_request = np.where(requests >= 1, tco / np.where(requests >= 1, requests, 1.0),
                                    np.nan)
         acc = np.asarray(effective_accuracy(option, p), dtype=float)
         acc = acc[..., 0] if acc.ndim == 2 else acc

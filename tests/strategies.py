@@ -1,0 +1,125 @@
+"""Shared hypothesis strategies and hand-checkable scenarios for the engine's tests.
+
+Every scenario here pins every rate, so no test depends on the shipped price table.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from simulator.scenario import OPTIONS, Scenario
+
+PINNED_PROMPT = dict(input_usd_per_mtok=2.0, cached_input_usd_per_mtok=0.5,
+                     output_usd_per_mtok=8.0, batch_discount=0.5)
+PINNED_RAG = dict(embedding_usd_per_mtok=0.1)
+PINNED_FINETUNE = dict(train_usd_per_mtok=10.0, input_usd_per_mtok=0.3, output_usd_per_mtok=1.2,
+                       hosting_usd_per_hour=0.5, min_charge_usd=0.0, batch_discount=0.5,
+                       max_tokens_per_example=400)
+PINNED_SELFHOST = dict(gpu_usd_per_hour=2.0)
+
+
+def pinned(data: dict) -> dict:
+    """``data`` (a scenario dict) with every table rate pinned to the values above, unless
+    ``data`` already sets it."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for section, pins in (("prompt", PINNED_PROMPT), ("rag", PINNED_RAG),
+                          ("finetune", PINNED_FINETUNE), ("selfhost", PINNED_SELFHOST)):
+        body = out.setdefault(section, {})
+        for key, value in pins.items():
+            body.setdefault(key, value)
+    return out
+
+
+def hand_scenario_dict() -> dict:
+    """A small scenario whose every cost the tests work out by hand (H = 3 months)."""
+    return pinned({
+        "horizon_months": 3, "discount_rate": 0.1, "price_decline": 0.2,
+        "baseline": "prompt", "options": list(OPTIONS), "hourly_rate_usd": 100,
+        "cost_per_error_usd": 0.01,
+        "workload": {"requests_per_month": 1000, "growth_per_month": 0.1, "input_tokens": 100,
+                     "output_tokens": 50, "chat_overhead_tokens": 10},
+        "prompt": {"system_prompt_tokens": 200, "fewshot_tokens": 300, "cached_share": 0.5,
+                   "batch_share": 0.2, "engineering_hours": 10,
+                   "maintenance_hours_per_month": 1, "accuracy": 0.8},
+        "rag": {"context_tokens": 1000, "corpus_tokens": 1_000_000,
+                "reembed_share_per_month": 0.1, "vector_store_usd_per_month": 30,
+                "engineering_hours": 2},
+        "finetune": {"prompt_tokens": 20, "examples": 100, "tokens_per_example": 500,
+                     "epochs": 2, "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
+                     "eval_usd_per_run": 20, "retrain_every_months": 2,
+                     "new_examples_per_retrain": 50, "accuracy": 0.9},
+        "selfhost": {"train_tokens_per_second": 1000, "training_gpus": 2,
+                     "serve_tokens_per_second": 50, "utilisation": 0.5, "min_replicas": 1,
+                     "engineering_hours": 3, "ops_hours_per_month": 2, "accuracy": 0.85},
+        "hybrid": {"finetuned_share": 0.25},
+    })
+
+
+def hand_scenario(**top) -> Scenario:
+    return Scenario.from_dict({**hand_scenario_dict(), **top})
+
+
+shares = st.floats(0.0, 1.0, allow_nan=False)
+money = st.floats(0.0, 50.0, allow_nan=False)
+token_counts = st.integers(0, 5000)
+
+
+@st.composite
+def scenario_dicts(draw, options=None) -> dict:
+    """Valid scenario dicts with every rate pinned."""
+    opts = options or draw(st.lists(st.sampled_from(OPTIONS), min_size=1, max_size=5,
+                                    unique=True))
+    baseline = draw(st.sampled_from(list(opts)))
+    return {
+        "horizon_months": draw(st.integers(1, 48)),
+        "discount_rate": draw(st.floats(0.0, 0.5)),
+        "price_decline": draw(st.floats(0.0, 0.9)),
+        "baseline": baseline, "options": list(opts),
+        "hourly_rate_usd": draw(st.floats(0.0, 300.0)),
+        "cost_per_error_usd": draw(st.floats(0.0, 1.0)),
+        "workload": {"requests_per_month": draw(st.floats(0.0, 5e6)),
+                     "growth_per_month": draw(st.floats(-0.3, 0.3)),
+                     "input_tokens": draw(token_counts), "output_tokens": draw(token_counts),
+                     "chat_overhead_tokens": draw(st.integers(0, 20))},
+        "prompt": {"system_prompt_tokens": draw(token_counts),
+                   "fewshot_tokens": draw(token_counts), "cached_share": draw(shares),
+                   "batch_share": draw(shares), "engineering_hours": draw(st.floats(0, 200)),
+                   "maintenance_hours_per_month": draw(st.floats(0, 20)),
+                   "accuracy": draw(shares), "input_usd_per_mtok": draw(money),
+                   "cached_input_usd_per_mtok": draw(money), "output_usd_per_mtok": draw(money),
+                   "batch_discount": draw(shares)},
+        "rag": {"context_tokens": draw(token_counts),
+                "corpus_tokens": draw(st.floats(0, 1e8)),
+                "reembed_share_per_month": draw(shares),
+                "vector_store_usd_per_month": draw(st.floats(0, 500)),
+                "embedding_usd_per_mtok": draw(money)},
+        "finetune": {"prompt_tokens": draw(st.integers(0, 500)),
+                     "examples": draw(st.integers(1, 20_000)),
+                     "tokens_per_example": draw(st.integers(1, 4000)),
+                     "epochs": draw(st.one_of(st.just("auto"), st.integers(1, 10))),
+                     "labelling_usd_per_example": draw(st.floats(0, 10)),
+                     "data_prep_hours": draw(st.floats(0, 100)),
+                     "eval_usd_per_run": draw(st.floats(0, 200)),
+                     "retrain_every_months": draw(st.integers(0, 12)),
+                     "new_examples_per_retrain": draw(st.integers(0, 1000)),
+                     "batch_share": draw(shares), "accuracy": draw(shares),
+                     "train_usd_per_mtok": draw(money), "input_usd_per_mtok": draw(money),
+                     "output_usd_per_mtok": draw(money),
+                     "hosting_usd_per_hour": draw(st.floats(0, 5)),
+                     "min_charge_usd": draw(st.floats(0, 20)),
+                     "max_tokens_per_example": draw(st.integers(1, 65_536)),
+                     "batch_discount": draw(shares)},
+        "selfhost": {"train_tokens_per_second": draw(st.floats(100, 1e4)),
+                     "serve_tokens_per_second": draw(st.floats(100, 1e4)),
+                     "utilisation": draw(st.floats(0.05, 1.0)),
+                     "min_replicas": draw(st.integers(0, 4)),
+                     "training_gpus": draw(st.integers(1, 8)),
+                     "ops_hours_per_month": draw(st.floats(0, 40)),
+                     "accuracy": draw(shares), "gpu_usd_per_hour": draw(st.floats(0.1, 10))},
+        "hybrid": {"finetuned_share": draw(shares)},
+    }
+
+
+def scenarios(options=None):
+    """Valid :class:`Scenario` objects with every rate pinned."""
+    return scenario_dicts(options).map(Scenario.from_dict)
