@@ -1,0 +1,159 @@
+"""Totals, NPV, break-even month and break-even volume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from strategies import hand_scenario, pinned, scenarios
+
+from simulator import Scenario, simulate
+from simulator.breakeven import (
+    bisect_sign_change,
+    breakeven_month,
+    breakeven_volume,
+    linear_breakeven_volume,
+    npv_usd,
+    tco_usd,
+)
+from simulator.resolve import resolve
+from simulator.scenario import with_values
+
+
+def test_tco_and_npv_by_hand():
+    monthly = np.array([1000.0, 100.0, 100.0])
+    assert tco_usd(monthly) == pytest.approx(1200.0)
+    assert npv_usd(monthly, 0.1) == pytest.approx(1000 + 100 / 1.1 ** (1 / 12)
+                                                  + 100 / 1.1 ** (2 / 12))
+    assert npv_usd(monthly, 0.0) == pytest.approx(1200.0)
+    both = npv_usd(np.stack([monthly, 2 * monthly]), np.array([[0.0], [0.0]]))
+    assert both.tolist() == pytest.approx([1200.0, 2400.0])
+
+
+def test_breakeven_month_cases():
+    base = np.array([0.0, 50, 50, 50, 50])
+    assert breakeven_month(np.array([120.0, 10, 10, 10, 10]), base) == 3     # 160 ≤ 150? no;
+    assert breakeven_month(np.array([0.0, 10, 10, 10, 10]), base) == 0      # never dearer
+    assert np.isnan(breakeven_month(np.array([500.0, 10, 10, 10, 10]), base))
+    # cheaper early, dearer at the end: no break-even (it must *stay* below)
+    assert np.isnan(breakeven_month(np.array([0.0, 10, 10, 10, 200]), base))
+    # a tie counts as break-even
+    assert breakeven_month(np.array([40.0, 40, 50, 50, 50]), np.array([0.0, 80, 50, 50, 50])) == 1
+    arr = breakeven_month(np.array([[120.0, 10, 10, 10, 10], [500.0, 10, 10, 10, 10]]), base)
+    assert arr[0] == 3 and np.isnan(arr[1])
+
+
+def test_linear_breakeven_volume():
+    assert linear_breakeven_volume(1000.0, -0.5) == pytest.approx(2000.0)
+    assert np.isnan(linear_breakeven_volume(1000.0, 0.0))     # parallel: never equal
+    assert np.isnan(linear_breakeven_volume(1000.0, 0.5))     # root at a negative volume
+    assert linear_breakeven_volume(0.0, 3.0) == 0.0
+    out = linear_breakeven_volume(np.array([10.0, -10.0]), np.array([-1.0, 1.0]))
+    assert out.tolist() == [10.0, 10.0]
+
+
+def test_bisection_finds_a_step():
+    def diff(v):                       # 100 until volume 1234.5, then -50
+        return np.where(v < 1234.5, 100.0, -50.0)
+    assert float(bisect_sign_change(diff, np.array(100.0))) == pytest.approx(1234.5, rel=1e-9)
+    assert np.isnan(bisect_sign_change(lambda v: np.full_like(v, 1.0), np.array(1.0)))
+
+
+def test_breakeven_volume_by_hand():
+    # prompt: fixed 1000 + 100/month, 1e-3 USD/request; finetune: fixed 2000, 1e-4 USD/request
+    s = Scenario.from_dict(pinned({
+        "horizon_months": 2, "discount_rate": 0, "options": ["prompt", "finetune"],
+        "hourly_rate_usd": 100,
+        "workload": {"requests_per_month": 1000, "input_tokens": 0, "output_tokens": 1000,
+                     "chat_overhead_tokens": 0},
+        "prompt": {"system_prompt_tokens": 0, "fewshot_tokens": 0, "engineering_hours": 10,
+                   "maintenance_hours_per_month": 1, "output_usd_per_mtok": 1.0},
+        "finetune": {"prompt_tokens": 0, "examples": 1000, "tokens_per_example": 100,
+                     "epochs": 1, "labelling_usd_per_example": 1.0, "data_prep_hours": 10,
+                     "eval_usd_per_run": 0, "retrain_every_months": 0,
+                     "train_usd_per_mtok": 0.0, "output_usd_per_mtok": 0.1,
+                     "hosting_usd_per_hour": 0.0},
+    }))
+    # TCO_prompt = 1000 + 2*100 + 2 V * 1e-3 ; TCO_ft = 1000 + 1000 + 2 V * 1e-4
+    expected = (2000 - 1200) / (2 * 1e-3 - 2 * 1e-4)
+    summary = simulate(s).summary.set_index("option")
+    assert summary.loc["finetune", "breakeven_volume"] == pytest.approx(expected)
+    assert summary.loc["finetune", "tco_usd"] == pytest.approx(2000 + 2 * 1000 * 1e-4)
+    assert summary.loc["prompt", "tco_usd"] == pytest.approx(1200 + 2 * 1000 * 1e-3)
+    at = simulate(with_values(s, {"workload.requests_per_month": expected}))
+    tco = at.summary.set_index("option")["tco_usd"]
+    assert tco["finetune"] == pytest.approx(tco["prompt"])
+
+
+def test_selfhost_breakeven_volume_by_bisection():
+    # 2000 tokens/s: a replica-month (1460 USD) serves 14.6 M requests of 180 tokens
+    s = with_values(hand_scenario(options=["prompt", "selfhost"]),
+                    {"selfhost.serve_tokens_per_second": 2000})
+    volume = float(simulate(s).summary.set_index("option").loc["selfhost", "breakeven_volume"])
+    assert volume > 0
+
+    def gap(v):
+        t = simulate(with_values(s, {"workload.requests_per_month": v})).summary
+        t = t.set_index("option")["tco_usd"]
+        return t["selfhost"] - t["prompt"]
+    assert gap(volume * (1 - 1e-6)) > 0 >= gap(volume * (1 + 1e-6))
+
+
+def test_breakeven_volume_is_missing_for_the_baseline_and_when_never():
+    s = hand_scenario(options=["prompt", "finetune"])
+    summary = simulate(s).summary.set_index("option")
+    assert summary.loc["prompt", "breakeven_volume"] is pd_na()
+    # identical per-request costs: the gap never closes
+    same = with_values(s, {"finetune.input_usd_per_mtok": 0.0, "finetune.output_usd_per_mtok": 0.0,
+                           "prompt.input_usd_per_mtok": 0.0, "prompt.output_usd_per_mtok": 0.0,
+                           "prompt.cached_input_usd_per_mtok": 0.0,
+                           "cost_per_error_usd": 0.0})
+    assert simulate(same).summary.set_index("option").loc["finetune", "breakeven_volume"] \
+        is pd_na()
+
+
+def pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+@settings(max_examples=40, deadline=None)
+@given(s=scenarios())
+def test_cumulative_curves_cross_at_the_reported_month(s):
+    result = simulate(s)
+    cum = result.cumulative().pivot(index="month", columns="option", values="cumulative_usd")
+    base = cum[s.baseline].to_numpy()
+    for option, month in result.summary.set_index("option")["breakeven_month"].items():
+        mine = cum[option].to_numpy()
+        tol = 1e-9 * (np.abs(base) + 1)
+        if month is pd_na():
+            assert mine[-1] > base[-1] + tol[-1]
+            continue
+        month = int(month)
+        assert (mine[month:] <= base[month:] + tol[month:]).all()
+        if month > 0:
+            assert mine[month - 1] > base[month - 1] + tol[month - 1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(s=scenarios(options=["prompt", "finetune"]))
+def test_at_the_breakeven_volume_the_tcos_are_equal(s):
+    volume = simulate(s).summary.set_index("option").loc["finetune", "breakeven_volume"]
+    s_base = s.baseline
+    assume(volume is not pd_na() and s_base == "prompt" and volume < 1e12)
+    tco = simulate(with_values(s, {"workload.requests_per_month": float(volume)})).summary
+    tco = tco.set_index("option")["tco_usd"]
+    assert tco["finetune"] == pytest.approx(tco["prompt"], rel=1e-6, abs=1e-6)
+
+
+def test_array_breakeven_volume_matches_scalar():
+    s = hand_scenario()
+    inputs = resolve(s)
+    rates = np.array([1.0, 2.0, 8.0])
+    values = dict(inputs.values, **{"prompt.output_usd_per_mtok": rates})
+    out = breakeven_volume(values, "selfhost", "prompt", 3)
+    for i, r in enumerate(rates):
+        one = dict(inputs.values, **{"prompt.output_usd_per_mtok": float(r)})
+        assert out[i] == pytest.approx(float(breakeven_volume(one, "selfhost", "prompt", 3)),
+                                       nan_ok=True)
