@@ -1,0 +1,79 @@
+"""Every notebook under ``notebooks/`` runs from top to bottom against the installed package.
+
+Each notebook is executed with nbclient in a fresh temporary folder (so its exports do not
+litter the repository) by a kernel started from this interpreter (``sys.executable -m
+ipykernel_launcher``), so it sees exactly the package ``pip install -e ".[test]"`` installed,
+whatever other Jupyter kernels the machine has. A failing cell fails the test with that cell's
+source and error. Notebooks assert the conclusions their text states, so a price-table change
+that flips a conclusion fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+from nbclient.exceptions import CellExecutionError  # noqa: E402
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+KERNEL_NAME = "ftroi-test-python"
+TIMEOUT_S = 120
+BUDGET_S = 60  # each notebook aims for under ~20 s; this only catches a runaway
+
+
+@pytest.fixture(scope="module")
+def kernel_dir(tmp_path_factory) -> Path:
+    """A Jupyter data dir holding one kernelspec that runs this interpreter's ipykernel."""
+    root = tmp_path_factory.mktemp("jupyter")
+    spec = root / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "ftroi test (this interpreter)",
+        "language": "python",
+        "env": {"JUPYTER_PLATFORM_DIRS": "1", "PYTHONHASHSEED": "0"},
+    }), encoding="utf-8")
+    return root
+
+
+def test_notebooks_exist():
+    names = [p.name for p in NOTEBOOKS]
+    assert "01_quickstart.ipynb" in names, names
+
+
+def test_notebooks_are_committed_without_outputs():
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, \
+                    f"{path.name}: cell {i} has outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, tmp_path: Path, kernel_dir: Path, monkeypatch):
+    # Jupyter's own path handling (jupyter_core) warns unless told which dirs to use.
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name=KERNEL_NAME,
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    start = time.perf_counter()
+    try:
+        client.execute(cwd=str(tmp_path))
+    except CellExecutionError as exc:
+        pytest.fail(f"{path.name} failed:\n{exc}", pytrace=False)
+    elapsed = time.perf_counter() - start
+    assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.1f} s"
+    # Nothing is written next to the notebooks.
+    assert not (path.parent / "report").exists()
+    assert not any(p.suffix in (".csv", ".toml") for p in path.parent.iterdir())
