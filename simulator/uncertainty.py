@@ -32,6 +32,13 @@ from .scenario import Scenario, field_rule, numeric_fields
 
 PERCENTILES = (5, 50, 95)
 
+SECTION_USERS = {
+    "prompt": {"prompt", "rag", "hybrid"}, "rag": {"rag"},
+    "finetune": {"finetune", "hybrid", "selfhost"}, "selfhost": {"selfhost"},
+    "hybrid": {"hybrid"},
+}
+"""Which options read each scenario section (``workload`` and top-level fields: all)."""
+
 
 # ---- distributions ------------------------------------------------------------------------------
 
@@ -141,8 +148,9 @@ def _prepare(path: str, values: np.ndarray, inputs: Inputs) -> np.ndarray:
     if path not in inputs.values:
         raise InputError(f"{path}: not a numeric scenario field (known: "
                          f"{', '.join(numeric_fields())})")
-    if inputs.values[path] is None and path not in ("finetune.epochs", "rag.accuracy",
-                                                    "hybrid.accuracy"):
+    section = path.partition(".")[0] if "." in path else ""
+    users = SECTION_USERS.get(section)
+    if users is not None and not users & set(inputs.options):
         raise InputError(f"{path}: not used by the simulated options "
                          f"({', '.join(inputs.options)})")
     rule = field_rule(path)

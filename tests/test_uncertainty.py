@@ -1,0 +1,223 @@
+"""Monte Carlo, tornado and grid: the same chain as simulate, checked against it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from strategies import hand_scenario, scenarios
+
+from simulator import (
+    InputError,
+    Lognormal,
+    Triangular,
+    Uniform,
+    monte_carlo,
+    savings_grid,
+    sensitivity,
+    simulate,
+)
+from simulator.scenario import with_values
+
+
+def summary(result):
+    return result.summary.set_index("option")
+
+
+# ---- distributions ------------------------------------------------------------------------------
+
+def test_distributions_sample_their_range():
+    rng = np.random.default_rng(0)
+    t = Triangular(low=1.0, mode=2.0, high=4.0).sample(rng, 20_000)
+    assert t.min() >= 1.0 and t.max() <= 4.0
+    assert t.mean() == pytest.approx((1 + 2 + 4) / 3, rel=0.02)
+    u = Uniform(low=-1.0, high=1.0).sample(rng, 20_000)
+    assert abs(u.mean()) < 0.02
+    ln = Lognormal(median=10.0, sigma=0.5).sample(rng, 20_000)
+    assert np.median(ln) == pytest.approx(10.0, rel=0.03)
+
+
+def test_degenerate_distributions_are_constants():
+    rng = np.random.default_rng(0)
+    assert Triangular(low=3, mode=3, high=3).sample(rng, 4).tolist() == [3.0] * 4
+    assert Uniform(low=2, high=2).sample(rng, 2).tolist() == [2.0, 2.0]
+    assert Lognormal(median=5, sigma=0).sample(rng, 2).tolist() == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Triangular(low=3, mode=1, high=5), "low ≤ mode ≤ high"),
+    (lambda: Uniform(low=2, high=1), "low ≤ high"),
+    (lambda: Lognormal(median=0, sigma=1), "Lognormal.median: must be > 0"),
+    (lambda: Lognormal(median=1, sigma=-1), "Lognormal.sigma: must be ≥ 0"),
+    (lambda: Uniform(low=float("nan"), high=1), "Uniform.low: must be a finite number"),
+])
+def test_bad_distributions(make, message):
+    with pytest.raises(InputError, match=message):
+        make()
+
+
+# ---- Monte Carlo --------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(s=scenarios())
+def test_zero_spread_equals_simulate(s):
+    v = s.workload.requests_per_month
+    mc = monte_carlo(s, {"workload.requests_per_month": Triangular(low=v, mode=v, high=v),
+                         "cost_per_error_usd": Uniform(low=s.cost_per_error_usd,
+                                                       high=s.cost_per_error_usd)},
+                     n=7, seed=1)
+    expected = summary(simulate(s))
+    got = summary(mc)
+    for option in s.simulated_options:
+        assert got.loc[option, "savings_p50_usd"] == pytest.approx(
+            expected.loc[option, "savings_usd"], rel=1e-12, abs=1e-9)
+        assert got.loc[option, "p_cheaper"] == float(expected.loc[option, "savings_usd"] > 0)
+        month = expected.loc[option, "breakeven_month"]
+        if not _na(month):
+            assert got.loc[option, "breakeven_month_p50"] == month
+        else:
+            assert _na(got.loc[option, "breakeven_month_p50"])
+
+
+def _na(x):
+    import pandas as pd
+
+    return x is pd.NA or (isinstance(x, float) and np.isnan(x))
+
+
+def test_same_seed_same_draws_and_generator_accepted():
+    s = hand_scenario()
+    dists = {"workload.requests_per_month": Lognormal(median=1000, sigma=0.5),
+             "finetune.accuracy": Triangular(low=0.8, mode=0.9, high=0.95)}
+    a = monte_carlo(s, dists, n=200, seed=42)
+    b = monte_carlo(s, dists, n=200, seed=42)
+    c = monte_carlo(s, dists, n=200, seed=np.random.default_rng(42))
+    d = monte_carlo(s, dists, n=200, seed=43)
+    assert a.draws.equals(b.draws) and a.draws.equals(c.draws)
+    assert a.savings_usd.equals(b.savings_usd)
+    assert not a.draws.equals(d.draws)
+
+
+def test_each_draw_equals_a_simulation_of_that_draw():
+    s = hand_scenario()
+    mc = monte_carlo(s, {"workload.requests_per_month": Uniform(low=0, high=5e6),
+                         "finetune.examples": Uniform(low=10, high=5000),
+                         "selfhost.min_replicas": Uniform(low=0, high=3),
+                         "prompt.output_usd_per_mtok": Lognormal(median=8, sigma=0.3)},
+                     n=6, seed=7)
+    assert (mc.draws["finetune.examples"] % 1 == 0).all()     # whole numbers are rounded
+    for i, row in mc.draws.iterrows():
+        one = simulate(with_values(s, {k: (int(v) if k in ("finetune.examples",
+                                                             "selfhost.min_replicas") else v)
+                                       for k, v in row.items()}))
+        sm = summary(one)
+        for option in s.simulated_options:
+            assert mc.savings_usd.loc[i, option] == pytest.approx(sm.loc[option, "savings_usd"])
+            assert mc.tco_usd.loc[i, option] == pytest.approx(sm.loc[option, "tco_usd"])
+
+
+def test_probability_and_percentiles():
+    s = hand_scenario(options=["prompt", "finetune"])
+    mc = monte_carlo(s, {"workload.requests_per_month": Uniform(low=0, high=2e6)}, n=4000,
+                     seed=3)
+    row = summary(mc).loc["finetune"]
+    savings = mc.savings_usd["finetune"].to_numpy()
+    assert row["p_cheaper"] == pytest.approx(np.mean(savings > 0))
+    assert row["savings_p5_usd"] <= row["savings_p50_usd"] <= row["savings_p95_usd"]
+    # savings are linear in volume here, so P(cheaper) = share of volumes above break-even
+    volume = float(summary(simulate(s)).loc["finetune", "breakeven_volume"])
+    assert row["p_cheaper"] == pytest.approx(1 - volume / 2e6, abs=0.03)
+
+
+@pytest.mark.parametrize("dists, message", [
+    ({"workload.volume": Uniform(low=0, high=1)}, r"^workload\.volume: not a numeric"),
+    ({"finetune.accuracy": Uniform(low=0.9, high=1.2)},
+     r"^finetune\.accuracy: must be a share in \[0, 1\], but \d+ drawn value"),
+    ({"horizon_months": Uniform(low=6, high=12)}, r"^horizon_months: cannot vary"),
+    ({"workload.input_tokens": (1, 2)}, r"^workload\.input_tokens: expected a Triangular"),
+])
+def test_monte_carlo_refuses_bad_fields(dists, message):
+    with pytest.raises(InputError, match=message):
+        monte_carlo(hand_scenario(), dists, n=100, seed=0)
+
+
+def test_monte_carlo_refuses_bad_n_and_seed():
+    with pytest.raises(InputError, match="^n: "):
+        monte_carlo(hand_scenario(), {}, n=0)
+    with pytest.raises(InputError, match="^seed: "):
+        monte_carlo(hand_scenario(), {}, n=10, seed="x")
+
+
+def test_field_of_an_option_not_simulated():
+    s = hand_scenario(options=["prompt", "finetune"])
+    with pytest.raises(InputError, match=r"^selfhost\.gpu_usd_per_hour: not used"):
+        monte_carlo(s, {"selfhost.gpu_usd_per_hour": Uniform(low=1, high=2)}, n=10, seed=0)
+
+
+# ---- tornado ------------------------------------------------------------------------------------
+
+def test_sensitivity_by_hand():
+    s = hand_scenario(options=["prompt", "finetune"])
+    table = sensitivity(s, {"finetune.labelling_usd_per_example": (0.5, 10.0),
+                            "finetune.eval_usd_per_run": (0.0, 100.0),
+                            "workload.output_tokens": (50, 50)})
+    assert list(table.field) == ["finetune.labelling_usd_per_example",
+                                 "finetune.eval_usd_per_run", "workload.output_tokens"]
+    rows = table.set_index("field")
+    # 100 examples at t=0 and 50 at month 2 are labelled: 150 x (10 - 0.5)
+    assert rows.loc["finetune.labelling_usd_per_example", "swing_usd"] == pytest.approx(
+        150 * 9.5)
+    # two runs (months 0 and 2) evaluated: 2 x 100
+    assert rows.loc["finetune.eval_usd_per_run", "swing_usd"] == pytest.approx(200.0)
+    assert rows.loc["workload.output_tokens", "swing_usd"] == 0.0
+    base = summary(simulate(s)).loc["finetune", "savings_usd"]
+    assert np.allclose(table.base_savings_usd, base)
+    low = simulate(with_values(s, {"finetune.labelling_usd_per_example": 0.5}))
+    assert rows.loc["finetune.labelling_usd_per_example", "savings_low_usd"] == pytest.approx(
+        summary(low).loc["finetune", "savings_usd"])
+
+
+def test_sensitivity_errors():
+    s = hand_scenario()
+    with pytest.raises(InputError, match=r"^ranges: give at least one"):
+        sensitivity(s, {})
+    with pytest.raises(InputError, match=r"^prompt\.accuracy: expected a \(low, high\) pair"):
+        sensitivity(s, {"prompt.accuracy": 0.5})
+    with pytest.raises(InputError, match=r"^option: 'nothing' is not simulated"):
+        sensitivity(s, {"prompt.accuracy": (0.5, 0.6)}, option="nothing")
+
+
+# ---- grid ---------------------------------------------------------------------------------------
+
+def test_grid_matches_simulate_and_contour_is_break_even():
+    s = hand_scenario(options=["prompt", "finetune"])
+    volumes = np.linspace(0, 2e6, 21)
+    fewshot = np.array([0.0, 300.0, 3000.0])
+    grid = savings_grid(s, x=("workload.requests_per_month", volumes),
+                        y=("prompt.fewshot_tokens", fewshot))
+    assert grid.savings_usd["finetune"].shape == (3, 21)
+    for j, f in enumerate(fewshot):
+        for i in (0, 7, 20):
+            one = simulate(with_values(s, {"workload.requests_per_month": volumes[i],
+                                           "prompt.fewshot_tokens": f}))
+            assert grid.savings_usd["finetune"][j, i] == pytest.approx(
+                summary(one).loc["finetune", "savings_usd"])
+    contour = grid.contour("finetune")
+    assert len(contour) >= 1
+    # savings are linear in volume, so the interpolated points are exact break-evens
+    for _, point in contour.iterrows():
+        if point.y in fewshot:
+            one = simulate(with_values(s, {"workload.requests_per_month": point.x,
+                                           "prompt.fewshot_tokens": point.y}))
+            assert summary(one).loc["finetune", "savings_usd"] == pytest.approx(0.0, abs=1e-6)
+    assert set(grid.frame().columns) == {"option", "x", "y", "savings_usd"}
+
+
+def test_grid_errors():
+    s = hand_scenario()
+    with pytest.raises(InputError, match=r"^y: must be another field"):
+        savings_grid(s, x=("prompt.accuracy", [0.5]), y=("prompt.accuracy", [0.6]))
+    with pytest.raises(InputError, match=r"^x: expected \(field path, values\)"):
+        savings_grid(s, x="prompt.accuracy", y=("prompt.accuracy", [0.6]))
+    with pytest.raises(InputError, match=r"^prompt\.accuracy: must be a share"):
+        savings_grid(s, x=("prompt.accuracy", [1.5]), y=("workload.input_tokens", [1]))
