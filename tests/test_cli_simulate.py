@@ -1,0 +1,94 @@
+"""``ftroi example`` and ``ftroi simulate``: through the real CLI and a local argparse harness."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+
+import pandas as pd
+import pytest
+import tomli_w
+from strategies import hand_scenario_dict, pinned
+
+from simulator import cli_simulate
+from simulator.errors import InputError
+from simulator.scenario import example_scenario_text
+
+
+def harness(argv):
+    """A parser with only our subcommands (independent of simulator/cli.py)."""
+    parser = argparse.ArgumentParser(prog="ftroi")
+    cli_simulate.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def main(argv):
+    from simulator.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+def pinned_example(tmp_path):
+    """The example scenario with every rate pinned (tests never use the shipped prices)."""
+    data = pinned(tomllib.loads(example_scenario_text()))
+    path = tmp_path / "scenario.toml"
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+def test_example_prints_the_commented_file(capsys):
+    assert harness(["example"]) == 0
+    out = capsys.readouterr().out
+    assert out == example_scenario_text()
+    assert out.count("#") > 20
+    tomllib.loads(out)
+
+
+def test_simulate_prints_a_summary_checkable_from_the_csv(tmp_path, capsys):
+    path = pinned_example(tmp_path)
+    assert harness(["simulate", str(path), "--csv", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    for option in ("prompt (baseline)", "rag", "finetune", "selfhost", "hybrid"):
+        assert option in out
+    assert "wins" in out or "Keep prompt" in out
+    monthly = pd.read_csv(tmp_path / "out" / "monthly.csv")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("option")
+    totals = monthly.groupby("option").cost_usd.sum()
+    for option, tco in totals.items():
+        assert summary.loc[option, "tco_usd"] == pytest.approx(tco)
+        assert f"${tco:,.0f}" in out          # the printed TCO is the CSV's sum, rounded
+
+
+def test_simulate_through_the_real_cli(tmp_path, capsys):
+    path = pinned_example(tmp_path)
+    assert main(["simulate", str(path)]) == 0
+    assert "finetune" in capsys.readouterr().out
+    assert main(["example"]) == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    ("[workload]\nrequests_per_month = -5\n", "workload.requests_per_month: must be"),
+    ("[prompt]\nmodle = 'x'\n", "prompt.modle: unknown field"),
+    ("options = ['prompt', 'magic']\n", "options[1]: unknown option 'magic'"),
+])
+def test_errors_are_one_line_and_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "s.toml"
+    if content is not None:
+        path.write_text(content)
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_harness_raises_input_errors_for_cli_to_report(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('{"horizon_months": 0}')
+    with pytest.raises(InputError, match="horizon_months: must be"):
+        harness(["simulate", str(path)])
+    good = tmp_path / "g.toml"
+    good.write_text(tomli_w.dumps(hand_scenario_dict()))
+    with pytest.raises(InputError, match="--as-of"):
+        harness(["simulate", str(good), "--as-of", "soon"])
