@@ -65,8 +65,12 @@ def breakeven_month(option_monthly_usd, baseline_monthly_usd, *, rtol: float = 1
     >>> breakeven_month(np.array([100.0, 60]), np.array([0.0, 50]))
     array(nan)
     """
-    cum_o = cumulative_usd(option_monthly_usd)
-    cum_b = cumulative_usd(baseline_monthly_usd)
+    return breakeven_month_of_cumulative(cumulative_usd(option_monthly_usd),
+                                         cumulative_usd(baseline_monthly_usd), rtol=rtol)
+
+
+def breakeven_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
+    """:func:`breakeven_month` from cumulative costs [USD] (saves recomputing the baseline's)."""
     ok = cum_o <= cum_b + rtol * (np.abs(cum_b) + 1.0)
     stays = np.flip(np.logical_and.accumulate(np.flip(ok, -1), axis=-1), -1)
     first = np.argmax(stays, axis=-1).astype(float)
@@ -145,13 +149,13 @@ def breakeven_volume(values: Mapping[str, Any], option: str, baseline: str,
         return linear_breakeven_volume(a_o - a_b, b_o - b_b)
     p = as_columns(values)
     months = month_index(horizon_months)
+    per_month1_request = requests_per_month(1.0, p["workload.growth_per_month"], months)
 
     def step(opt: str, volume: np.ndarray) -> np.ndarray:
         if opt != "selfhost":
             return 0.0
         v = volume[..., None] if np.ndim(volume) else volume
-        req = requests_per_month(v, p["workload.growth_per_month"], months)
-        return tco_usd(selfhost_hosting_usd(p, req, months))
+        return tco_usd(selfhost_hosting_usd(p, v * per_month1_request, months))
 
     def diff(volume):
         return (a_o + b_o * volume + step(option, volume)) - (a_b + b_b * volume

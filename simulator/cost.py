@@ -108,11 +108,6 @@ def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_us
             / TOKENS_PER_MTOK * (1.0 - batch_share * batch_discount))
 
 
-def inference_usd(requests, usd_per_request, decline) -> np.ndarray:
-    """Monthly inference bill ``V_m × cost per request × decline_m`` [USD/month]."""
-    return requests * usd_per_request * decline
-
-
 def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
     """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month]."""
     return requests * (1.0 - accuracy) * cost_per_error_usd
@@ -259,8 +254,20 @@ def effective_accuracy(option: str, p: Mapping[str, Any]):
     return p[f"{option}.accuracy"]
 
 
+def chain_basis(values: Mapping[str, Any], horizon_months: int) -> dict[str, Any]:
+    """What every option's costs share, computed once: column-shaped values ``p``, the
+    ``months``, requests ``V`` [requests/month], the price ``decline`` and ``V × decline``."""
+    p = as_columns(values)
+    months = month_index(horizon_months)
+    V = requests_per_month(p["workload.requests_per_month"], p["workload.growth_per_month"],
+                           months)
+    decline = price_decline_factor(p["price_decline"], months)
+    return {"p": p, "months": months, "V": V, "decline": decline, "V_declined": V * decline}
+
+
 def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
-                 *, step_part: bool = True) -> dict[str, np.ndarray]:
+                 *, step_part: bool = True, basis: Mapping[str, Any] | None = None
+                 ) -> dict[str, np.ndarray]:
     """Monthly cost components of one option [USD/month], month 0 = one-time costs.
 
     Parameters
@@ -270,17 +277,15 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     horizon_months : ``H``
     step_part : False leaves out self-hosted serving (the only cost that is not linear in
         volume); used by the break-even volume solver
+    basis : :func:`chain_basis` of the same values, to share work between options
 
     Returns
     -------
     dict component -> array of shape ``(H+1,)`` or ``(n, H+1)``; only the option's components.
     """
-    p = as_columns(values)
-    months = month_index(horizon_months)
+    b = chain_basis(values, horizon_months) if basis is None else basis
+    p, months, V, decline, Vd = b["p"], b["months"], b["V"], b["decline"], b["V_declined"]
     rate = p["hourly_rate_usd"]
-    V = requests_per_month(p["workload.requests_per_month"], p["workload.growth_per_month"],
-                           months)
-    decline = price_decline_factor(p["price_decline"], months)
     u, k, o = p["workload.input_tokens"], p["workload.chat_overhead_tokens"], \
         p["workload.output_tokens"]
     static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"] \
@@ -291,19 +296,18 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     if option == "prompt":
         out["engineering"] = (at_month0(p["prompt.engineering_hours"] * rate, months)
                               + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
-        out["inference"] = inference_usd(V, _prompted_usd(p, static, u + k), decline)
+        out["inference"] = Vd * _prompted_usd(p, static, u + k)
     elif option == "rag":
         c_emb = p["rag.embedding_usd_per_mtok"] / TOKENS_PER_MTOK
         corpus = p["rag.corpus_tokens"]
         out["engineering"] = (
             at_month0((p["prompt.engineering_hours"] + p["rag.engineering_hours"]) * rate, months)
             + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
-        out["inference"] = inference_usd(
-            V, _prompted_usd(p, static, p["rag.context_tokens"] + u + k), decline)
+        out["inference"] = Vd * _prompted_usd(p, static, p["rag.context_tokens"] + u + k)
         out["embedding"] = (at_month0(corpus * c_emb, months)
                             + every_month(corpus * p["rag.reembed_share_per_month"] * c_emb,
                                           months) * decline
-                            + V * u * c_emb * decline)
+                            + Vd * (u * c_emb))
         out["infrastructure"] = every_month(p["rag.vector_store_usd_per_month"], months)
     elif option in ("finetune", "hybrid"):
         runs, billed, labelling, evaluation = _finetune_data(p, months, capped=True)
@@ -311,14 +315,14 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         out["training"] = api_training_usd(runs, billed, p["finetune.train_usd_per_mtok"],
                                            p["finetune.min_charge_usd"], decline)
         out["evaluation"] = evaluation
-        tuned = inference_usd(V, _tuned_usd(p), decline)
+        tuned = Vd * _tuned_usd(p)
         out["hosting"] = every_month(p["finetune.hosting_usd_per_hour"] * HOURS_PER_MONTH, months)
         if option == "finetune":
             out["engineering"] = at_month0(p["finetune.data_prep_hours"] * rate, months)
             out["inference"] = tuned
         else:
             q = p["hybrid.finetuned_share"]
-            prompted = inference_usd(V, _prompted_usd(p, static, u + k), decline)
+            prompted = Vd * _prompted_usd(p, static, u + k)
             out["engineering"] = (
                 at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
                           months)
@@ -365,7 +369,8 @@ def total_usd(components: Mapping[str, np.ndarray]) -> np.ndarray:
 def all_costs(values: Mapping[str, Any], options, horizon_months: int
               ) -> dict[str, dict[str, np.ndarray]]:
     """:func:`option_costs` for each option, every array broadcast to one common shape."""
-    costs = {o: option_costs(o, values, horizon_months) for o in options}
+    basis = chain_basis(values, horizon_months)
+    costs = {o: option_costs(o, values, horizon_months, basis=basis) for o in options}
     shape = np.broadcast_shapes(*(a.shape for comps in costs.values() for a in comps.values()))
     return {o: {c: np.broadcast_to(a, shape) for c, a in comps.items()}
             for o, comps in costs.items()}

@@ -14,7 +14,13 @@ import pandas as pd
 
 from pricing import PriceTable
 
-from .breakeven import breakeven_month, breakeven_volume, npv_usd, tco_usd
+from .breakeven import (
+    breakeven_month_of_cumulative,
+    breakeven_volume,
+    cumulative_usd,
+    npv_usd,
+    tco_usd,
+)
 from .cost import (
     all_costs,
     as_columns,
@@ -60,6 +66,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     totals = {o: total_usd(c) for o, c in costs.items()}
     base = totals[inputs.baseline]
     tco_base = tco_usd(base)
+    cum_base = cumulative_usd(base)
     rho = p["discount_rate"]
     figures: dict[str, dict[str, Any]] = {}
     for option, total in totals.items():
@@ -83,7 +90,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             "cost_per_request_usd": per_request,
             "savings_usd": savings,
             "roi": roi,
-            "breakeven_month": breakeven_month(total, base),
+            "breakeven_month": breakeven_month_of_cumulative(cumulative_usd(total), cum_base),
             "accuracy": np.broadcast_to(acc, np.shape(tco)),
         }
         if volumes:
