@@ -47,7 +47,8 @@ def kernel_dir(tmp_path_factory) -> Path:
 
 def test_notebooks_exist():
     names = [p.name for p in NOTEBOOKS]
-    assert "01_quickstart.ipynb" in names, names
+    assert names[:3] == ["01_quickstart.ipynb", "02_support_tickets.ipynb",
+                         "03_when_not_to_finetune.ipynb"], names
 
 
 def test_notebooks_are_committed_without_outputs():
