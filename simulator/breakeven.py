@@ -61,7 +61,7 @@ def breakeven_month(option_monthly_usd, baseline_monthly_usd, *, rtol: float = 1
     "at or below".
 
     >>> float(breakeven_month(np.array([100.0, 10, 10, 10]), np.array([0.0, 50, 50, 50])))
-    2.0
+    3.0
     >>> breakeven_month(np.array([100.0, 60]), np.array([0.0, 50]))
     array(nan)
     """

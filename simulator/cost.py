@@ -10,6 +10,20 @@ Conventions
       ``(n, H+1)``. One code path serves one scenario, a grid and Monte Carlo draws.
     * Money is [USD], token rates are [USD per 1M tokens], hourly rates [USD/h].
 
+Where the code goes beyond MODEL.md, and why
+    * ``rag`` also embeds each request's user content (``u`` tokens) to query the vector
+      store, at the (declining) embedding rate: a real retrieval pipeline pays for it.
+    * The first training run, at t = 0, is billed at today's rate (decline factor 1, as in
+      month 1); retraining at month ``m`` pays month ``m``'s declined rate.
+    * ``selfhost`` reuses ``[finetune]``'s data, epochs, labelling, evaluation and retraining
+      cadence; it is not bound by a provider's per-example token cap. Its one-time
+      engineering is the data preparation plus ``selfhost.engineering_hours``.
+    * ``hybrid`` pays both set-ups (prompt engineering and maintenance, data preparation and
+      training) and splits traffic: ``q`` × tuned inference + ``(1-q)`` × prompted inference;
+      its accuracy defaults to ``q a_ft + (1-q) a_prompt``.
+    * Self-hosted serving tokens per request are ``s_ft + u + k + o`` (input and output
+      together, as serving throughput is quoted).
+
 The chain :func:`option_costs` assembles the components of one option from a flat mapping of
 field paths (``"workload.requests_per_month"`` …) to values, as made by
 :func:`simulator.resolve.resolve`.
@@ -88,8 +102,8 @@ def prompted_request_usd(static_tokens, cached_share, other_input_tokens, output
     ``[(s+f)(h c_cache + (1-h) c_in) + (r+u+k) c_in + o c_out] / 1e6 × (1 - b β)``, with
     ``static_tokens = s+f``, ``other_input_tokens = r+u+k``.
 
-    >>> prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5)
-    0.0030500000000000002
+    >>> round(prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5), 10)
+    0.00305
     """
     static = static_tokens * (cached_share * cached_input_usd_per_mtok
                               + (1.0 - cached_share) * input_usd_per_mtok)
@@ -185,7 +199,7 @@ def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min
     ``max(min_replicas, ceil(tokens_m / (throughput × 3600 × 730 × utilisation)))``.
 
     >>> serving_replicas(np.array([0, 1e9, 1e10]), 2500, 0.5, 1, np.array([0, 1, 2])).tolist()
-    [0.0, 1.0, 5.0]
+    [0.0, 1.0, 4.0]
     """
     capacity = serve_tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH * utilisation
     need = np.ceil(tokens_per_month / capacity - 1e-9)

@@ -157,3 +157,11 @@ def test_array_breakeven_volume_matches_scalar():
         one = dict(inputs.values, **{"prompt.output_usd_per_mtok": float(r)})
         assert out[i] == pytest.approx(float(breakeven_volume(one, "selfhost", "prompt", 3)),
                                        nan_ok=True)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import simulator.breakeven
+
+    assert doctest.testmod(simulator.breakeven).failed == 0

@@ -279,3 +279,11 @@ def test_scenario_type_is_checked():
     with pytest.raises(TypeError):
         simulate({"horizon_months": 3})
     assert isinstance(hand_scenario(), Scenario)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import simulator.cost
+
+    assert doctest.testmod(simulator.cost).failed == 0

@@ -148,3 +148,11 @@ def test_notes_are_printed():
     data["selfhost"]["utilization"] = data["selfhost"].pop("utilisation")
     r = simulate(Scenario.from_dict(data))
     assert "note: selfhost.utilization was renamed" in str(r)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import simulator.report
+
+    assert doctest.testmod(simulator.report).failed == 0
