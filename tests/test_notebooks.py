@@ -11,7 +11,7 @@ that flips a conclusion fails here.
 from __future__ import annotations
 
 import json
-import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -72,7 +72,8 @@ def test_notebook_runs(path: Path, tmp_path: Path, kernel_dir: Path, monkeypatch
     try:
         client.execute(cwd=str(tmp_path))
     except CellExecutionError as exc:
-        pytest.fail(f"{path.name} failed:\n{exc}", pytrace=False)
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the kernel colours tracebacks
+        pytest.fail(f"{path.name} failed:\n{message}", pytrace=False)
     elapsed = time.perf_counter() - start
     assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.1f} s"
     # Nothing is written next to the notebooks.
