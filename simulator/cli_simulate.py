@@ -39,15 +39,47 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {args.as_of!r}") \
                 from None
     result = simulate(scenario)
+    mc = None
+    if args.vary:
+        from .uncertainty import monte_carlo
+
+        mc = monte_carlo(scenario, dict(parse_vary(v) for v in args.vary), n=args.draws,
+                         seed=args.seed)
     if scenario.title:
         print(scenario.title)
         print()
-    print(result)
+    print(result.table())
+    print()
+    print(result.explain(mc))
+    for note in result.notes:
+        print(f"note: {note}")
+    if mc is not None:
+        print()
+        print(f"Monte Carlo, {mc.n:,} draws (seed {args.seed}):")
+        print(mc.summary.drop(index=mc.summary.index[mc.summary.option == mc.baseline])
+              .to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     if args.csv:
         paths = result.to_csv(args.csv)
         print()
         print("wrote " + ", ".join(str(p) for p in paths.values()))
     return EXIT_OK
+
+
+def parse_vary(text: str):
+    """``PATH=LOW:MODE:HIGH`` (triangular) or ``PATH=LOW:HIGH`` (uniform) -> (path, distribution)."""
+    from .uncertainty import Triangular, Uniform
+
+    path, eq, spec = text.partition("=")
+    parts = spec.split(":")
+    try:
+        numbers = [float(x.replace("_", "")) for x in parts]
+    except ValueError:
+        numbers = []
+    if not eq or not path.strip() or len(numbers) not in (2, 3):
+        raise InputError(f"--vary: expected FIELD=LOW:HIGH or FIELD=LOW:MODE:HIGH, got {text!r}")
+    if len(numbers) == 2:
+        return path.strip(), Uniform(low=numbers[0], high=numbers[1])
+    return path.strip(), Triangular(low=numbers[0], mode=numbers[1], high=numbers[2])
 
 
 def register(subparsers) -> None:
@@ -60,4 +92,10 @@ def register(subparsers) -> None:
     p.add_argument("--csv", metavar="DIR",
                    help="also write monthly.csv, summary.csv, prices.csv and scenario.json")
     p.add_argument("--as-of", metavar="DATE", help="use the prices in force on this date")
+    p.add_argument("--vary", action="append", metavar="FIELD=LOW:MODE:HIGH",
+                   help="run a Monte Carlo with this field drawn from a triangular "
+                        "(LOW:MODE:HIGH) or uniform (LOW:HIGH) distribution; repeatable, e.g. "
+                        "--vary workload.requests_per_month=30000:60000:120000")
+    p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
     p.set_defaults(func=cmd_simulate)

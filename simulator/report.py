@@ -219,8 +219,21 @@ def _certainty(mc: Any, winner: str, base: str) -> str:
         return ""
     r = s.loc[option]
     return (f"Over {mc.n:,} Monte Carlo draws, {option} was cheaper than {base} in "
-            f"{r['p_cheaper']:.0%} of them; savings ranged from {_usd(r['savings_p5_usd'])} "
+            f"{share_text(r['p_cheaper'])} of them; savings ranged from {_usd(r['savings_p5_usd'])} "
             f"to {_usd(r['savings_p95_usd'])} (5th–95th percentile).")
+
+
+def share_text(p: float) -> str:
+    """A probability as a percentage that never rounds a near-certainty to 0% or 100%.
+
+    >>> share_text(0.9996), share_text(0.42), share_text(0.001), share_text(1.0)
+    ('>99%', '42%', '<1%', '100%')
+    """
+    if 0 < p < 0.01:
+        return "<1%"
+    if 0.99 < p < 1:
+        return ">99%"
+    return f"{p:.0%}"
 
 
 def percentile_or_nan(values: np.ndarray, q: float) -> float:

@@ -92,3 +92,28 @@ def test_harness_raises_input_errors_for_cli_to_report(tmp_path):
     good.write_text(tomli_w.dumps(hand_scenario_dict()))
     with pytest.raises(InputError, match="--as-of"):
         harness(["simulate", str(good), "--as-of", "soon"])
+
+
+def test_simulate_with_a_monte_carlo(tmp_path, capsys):
+    path = pinned_example(tmp_path)
+    argv = ["simulate", str(path), "--vary", "workload.requests_per_month=10000:60000:200000",
+            "--vary", "finetune.labelling_usd_per_example=1:10", "--draws", "500", "--seed", "3"]
+    assert harness(argv) == 0
+    first = capsys.readouterr().out
+    assert "Over 500 Monte Carlo draws" in first
+    assert "Monte Carlo, 500 draws (seed 3):" in first and "p_cheaper" in first
+    assert harness(argv) == 0
+    assert capsys.readouterr().out == first          # same seed, same report
+
+
+@pytest.mark.parametrize("vary, message", [
+    ("workload.requests_per_month", "--vary: expected FIELD=LOW:HIGH"),
+    ("workload.requests_per_month=1:x", "--vary: expected FIELD=LOW:HIGH"),
+    ("workload.nothing=1:2", "workload.nothing: not a numeric scenario field"),
+    ("prompt.accuracy=0.5:1.5", "prompt.accuracy: must be a share"),
+])
+def test_bad_vary_is_one_line_exit_2(tmp_path, capsys, vary, message):
+    path = pinned_example(tmp_path)
+    assert main(["simulate", str(path), "--vary", vary, "--draws", "50"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
