@@ -644,11 +644,12 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
 
 
 def _renamed(path: str, notes: list[str], siblings: Mapping[str, Any]) -> str:
+    """The current name of field ``path``; an old name is noted (``siblings``: the other
+    fields given, by the same kind of path, to refuse old and new together)."""
     new = RENAMED.get(path)
     if new is None:
         return path
-    new_key = new if "." not in path else new
-    if new_key in siblings or new.split(".", 1)[-1] in siblings:
+    if new in siblings:
         raise InputError(f"{path}: renamed to {new}, and both are given; keep only {new}")
     notes.append(f"{path} was renamed {new}; it was read as {new} "
                  f"(save the scenario to update the file)")
