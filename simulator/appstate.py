@@ -1,0 +1,953 @@
+"""What the browser app shows and keeps, without Streamlit: widgets ↔ scenario ↔ URL.
+
+The app (``app.py``) draws one widget per entry of :data:`FIELDS` (and a few pickers), keyed by
+the scenario path it edits (``"workload.requests_per_month"``). This module holds everything
+between those widget values and the core, as pure functions that the tests call directly:
+
+* :func:`widget_state` — a :class:`~simulator.scenario.Scenario` as widget values (session state);
+* :func:`scenario_from_state` — widget values back to a scenario (checked by the core);
+* :func:`state_to_query` / :func:`state_from_query` — the view as URL query parameters;
+* :func:`state_from_json` — a scenario JSON (upload or paste) as widget values;
+* :func:`read_dataset` — an uploaded training JSONL counted exactly;
+* :func:`simulate_guarded` — simulate, leaving out options whose inputs are broken;
+* :func:`mc_distributions`, :func:`tornado_ranges` — the app's default uncertainty;
+* :func:`headline`, :func:`key_figures` — the answer in one sentence and five numbers;
+* :func:`price_overrides` — edited price tables as override CSV text.
+
+Widget values may differ from scenario values by a scale (shares are shown in percent): a
+widget value is ``scenario value × scale``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import tokens
+from .charts import OPTION_LABELS
+from .errors import InputError
+from .report import Result, inert_frame
+from .scenario import (
+    DEFAULT_EXAMPLES,
+    DEFAULT_FEWSHOT_TOKENS,
+    DEFAULT_SYSTEM_PROMPT_TOKENS,
+    DEFAULT_TOKENS_PER_EXAMPLE,
+    OPTIONS,
+    SECTION_TYPES,
+    Scenario,
+    dumps_scenario,
+    example_scenario,
+    field_rule,
+)
+
+OPTION_ACTIONS = {
+    "prompt": "Keep prompting a large model",
+    "rag": "Prompt with retrieval (RAG)",
+    "finetune": "Fine-tune through the provider's API",
+    "selfhost": "Self-host a LoRA fine-tune",
+    "hybrid": "Go hybrid (tuned model, prompted fallback)",
+}
+"""The recommendation, as the headline says it."""
+
+OPTION_NOUNS = {
+    "prompt": "prompting a large model",
+    "rag": "prompting with RAG",
+    "finetune": "fine-tuning through the API",
+    "selfhost": "self-hosting a LoRA",
+    "hybrid": "the hybrid",
+}
+
+GROUPS = ("Workload", "Prompting", "Fine-tuning", "Self-hosting", "RAG", "Hybrid", "Quality",
+          "Horizon & money", "Uncertainty")
+"""The sidebar's input groups, in order."""
+
+GROUP_OF_SECTION = {"workload": "Workload", "prompt": "Prompting", "finetune": "Fine-tuning",
+                    "selfhost": "Self-hosting", "rag": "RAG", "hybrid": "Hybrid"}
+
+OPTIONS_NEEDING = {
+    "prompt": {"prompt", "rag", "hybrid"},
+    "rag": {"rag"},
+    "finetune": {"finetune", "hybrid", "selfhost"},
+    "selfhost": {"selfhost"},
+    "hybrid": {"hybrid"},
+}
+"""Scenario section -> the options that cannot be priced when that section is broken."""
+
+PROMPT_MODES = ("Numbers", "Text")
+DATA_MODES = ("Numbers", "Upload JSONL", "Paste JSONL")
+MAX_URL_TEXT_CHARS = 2000
+"""Prompt texts longer than this (together) go into a link as their token counts."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One numeric widget: the scenario field it edits and how it is drawn.
+
+    path : scenario field path, also the widget key (``ui.…`` keys are page settings)
+    label, help, unit : what the user reads; ``unit`` is the widget's unit (after ``scale``)
+    lo, hi, step : the widget's range and step [widget unit]
+    scale : widget value = scenario value × scale (100 for shares shown in percent)
+    integer : the widget holds whole numbers
+    slider : draw a slider (else a number box)
+    fmt : printf-style format of the widget value
+    """
+
+    path: str
+    group: str
+    label: str
+    unit: str
+    help: str
+    lo: float
+    hi: float
+    step: float
+    scale: float = 1.0
+    integer: bool = False
+    slider: bool = False
+    fmt: str | None = None
+
+    def to_widget(self, value: float) -> float | int:
+        """A scenario value as this widget's value, clamped to the widget's range."""
+        x = float(value) * self.scale
+        x = min(max(x, self.lo), self.hi)
+        return int(round(x)) if self.integer else float(x)
+
+    def to_scenario(self, value: float) -> float | int:
+        """This widget's value as the scenario value."""
+        x = float(value) / self.scale
+        return int(round(x)) if self.integer and self.scale == 1 else x
+
+
+def _pct(path, group, label, help, lo=0.0, hi=100.0, step=1.0, unit="%"):
+    return Field(path=path, group=group, label=label, unit=unit, help=help, lo=lo, hi=hi,
+                 step=step, scale=100.0, slider=True, fmt="%.1f%%" if step < 1 else "%d%%")
+
+
+FIELDS: tuple[Field, ...] = (
+    # ---- workload
+    Field(path="workload.requests_per_month", group="Workload", label="Requests in month 1",
+          unit="requests/month", lo=0, hi=1_000_000_000, step=1000, integer=True,
+          help="How many requests the task serves in the first month (V₁)."),
+    _pct("workload.growth_per_month", "Workload", "Monthly growth", lo=-20.0, hi=50.0, step=0.5,
+         unit="%/month", help="Traffic grows by this share every month: "
+                              "V_m = V₁·(1+g)^(m−1). Negative values shrink it."),
+    Field(path="workload.input_tokens", group="Workload", label="User input per request",
+          unit="tokens", lo=0, hi=1_000_000, step=50, integer=True,
+          help="Tokens of the user's own content in each request (not the static prompt)."),
+    Field(path="workload.output_tokens", group="Workload", label="Output per request",
+          unit="tokens", lo=0, hi=1_000_000, step=50, integer=True,
+          help="Tokens the model generates for each request."),
+    # ---- prompting
+    Field(path="prompt.system_prompt_tokens", group="Prompting", label="System prompt",
+          unit="tokens", lo=0, hi=2_000_000, step=100, integer=True,
+          help="Length of the system prompt sent with every request (used in 'Numbers' mode)."),
+    Field(path="prompt.fewshot_tokens", group="Prompting", label="Few-shot examples",
+          unit="tokens", lo=0, hi=2_000_000, step=100, integer=True,
+          help="Length of the few-shot examples sent with every request ('Numbers' mode)."),
+    _pct("prompt.cached_share", "Prompting", "Cached share of the static prompt",
+         help="Share of the system prompt + few-shot tokens billed at the provider's cached-"
+              "input rate (prompt caching). 0% = no caching."),
+    _pct("prompt.batch_share", "Prompting", "Batch share of requests",
+         help="Share of requests sent through the batch API at the batch discount "
+              "(answers within hours, not seconds)."),
+    Field(path="prompt.engineering_hours", group="Prompting", label="Prompt engineering",
+          unit="hours, one-time", lo=0, hi=100_000, step=5,
+          help="One-time work to write and test the prompt, at the hourly rate."),
+    Field(path="prompt.maintenance_hours_per_month", group="Prompting", label="Prompt upkeep",
+          unit="hours/month", lo=0, hi=10_000, step=1,
+          help="Monthly work to keep the prompt working, at the hourly rate."),
+    # ---- fine-tuning
+    Field(path="finetune.prompt_tokens", group="Fine-tuning", label="Short prompt of the tuned model",
+          unit="tokens", lo=0, hi=1_000_000, step=10, integer=True,
+          help="The tuned model still needs a short instruction; a few dozen tokens is typical."),
+    Field(path="finetune.examples", group="Fine-tuning", label="Training examples",
+          unit="examples", lo=1, hi=10_000_000, step=100, integer=True,
+          help="Initial labelled examples N₀ (500–5,000 is typical; 100–500 is a floor). "
+               "Used unless a training file is given."),
+    Field(path="finetune.tokens_per_example", group="Fine-tuning", label="Tokens per example",
+          unit="tokens", lo=1, hi=1_000_000, step=50.0, fmt="%.1f",
+          help="Average length of one training example, all messages included."),
+    Field(path="finetune.epochs", group="Fine-tuning", label="Epochs", unit="epochs",
+          lo=1, hi=50, step=1, integer=True,
+          help="Passes over the training set (used when 'auto' is off)."),
+    Field(path="finetune.labelling_usd_per_example", group="Fine-tuning", label="Labelling cost",
+          unit="USD/example", lo=0, hi=10_000, step=0.5,
+          help="What creating one labelled example costs (often more than the training compute)."),
+    Field(path="finetune.data_prep_hours", group="Fine-tuning", label="Data preparation",
+          unit="hours, one-time", lo=0, hi=100_000, step=5,
+          help="Cleaning the data and splitting off validation and test sets, at the hourly rate."),
+    Field(path="finetune.eval_usd_per_run", group="Fine-tuning", label="Evaluation per training run",
+          unit="USD/run", lo=0, hi=1_000_000, step=10,
+          help="Evaluating each trained model before it ships."),
+    Field(path="finetune.retrain_every_months", group="Fine-tuning", label="Retrain every",
+          unit="months (0 = never)", lo=0, hi=120, step=1, integer=True, slider=True,
+          help="Fine-tuned models need retraining as the use case evolves; 0 = never retrain."),
+    Field(path="finetune.new_examples_per_retrain", group="Fine-tuning",
+          label="New examples per retraining", unit="examples", lo=0, hi=10_000_000, step=50,
+          integer=True, help="Newly labelled examples added before each retraining run."),
+    # ---- self-hosting
+    Field(path="selfhost.train_tokens_per_second", group="Self-hosting",
+          label="Training throughput", unit="tokens/s per GPU", lo=1, hi=10_000_000, step=100,
+          help="LoRA training speed of one GPU; sets the training GPU-hours."),
+    Field(path="selfhost.serve_tokens_per_second", group="Self-hosting",
+          label="Serving throughput", unit="tokens/s per replica", lo=1, hi=10_000_000,
+          step=100, help="Tokens (input + output) one serving replica handles per second."),
+    _pct("selfhost.utilisation", "Self-hosting", "Average utilisation", lo=5.0, hi=100.0,
+         help="Average load of a serving replica; bursty traffic keeps it well below 100%."),
+    Field(path="selfhost.min_replicas", group="Self-hosting", label="Minimum replicas",
+          unit="replicas", lo=0, hi=1000, step=1, integer=True,
+          help="Replicas kept running however low the traffic."),
+    Field(path="selfhost.ops_hours_per_month", group="Self-hosting", label="Operations",
+          unit="hours/month", lo=0, hi=10_000, step=1,
+          help="Monthly work to keep the deployment healthy, at the hourly rate."),
+    # ---- RAG
+    Field(path="rag.context_tokens", group="RAG", label="Retrieved context per request",
+          unit="tokens", lo=0, hi=2_000_000, step=100, integer=True,
+          help="Tokens of retrieved documents added to each request."),
+    Field(path="rag.corpus_tokens", group="RAG", label="Corpus size", unit="tokens",
+          lo=0, hi=1e13, step=1_000_000, integer=True,
+          help="Documents embedded once at the start."),
+    _pct("rag.reembed_share_per_month", "RAG", "Re-embedded per month", unit="%/month",
+         help="Share of the corpus embedded again every month (changed documents)."),
+    Field(path="rag.vector_store_usd_per_month", group="RAG", label="Vector store fee",
+          unit="USD/month", lo=0, hi=1_000_000, step=10,
+          help="Fixed monthly fee of the vector database."),
+    # ---- hybrid
+    _pct("hybrid.finetuned_share", "Hybrid", "Traffic handled by the tuned model",
+         help="Share q of requests the fine-tuned model answers; the rest falls back to the "
+              "prompted large model."),
+    # ---- quality
+    _pct("prompt.accuracy", "Quality", "Accuracy, prompted model", step=0.5,
+         help="Share of right answers of the prompted large model (measure it on your eval set)."),
+    _pct("finetune.accuracy", "Quality", "Accuracy, fine-tuned model", step=0.5,
+         help="Share of right answers of the fine-tuned model, on the same eval set."),
+    _pct("selfhost.accuracy", "Quality", "Accuracy, self-hosted LoRA", step=0.5,
+         help="Share of right answers of the self-hosted model."),
+    Field(path="cost_per_error_usd", group="Quality", label="Cost of one wrong answer",
+          unit="USD/error", lo=0, hi=100_000, step=0.01, fmt="%.2f",
+          help="What a wrong answer costs you (rework, refunds). 0 = compare cost only."),
+    # ---- horizon & money
+    Field(path="horizon_months", group="Horizon & money", label="Horizon", unit="months",
+          lo=1, hi=120, step=1, integer=True, slider=True,
+          help="How many months of use are priced."),
+    _pct("discount_rate", "Horizon & money", "Discount rate", unit="%/year", hi=50.0, step=0.5,
+         help="Yearly rate for the net present value of future costs."),
+    _pct("price_decline", "Horizon & money", "API price decline", unit="%/year", hi=90.0,
+         help="Yearly share by which per-token API prices fall (GPU hours and people's time "
+              "do not)."),
+    Field(path="hourly_rate_usd", group="Horizon & money", label="People's time",
+          unit="USD/hour", lo=0, hi=10_000, step=5,
+          help="Loaded cost of one hour of engineering work."),
+    # ---- page settings (not part of the scenario)
+    Field(path="ui.mc_draws", group="Uncertainty", label="Monte Carlo draws", unit="draws",
+          lo=200, hi=20_000, step=200, integer=True,
+          help="How many futures are drawn; more draws give smoother percentiles."),
+    _pct("ui.spread", "Uncertainty", "Spread of uncertain inputs", unit="± %", lo=5.0, hi=80.0,
+         help="Volumes, token counts, hours and per-token prices are drawn from a triangular "
+              "distribution this far either side of their value; the tornado moves each by the "
+              "same amount."),
+    Field(path="ui.seed", group="Uncertainty", label="Random seed", unit="", lo=0,
+          hi=2**31 - 1, step=1, integer=True,
+          help="The same seed gives the same draws."),
+)
+"""Every numeric widget, in drawing order."""
+
+FIELD_BY_PATH = {f.path: f for f in FIELDS}
+
+UI_DEFAULTS: dict[str, Any] = {"ui.mc_on": True, "ui.mc_draws": 2000, "ui.spread": 0.2,
+                               "ui.seed": 2026}
+"""Page settings that are not part of the scenario (values in scenario units)."""
+
+PICKERS = ("prompt.model", "finetune.offering", "selfhost.gpu", "rag.embedding_model",
+           "options", "baseline", "prompt.mode", "prompt.system_prompt", "prompt.fewshot",
+           "finetune.epochs_auto", "finetune.data_mode", "ui.mc_on")
+"""Non-numeric widget keys."""
+
+WIDGET_KEYS = tuple(f.path for f in FIELDS) + PICKERS
+
+# Scenario fields the widgets cover (everything else is carried along as "extras").
+_COVERED = {f.path for f in FIELDS if not f.path.startswith("ui.")} | {
+    "prompt.model", "prompt.system_prompt", "prompt.fewshot", "finetune.provider",
+    "finetune.model", "selfhost.gpu", "rag.embedding_model", "options", "baseline",
+    "finetune.epochs", "finetune.dataset"}
+
+
+# ---- flat scenario dicts --------------------------------------------------------------------
+
+def flatten(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario dict (``to_dict()`` form) as ``{"section.field": value, "top": value}``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECTION_TYPES and isinstance(value, Mapping):
+            for name, v in value.items():
+                out[f"{key}.{name}"] = v
+        else:
+            out[key] = value
+    return out
+
+
+def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`flatten`."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        section, dot, name = path.partition(".")
+        if dot and section in SECTION_TYPES:
+            out.setdefault(section, {})[name] = value
+        else:
+            out[path] = value
+    return out
+
+
+# ---- scenario -> widgets ----------------------------------------------------------------------
+
+def fewshot_to_text(fewshot: Any) -> str:
+    """A scenario's ``prompt.fewshot`` as text-area text (lists become JSON)."""
+    if fewshot is None:
+        return ""
+    if isinstance(fewshot, str):
+        return fewshot
+    return json.dumps([dict(v) if isinstance(v, Mapping) else v for v in fewshot], indent=1,
+                      ensure_ascii=False)
+
+
+def fewshot_from_text(text: str) -> str | list:
+    """Text-area text as ``prompt.fewshot``: a JSON list (of texts or chat messages) stays a
+    list; anything else is one text."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+        if isinstance(value, list):
+            return value
+    return text
+
+
+def offering_key(provider: str, model: str) -> str:
+    """The fine-tuning picker's value for an offering."""
+    return f"{provider}/{model}"
+
+
+def split_offering(key: str) -> tuple[str, str]:
+    """``"openai/gpt-4.1-mini"`` -> ``("openai", "gpt-4.1-mini")`` (models may hold slashes)."""
+    provider, _, model = key.partition("/")
+    return provider, model
+
+
+def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """Session-state values for every widget, from ``scenario``; and notes for the user.
+
+    Values outside a widget's range are clamped (a note says so). Fields no widget edits
+    (pinned rates, titles …) are kept under the ``"extras"`` key, so nothing is lost.
+    """
+    flat = flatten(scenario.to_dict())
+    notes: list[str] = []
+    state: dict[str, Any] = {}
+    ui_values = dict(UI_DEFAULTS, **(ui or {}))
+    for f in FIELDS:
+        if f.path.startswith("ui."):
+            value = ui_values[f.path]
+        else:
+            value = flat.get(f.path)
+        if value is None or value == "auto":
+            value = _numeric_default(f.path, scenario)
+        widget = f.to_widget(value)
+        if not f.lo <= float(value) * f.scale <= f.hi:
+            notes.append(f"{f.path}: {value!r} is outside this page's range "
+                         f"{f.lo / f.scale:g}..{f.hi / f.scale:g}; shown as {widget / f.scale:g}")
+        state[f.path] = widget
+    pc, fc = scenario.prompt, scenario.finetune
+    text_mode = pc.system_prompt is not None or pc.fewshot is not None
+    state["prompt.mode"] = "Text" if text_mode else "Numbers"
+    state["prompt.model"] = pc.model
+    state["prompt.system_prompt"] = pc.system_prompt or ""
+    state["prompt.fewshot"] = fewshot_to_text(pc.fewshot)
+    state["finetune.offering"] = offering_key(fc.provider, fc.model)
+    state["finetune.epochs_auto"] = fc.epochs == "auto"
+    state["finetune.data_mode"] = "Numbers"
+    if fc.dataset is not None:
+        notes.append(f"finetune.dataset: the page cannot open {fc.dataset!r} from a scenario; "
+                     "upload the file under Fine-tuning (the example numbers are used until "
+                     "then)")
+    state["selfhost.gpu"] = scenario.selfhost.gpu
+    state["rag.embedding_model"] = scenario.rag.embedding_model
+    state["options"] = list(scenario.options)
+    state["baseline"] = scenario.baseline
+    state["ui.mc_on"] = bool(ui_values["ui.mc_on"])
+    state["extras"] = {k: v for k, v in flat.items() if k not in _COVERED}
+    return state, notes
+
+
+def _numeric_default(path: str, scenario: Scenario) -> float:
+    defaults = {"prompt.system_prompt_tokens": DEFAULT_SYSTEM_PROMPT_TOKENS,
+                "prompt.fewshot_tokens": DEFAULT_FEWSHOT_TOKENS,
+                "finetune.examples": DEFAULT_EXAMPLES,
+                "finetune.tokens_per_example": DEFAULT_TOKENS_PER_EXAMPLE,
+                "finetune.epochs": 3}
+    if path in defaults:
+        return defaults[path]
+    raise InputError(f"{path}: no value and no default")  # pragma: no cover - all covered
+
+
+def default_state() -> dict[str, Any]:
+    """Widget values of the example scenario with the default page settings."""
+    return widget_state(example_scenario())[0]
+
+
+# ---- widgets -> scenario ----------------------------------------------------------------------
+
+def scenario_dict(state: Mapping[str, Any], *,
+                  dataset: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The scenario dict (``Scenario.from_dict`` form) that the widget values describe.
+
+    ``dataset`` (from :func:`dataset_values`) replaces the example count and length when a
+    training file was given.
+    """
+    flat: dict[str, Any] = dict(state.get("extras") or {})
+    for f in FIELDS:
+        if f.path.startswith("ui.") or f.path == "finetune.epochs":
+            continue
+        flat[f.path] = f.to_scenario(state[f.path])
+    flat["prompt.model"] = state["prompt.model"]
+    if state["prompt.mode"] == "Text":
+        flat.pop("prompt.system_prompt_tokens", None)
+        flat.pop("prompt.fewshot_tokens", None)
+        flat["prompt.system_prompt"] = state["prompt.system_prompt"]
+        flat["prompt.fewshot"] = fewshot_from_text(state["prompt.fewshot"])
+    provider, model = split_offering(state["finetune.offering"])
+    flat["finetune.provider"], flat["finetune.model"] = provider, model
+    flat["finetune.epochs"] = ("auto" if state["finetune.epochs_auto"]
+                               else int(state["finetune.epochs"]))
+    if dataset:
+        flat.update(dataset)
+    flat["selfhost.gpu"] = state["selfhost.gpu"]
+    flat["rag.embedding_model"] = state["rag.embedding_model"]
+    flat["options"] = list(state["options"])
+    flat["baseline"] = state["baseline"]
+    return unflatten(flat)
+
+
+def scenario_from_state(state: Mapping[str, Any], *,
+                        dataset: Mapping[str, float] | None = None) -> Scenario:
+    """The :class:`Scenario` the widget values describe; :class:`InputError` if invalid."""
+    return Scenario.from_dict(scenario_dict(state, dataset=dataset))
+
+
+def ui_settings(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The page settings (Monte Carlo on/off, draws, spread, seed) in scenario units."""
+    out = {"ui.mc_on": bool(state.get("ui.mc_on", UI_DEFAULTS["ui.mc_on"]))}
+    for path in ("ui.mc_draws", "ui.spread", "ui.seed"):
+        out[path] = FIELD_BY_PATH[path].to_scenario(state[path])
+    out["ui.mc_draws"] = int(out["ui.mc_draws"])
+    out["ui.seed"] = int(out["ui.seed"])
+    return out
+
+
+def error_group(message: str) -> str:
+    """The sidebar group an error message belongs to, from the field path it starts with."""
+    head = message.split(":", 1)[0].strip()
+    section = head.split(".", 1)[0].split("[", 1)[0]
+    if head in FIELD_BY_PATH:
+        return FIELD_BY_PATH[head].group
+    if section in GROUP_OF_SECTION:
+        return GROUP_OF_SECTION[section]
+    if section in ("options", "baseline", "horizon_months", "discount_rate", "price_decline",
+                   "hourly_rate_usd"):
+        return "Horizon & money"
+    if section == "cost_per_error_usd":
+        return "Quality"
+    return "Horizon & money"
+
+
+# ---- URL ----------------------------------------------------------------------------------------
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, str) and "," not in v for v in value):
+            return ",".join(value)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def state_to_query(state: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None,
+                   token_counts: Mapping[str, int] | None = None,
+                   max_text_chars: int = MAX_URL_TEXT_CHARS) -> dict[str, str]:
+    """URL query parameters for the values that differ from ``defaults``.
+
+    Keys are widget keys (scenario paths); the carried-along extras are written under their
+    own paths. Prompt texts longer than ``max_text_chars`` together are replaced by their
+    counts ``token_counts`` (``{"prompt.system_prompt_tokens": n, "prompt.fewshot_tokens":
+    m}``), so a link stays short: the link then reproduces the numbers, not the text.
+    """
+    defaults = default_state() if defaults is None else defaults
+    state = dict(state)
+    out: dict[str, str] = {}
+    if state.get("prompt.mode") == "Text":
+        long = len(state.get("prompt.system_prompt", "")) + len(state.get("prompt.fewshot", ""))
+        if long > max_text_chars and token_counts:
+            state["prompt.mode"] = "Numbers"
+            for path, n in token_counts.items():
+                state[path] = FIELD_BY_PATH[path].to_widget(n)
+    skip_text = state.get("prompt.mode") != "Text"
+    for key in WIDGET_KEYS:
+        if key in ("finetune.data_mode",):
+            continue
+        if skip_text and key in ("prompt.system_prompt", "prompt.fewshot"):
+            continue
+        if key == "finetune.epochs" and state.get("finetune.epochs_auto", True):
+            continue
+        if key not in state:
+            continue
+        value = state[key]
+        if key in defaults and _same(value, defaults[key]):
+            continue
+        out[key] = _query_value(value)
+    default_extras = defaults.get("extras") or {}
+    for path, value in (state.get("extras") or {}).items():
+        if path in default_extras and _same(value, default_extras[path]):
+            continue
+        out[path] = _query_value(value)
+    for path in default_extras:
+        if path not in (state.get("extras") or {}):
+            out[path] = ""  # removed: an empty value means "not set"
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return list(a) == list(b)
+    return a == b
+
+
+def _parse_number(text: str) -> float:
+    value = float(text.replace("_", "").strip())
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None
+                     ) -> tuple[dict[str, Any], list[str]]:
+    """Widget values from URL query parameters on top of ``defaults``; and problems found.
+
+    Unknown keys and unreadable values are reported and ignored; the rest still applies.
+    Numbers are clamped to the widget's range.
+    """
+    defaults = default_state() if defaults is None else defaults
+    state = {k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+             for k, v in defaults.items()}
+    problems: list[str] = []
+    for key, raw in params.items():
+        if isinstance(raw, (list, tuple)):
+            raw = raw[-1] if raw else ""
+        raw = str(raw)
+        try:
+            if key in FIELD_BY_PATH:
+                f = FIELD_BY_PATH[key]
+                x = _parse_number(raw)
+                clamped = min(max(x, f.lo), f.hi)
+                if clamped != x:
+                    problems.append(f"{key}: {raw} is outside {f.lo:g}..{f.hi:g}; "
+                                    f"using {clamped:g}")
+                state[key] = int(round(clamped)) if f.integer else float(clamped)
+            elif key in ("finetune.epochs_auto", "ui.mc_on"):
+                if raw not in ("0", "1", "true", "false"):
+                    raise ValueError(raw)
+                state[key] = raw in ("1", "true")
+            elif key == "options":
+                state[key] = [o for o in raw.split(",") if o]
+                bad = [o for o in state[key] if o not in OPTIONS]
+                if bad:
+                    state[key] = [o for o in state[key] if o in OPTIONS]
+                    problems.append(f"options: unknown option(s) {', '.join(bad)} left out "
+                                    f"(known: {', '.join(OPTIONS)})")
+            elif key == "prompt.mode":
+                if raw not in PROMPT_MODES:
+                    raise ValueError(raw)
+                state[key] = raw
+            elif key in PICKERS:
+                state[key] = raw
+            else:
+                _set_extra(state, key, raw)
+        except (ValueError, InputError) as exc:
+            detail = str(exc) if isinstance(exc, InputError) else f"cannot read {raw!r}"
+            problems.append(f"{key}: {detail}; ignored")
+    return state, problems
+
+
+def _set_extra(state: dict[str, Any], key: str, raw: str) -> None:
+    """A query parameter for a scenario field no widget edits."""
+    extras = dict(state.get("extras") or {})
+    if raw == "":
+        extras.pop(key, None)
+        state["extras"] = extras
+        return
+    section, dot, name = key.partition(".")
+    known = (dot and section in SECTION_TYPES
+             and name in {f for f in SECTION_TYPES[section].__dataclass_fields__})
+    top = not dot and key in Scenario.__dataclass_fields__ and key not in ("source_dir", "notes")
+    if not (known or top):
+        raise InputError("not a scenario field")
+    try:
+        field_rule(key)
+        value: Any = _parse_number(raw)
+        if value.is_integer() and field_rule(key).integer:
+            value = int(value)
+    except InputError:
+        value = raw
+    except ValueError:
+        value = raw
+    extras[key] = value
+    state["extras"] = extras
+
+
+# ---- scenario files -----------------------------------------------------------------------------
+
+def state_from_json(data: bytes | str, *, ui: Mapping[str, Any] | None = None
+                    ) -> tuple[dict[str, Any], list[str]]:
+    """Widget values from a scenario JSON document (an upload or pasted text).
+
+    Raises :class:`InputError` with a readable message for text that is not JSON or a scenario
+    with unknown or invalid fields.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"scenario file: not UTF-8 text (byte {exc.start})") from None
+    if not data.strip():
+        raise InputError("scenario file: it is empty")
+    try:
+        parsed = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"scenario file: not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    scenario = Scenario.from_dict(parsed)
+    state, notes = widget_state(scenario, ui=ui)
+    return state, list(scenario.notes) + notes
+
+
+def scenario_json(scenario: Scenario) -> str:
+    """The scenario as JSON text (the download)."""
+    return dumps_scenario(scenario, "json")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text safe to open in a spreadsheet (text cells cannot run as formulas)."""
+    return inert_frame(frame).to_csv(index=False)
+
+
+def count_prompt_text(text: str, model: str, *, fewshot: bool = False) -> tokens.TokenCount:
+    """Tokens of a system prompt or of few-shot examples as typed in a text area [tokens].
+
+    Few-shot text that is a JSON list of texts is counted text by text; a JSON list of chat
+    messages is counted with the chat rule minus the reply priming (which every request pays
+    once anyway, as ``workload.chat_overhead_tokens``), as the engine counts it.
+    """
+    value = fewshot_from_text(text) if fewshot else text
+    if isinstance(value, str):
+        return tokens.count_tokens(value, model)
+    if all(isinstance(v, str) for v in value):
+        counts = [tokens.count_tokens(v, model) for v in value]
+        return tokens.TokenCount(sum(counts), exact=all(c.exact for c in counts),
+                                 note=next((c.note for c in counts if not c.exact), ""))
+    if not all(isinstance(v, Mapping) for v in value):
+        raise InputError("prompt.fewshot: a JSON list must hold only texts or only "
+                         "{role, content} messages")
+    counted = tokens.count_chat_tokens(list(value), model)
+    return tokens.TokenCount(max(int(counted) - tokens.REPLY_PRIMING_TOKENS, 0),
+                             exact=counted.exact, note=counted.note)
+
+
+# ---- training files -----------------------------------------------------------------------------
+
+def read_dataset(data: bytes, model: str, *, epochs: int | str = "auto"
+                 ) -> tokens.DatasetReport:
+    """Count a training JSONL given as bytes (an upload or pasted text) for ``model``."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise InputError(f"training file: expected bytes, got {type(data).__name__}")
+    return tokens.analyze_dataset(io.BytesIO(bytes(data)), model, epochs=epochs)
+
+
+def dataset_values(report: tokens.DatasetReport) -> dict[str, float] | None:
+    """The scenario numbers a clean training file gives (examples, billed tokens per example);
+    None when the file has errors or no examples."""
+    if not report.ok:
+        return None
+    return {"finetune.examples": int(report.n_examples),
+            "finetune.tokens_per_example": report.billed_tokens_per_epoch / report.n_examples}
+
+
+# ---- running the core -------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Run:
+    """What one guarded simulation gives the page.
+
+    result : the :class:`~simulator.report.Result` of the options that could be priced
+    scenario : the scenario actually simulated (broken options left out)
+    dropped : (group, message) for every input problem that made the page leave options out
+    """
+
+    result: Result
+    scenario: Scenario
+    dropped: tuple[tuple[str, str], ...]
+
+
+def simulate_guarded(scenario: Scenario, simulate: Callable[[Scenario], Result]) -> Run:
+    """``simulate(scenario)``; if an input error names a section, leave out the options that
+    need it and try again, so the rest of the page still works.
+
+    Raises the :class:`InputError` when the baseline itself cannot be priced.
+    """
+    dropped: list[tuple[str, str]] = []
+    current = scenario
+    for _ in range(len(OPTIONS)):
+        try:
+            return Run(result=simulate(current), scenario=current, dropped=tuple(dropped))
+        except InputError as exc:
+            message = str(exc)
+            section = message.split(":", 1)[0].split(".", 1)[0].strip()
+            affected = OPTIONS_NEEDING.get(section, set())
+            if current.baseline in affected or not affected & set(current.options):
+                raise
+            dropped.append((error_group(message), message))
+            keep = [o for o in current.options if o not in affected]
+            current = current.with_values(options=tuple(keep or [current.baseline]))
+    raise InputError("options: no option could be priced")  # pragma: no cover
+
+
+UNCERTAIN_FIELDS = (
+    "workload.requests_per_month", "workload.growth_per_month", "workload.input_tokens",
+    "workload.output_tokens", "prompt.system_prompt_tokens", "prompt.fewshot_tokens",
+    "prompt.input_usd_per_mtok", "prompt.output_usd_per_mtok", "prompt.engineering_hours",
+    "rag.context_tokens", "finetune.prompt_tokens", "finetune.examples",
+    "finetune.tokens_per_example", "finetune.labelling_usd_per_example",
+    "finetune.data_prep_hours", "finetune.train_usd_per_mtok", "finetune.input_usd_per_mtok",
+    "finetune.output_usd_per_mtok", "selfhost.serve_tokens_per_second",
+    "selfhost.gpu_usd_per_hour", "hybrid.finetuned_share",
+)
+"""Inputs the page treats as uncertain (when the simulated options use them)."""
+
+ACCURACY_FIELDS = ("prompt.accuracy", "finetune.accuracy", "selfhost.accuracy")
+
+
+def _range(path: str, center: float, spread: float) -> tuple[float, float]:
+    """``center`` ± ``spread`` (relative), kept inside the field's allowed range."""
+    rule = field_rule(path)
+    lo, hi = center * (1 - spread), center * (1 + spread)
+    if path == "workload.growth_per_month":  # a rate near 0: absolute ± spread/10 per month
+        lo, hi = center - spread / 10, center + spread / 10
+    if rule.lo > -math.inf:
+        lo = max(lo, rule.lo + (1e-9 if rule.lo_open else 0.0))
+    if rule.hi < math.inf:
+        hi = min(hi, rule.hi - (1e-9 if rule.hi_open else 0.0))
+    return lo, hi
+
+
+def uncertain_values(values: Mapping[str, Any], options: Iterable[str], cost_per_error: float
+                     ) -> dict[str, float]:
+    """The uncertain fields the simulated ``options`` use, with their resolved values."""
+    opts = set(options)
+    used = {"workload": True, "prompt": bool(opts & {"prompt", "rag", "hybrid"}),
+            "rag": "rag" in opts, "finetune": bool(opts & {"finetune", "hybrid", "selfhost"}),
+            "selfhost": "selfhost" in opts, "hybrid": "hybrid" in opts}
+    api = bool(opts & {"finetune", "hybrid"})
+    out = {}
+    paths = list(UNCERTAIN_FIELDS) + (list(ACCURACY_FIELDS) if cost_per_error > 0 else [])
+    for path in paths:
+        section = path.split(".", 1)[0]
+        if not used.get(section, False):
+            continue
+        if path in ("finetune.train_usd_per_mtok", "finetune.input_usd_per_mtok",
+                    "finetune.output_usd_per_mtok") and not api:
+            continue
+        if path == "prompt.accuracy" and not used["prompt"]:
+            continue
+        value = values.get(path)
+        if value is None or not math.isfinite(float(value)):
+            continue
+        if float(value) == 0 and path != "workload.growth_per_month":
+            continue
+        out[path] = float(value)
+    return out
+
+
+def mc_distributions(values: Mapping[str, Any], options: Iterable[str], spread: float,
+                     cost_per_error: float = 0.0) -> dict[str, Any]:
+    """Triangular distributions (mode = today's value, ± ``spread``) for the Monte Carlo run.
+
+    Accuracies are varied by ± ``spread``/10 (absolute) only when errors are priced.
+    """
+    from .uncertainty import Triangular
+
+    out = {}
+    for path, center in uncertain_values(values, options, cost_per_error).items():
+        if path in ACCURACY_FIELDS:
+            lo, hi = max(0.0, center - spread / 10), min(1.0, center + spread / 10)
+        else:
+            lo, hi = _range(path, center, spread)
+        out[path] = Triangular(low=lo, mode=min(max(center, lo), hi), high=hi)
+    return out
+
+
+def tornado_ranges(values: Mapping[str, Any], options: Iterable[str], spread: float,
+                   cost_per_error: float = 0.0) -> dict[str, tuple[float, float]]:
+    """(low, high) of each uncertain field for the tornado: the same ranges as the Monte Carlo."""
+    return {path: (d.low, d.high)
+            for path, d in mc_distributions(values, options, spread, cost_per_error).items()}
+
+
+def prefix_scenario(scenario: Scenario, prefix_tokens: float) -> Scenario:
+    """``scenario`` with its whole static prompt (system + few-shot) given as one number in
+    ``prompt.system_prompt_tokens`` (few-shot 0), so a grid can vary "prompt length"."""
+    return scenario.with_values(**{"prompt.system_prompt": None, "prompt.fewshot": None,
+                                   "prompt.system_prompt_tokens": float(prefix_tokens),
+                                   "prompt.fewshot_tokens": 0.0})
+
+
+def grid_axes(volume: float, prefix_tokens: float, *, nx: int = 31, ny: int = 25
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Grid axes around today's point: month-1 volume from ÷20 to ×20 (log-spaced)
+    [requests/month] and static prompt length from 0 to 3× today's (at least 4,000) [tokens]."""
+    v = max(float(volume), 100.0)
+    xs = np.unique(np.round(np.geomspace(v / 20, v * 20, nx)))
+    top = max(3 * float(prefix_tokens), 4000.0)
+    ys = np.linspace(0.0, top, ny)
+    return xs, ys
+
+
+# ---- the answer ---------------------------------------------------------------------------------
+
+def usd(x: Any) -> str:
+    """Money for display: ``$1,234``, ``$12.34``, ``$1.23M``; ``n/a`` for missing."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    x = float(x)
+    sign = "−" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.2f}M"
+    if a >= 100:
+        return f"{sign}${a:,.0f}"
+    return f"{sign}${a:,.2f}"
+
+
+def _missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def confidence_word(p: float) -> str:
+    """``high`` (≥ 90%), ``moderate`` (≥ 70%) or ``low`` confidence for a probability of
+    being right."""
+    return "high" if p >= 0.9 else "moderate" if p >= 0.7 else "low"
+
+
+def _p_cheaper(mc_summary: pd.DataFrame | None, option: str) -> float | None:
+    if mc_summary is None or mc_summary.empty:
+        return None
+    rows = mc_summary.loc[mc_summary["option"] == option, "p_cheaper"]
+    return None if rows.empty else float(rows.iloc[0])
+
+
+def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
+                mc_summary: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The five headline numbers, for the metrics row.
+
+    The *challenger* is the cheapest option other than the baseline; break-even, savings and
+    ROI are the challenger's against the baseline. Returns ``winner``, ``challenger``,
+    ``breakeven_month`` (int or None), ``savings_usd``, ``roi`` (or None), ``p_cheaper``
+    (challenger cheaper than the baseline, or None without Monte Carlo) and their display
+    strings under ``*_text``.
+    """
+    s = summary.set_index("option")
+    winner = str(s["tco_usd"].idxmin())
+    others = s.drop(index=baseline, errors="ignore")
+    challenger = winner if winner != baseline else (
+        str(others["tco_usd"].idxmin()) if not others.empty else None)
+    out: dict[str, Any] = {"winner": winner, "challenger": challenger, "baseline": baseline,
+                           "horizon": horizon}
+    if challenger is None:
+        out.update(breakeven_month=None, savings_usd=0.0, roi=None, p_cheaper=None,
+                   breakeven_text="—", savings_text="—", roi_text="—", p_text="—")
+        return out
+    row = s.loc[challenger]
+    month = None if _missing(row["breakeven_month"]) else int(row["breakeven_month"])
+    roi = None if _missing(row["roi"]) else float(row["roi"])
+    p = _p_cheaper(mc_summary, challenger)
+    out.update(
+        breakeven_month=month, savings_usd=float(row["savings_usd"]), roi=roi, p_cheaper=p,
+        breakeven_text=("never" if month is None else "from the start" if month == 0
+                        else f"month {month}"),
+        savings_text=usd(row["savings_usd"]),
+        roi_text="—" if roi is None else f"{roi:.1f}×",
+        p_text="—" if p is None else f"{p:.0%}",
+    )
+    return out
+
+
+def headline(summary: pd.DataFrame, baseline: str, horizon: int,
+             mc_summary: pd.DataFrame | None = None, n_draws: int | None = None) -> str:
+    """One sentence: the recommendation and how sure it is."""
+    k = key_figures(summary, baseline, horizon, mc_summary)
+    base = OPTION_NOUNS[baseline]
+    if k["challenger"] is None:
+        return (f"Only {base} is simulated: pick at least one alternative under "
+                "Horizon & money to compare.")
+    challenger = k["challenger"]
+    p = k["p_cheaper"]
+    single = " (a single estimate: turn on Monte Carlo under Uncertainty for a confidence)."
+    if k["winner"] != baseline:
+        when = {None: "by the end of the horizon", 0: "from the start"}.get(
+            k["breakeven_month"], f"from month {k['breakeven_month']}")
+        sure = single if p is None else (
+            f"; it came out cheaper in {p:.0%} of {n_draws:,} simulated futures "
+            f"({confidence_word(p)} confidence).")
+        return (f"{OPTION_ACTIONS[challenger]}: over {horizon} months it saves "
+                f"{usd(k['savings_usd'])} against {base}, paying for itself {when}{sure}")
+    sure = single if p is None else (
+        f"; {OPTION_NOUNS[challenger]} came out cheaper in only {p:.0%} of {n_draws:,} "
+        f"simulated futures ({confidence_word(1 - p)} confidence).")
+    return (f"{OPTION_ACTIONS[baseline]}: over {horizon} months it costs "
+            f"{usd(-k['savings_usd'])} less than the best alternative, "
+            f"{OPTION_NOUNS[challenger]}{sure}")
+
+
+# ---- prices -------------------------------------------------------------------------------------
+
+def _cell(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def price_overrides(original: pd.DataFrame, edited: pd.DataFrame) -> str | None:
+    """Rows of ``edited`` that are new or differ from ``original``, as override CSV text for
+    :func:`pricing.load_price_table`; None when nothing changed."""
+    cols = list(original.columns)
+    before = {tuple(_cell(v) for v in row) for row in original[cols].itertuples(index=False)}
+    rows = [[_cell(v) for v in row] for row in edited.reindex(columns=cols).itertuples(index=False)]
+    changed = [r for r in rows if tuple(r) not in before and any(r)]
+    if not changed:
+        return None
+    buf = io.StringIO()
+    pd.DataFrame(changed, columns=cols).to_csv(buf, index=False)
+    return buf.getvalue()

@@ -1,0 +1,229 @@
+"""The Streamlit app, driven with AppTest: widgets set by key, answers read back."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from simulator import Scenario, tokens
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+CHARTS = 5  # cumulative, breakdown, heatmap, tornado, Monte Carlo
+
+GOOD = [
+    {"messages": [{"role": "system", "content": "Classify the ticket."},
+                  {"role": "user", "content": f"My invoice number {i} is wrong."},
+                  {"role": "assistant", "content": "billing"}]}
+    for i in range(3)
+]
+
+
+def jsonl(records) -> bytes:
+    return ("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records)
+            + "\n").encode()
+
+
+def new_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def breakeven_month(at: AppTest) -> int:
+    text = metrics(at)["Break-even"]
+    assert text.startswith("month "), text
+    return int(text.split()[1])
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    return new_app().run()
+
+
+def test_default_page_renders(default_app):
+    at = default_app
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    m = metrics(at)
+    assert m["Best option"] == "Fine-tune (API)"
+    assert m["Break-even"] == "month 2"
+    assert m["Savings over 24 months"].startswith("$")
+    assert m["P(cheaper than baseline)"].endswith("%")
+    assert len(at.get("plotly_chart")) == CHARTS
+    headline = at.markdown[0].value
+    assert "Fine-tune" in headline and "confidence" in headline
+    assert len(at.tabs) == 6
+    assert dict(at.query_params) == {}  # defaults: a plain link
+
+
+def test_more_volume_breaks_even_earlier():
+    at = new_app().run()
+    default = breakeven_month(at)
+    at.number_input(key="workload.requests_per_month").set_value(10_000).run()
+    assert_clean(at)
+    low = breakeven_month(at)
+    at.number_input(key="workload.requests_per_month").set_value(600_000).run()
+    high = breakeven_month(at)
+    assert high < default < low
+    assert at.query_params["workload.requests_per_month"] == "600000"
+
+
+def test_longer_prompt_saves_more_and_mc_off_says_single_estimate():
+    at = new_app().run()
+    before = metrics(at)["Savings over 24 months"]
+    at.number_input(key="prompt.fewshot_tokens").set_value(6000).run()
+    after = metrics(at)["Savings over 24 months"]
+
+    def usd(text):
+        return float(text.replace("$", "").replace(",", ""))
+
+    assert usd(after) > usd(before)
+    at.toggle(key="ui.mc_on").set_value(False).run()
+    assert_clean(at)
+    assert metrics(at)["P(cheaper than baseline)"] == "—"
+    assert "single estimate" in at.markdown[0].value
+    assert len(at.get("plotly_chart")) == CHARTS - 1
+
+
+def test_link_restores_the_view_and_reports_bad_parameters():
+    at = new_app(**{"workload.requests_per_month": "120000", "options": "prompt,finetune,nope",
+                    "horizon_months": "abc"}).run()
+    assert_clean(at)
+    assert at.number_input(key="workload.requests_per_month").value == 120_000
+    assert at.multiselect(key="options").value == ["prompt", "finetune"]
+    warnings = " ".join(w.value for w in at.warning)
+    assert "nope" in warnings and "horizon_months" in warnings
+    assert at.slider(key="horizon_months").value == 24
+
+
+def test_prompt_text_is_counted_exactly_and_empty_text_is_flagged():
+    at = new_app().run()
+    at.radio(key="prompt.mode").set_value("Text").run()
+    assert_clean(at)
+    assert any("empty" in w.value for w in at.warning)
+    text = "You are a support agent. Classify each ticket into billing, bug or other."
+    at.text_area(key="prompt.system_prompt").set_value(text).run()
+    n = tokens.count_tokens(text, "gpt-4.1")
+    captions = [c.value for c in at.caption]
+    assert any(f"**{n:,} tokens** · exact" in c for c in captions), captions
+    assert metrics(at)["Best option"]  # the page still answers
+
+
+def test_upload_shows_counts_and_uses_them():
+    at = new_app().run()
+    at.radio(key="finetune.data_mode").set_value("Upload JSONL").run()
+    at.file_uploader(key="finetune.upload").upload("train.jsonl", jsonl(GOOD),
+                                                    "application/jsonl").run()
+    assert_clean(at)
+    report = tokens.analyze_dataset(io.BytesIO(jsonl(GOOD)), "gpt-4.1-mini")
+    captions = " ".join(c.value for c in at.caption)
+    assert "**3 examples**" in captions
+    assert f"{report.billed_training_tokens:,} billed training tokens" in captions
+    assert at.number_input(key="finetune.examples").disabled
+    assert not at.error
+
+
+def test_bad_jsonl_lists_its_line_numbers_and_page_still_works():
+    at = new_app().run()
+    at.radio(key="finetune.data_mode").set_value("Paste JSONL").run()
+    lines = [json.dumps(GOOD[0]), "{not json", json.dumps(GOOD[1]),
+             json.dumps({"messages": [{"role": "user", "content": "hi"}]})]
+    at.text_area(key="finetune.paste").set_value("\n".join(lines)).run()
+    assert_clean(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "2 bad line(s)" in errors
+    assert "line 2: invalid JSON" in errors and "line 4: no assistant message" in errors
+    assert not at.number_input(key="finetune.examples").disabled
+    assert metrics(at)["Best option"] == "Fine-tune (API)"
+
+
+def test_scenario_json_with_wrong_fields_is_refused_beside_the_widget():
+    at = new_app().run()
+    at.text_area(key="scenario.paste").set_value(json.dumps({"workload": {"volume": 5}})).run()
+    at.button(key="scenario.load").click().run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("Scenario not loaded: workload.volume: unknown field") for e in errors)
+    assert metrics(at)["Break-even"] == "month 2"
+
+
+def test_scenario_json_restores_every_widget():
+    at = new_app().run()
+    data = Scenario.from_dict({
+        "horizon_months": 36, "options": ["prompt", "finetune"],
+        "workload": {"requests_per_month": 250_000, "growth_per_month": 0.05},
+        "prompt": {"model": "gpt-4o", "system_prompt": "Be brief.", "fewshot": ["a", "b"],
+                   "input_usd_per_mtok": 2.2},
+        "finetune": {"provider": "google", "model": "gemini-2.5-flash", "epochs": 2},
+    }).to_dict()
+    at.file_uploader(key="scenario.upload").upload("s.json", json.dumps(data).encode(),
+                                                   "application/json").run()
+    assert_clean(at)
+    assert at.number_input(key="workload.requests_per_month").value == 250_000
+    assert at.slider(key="workload.growth_per_month").value == pytest.approx(5.0)
+    assert at.slider(key="horizon_months").value == 36
+    assert at.selectbox(key="prompt.model").value == "gpt-4o"
+    assert at.radio(key="prompt.mode").value == "Text"
+    assert at.text_area(key="prompt.system_prompt").value == "Be brief."
+    assert at.selectbox(key="finetune.offering").value == "google/gemini-2.5-flash"
+    assert at.checkbox(key="finetune.epochs_auto").value is False
+    assert at.number_input(key="finetune.epochs").value == 2
+    assert at.query_params["prompt.input_usd_per_mtok"] == "2.2"  # carried along
+    assert not at.error
+
+
+def test_unpriceable_offering_is_flagged_and_the_rest_still_answers():
+    at = new_app().run()
+    at.selectbox(key="finetune.offering").set_value("azure/o4-mini").run()
+    assert_clean(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "billed per training hour" in errors
+    assert metrics(at)["Best option"]  # rag and prompt still priced
+
+
+@pytest.fixture
+def recorded_downloads(monkeypatch):
+    files: dict[str, bytes] = {}
+
+    class Recording(MemoryMediaFileStorage):
+        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+            data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
+            if filename:
+                files[filename] = data
+            return super().load_and_get_id(path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return files
+
+
+def test_downloads_parse(recorded_downloads):
+    at = new_app(**{"workload.requests_per_month": "90000"}).run()
+    assert_clean(at)
+    files = recorded_downloads
+    monthly = pd.read_csv(io.BytesIO(files["monthly.csv"]))
+    assert list(monthly.columns) == ["option", "month", "component", "cost_usd"]
+    assert set(monthly["option"]) == {"prompt", "rag", "finetune", "selfhost", "hybrid"}
+    summary = pd.read_csv(io.BytesIO(files["summary.csv"]))
+    assert summary["option"].iloc[0] == "prompt"
+    assert summary["tco_usd"].iloc[0] == pytest.approx(
+        monthly.loc[monthly["option"] == "prompt", "cost_usd"].sum())
+    prices = pd.read_csv(io.BytesIO(files["prices.csv"]))
+    assert {"field", "value", "source_url", "checked_on"} <= set(prices.columns)
+    scenario = Scenario.from_dict(json.loads(files["scenario.json"]))
+    assert scenario.workload.requests_per_month == 90_000
