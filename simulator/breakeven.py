@@ -6,7 +6,8 @@ costs at t = 0) and any leading draw axes; "no solution" is NaN, never an except
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

@@ -66,7 +66,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def parse_vary(text: str):
-    """``PATH=LOW:MODE:HIGH`` (triangular) or ``PATH=LOW:HIGH`` (uniform) -> (path, distribution)."""
+    """``PATH=LOW:MODE:HIGH`` (triangular) or ``PATH=LOW:HIGH`` (uniform)
+    -> ``(path, distribution)``."""
     from .uncertainty import Triangular, Uniform
 
     path, eq, spec = text.partition("=")

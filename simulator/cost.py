@@ -31,7 +31,8 @@ field paths (``"workload.requests_per_month"`` …) to values, as made by
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -300,8 +301,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     b = chain_basis(values, horizon_months) if basis is None else basis
     p, months, V, decline, Vd = b["p"], b["months"], b["V"], b["decline"], b["V_declined"]
     rate = p["hourly_rate_usd"]
-    u, k, o = p["workload.input_tokens"], p["workload.chat_overhead_tokens"], \
-        p["workload.output_tokens"]
+    u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"] \
         if option in ("prompt", "rag", "hybrid") else 0.0
     errors = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])

@@ -7,7 +7,8 @@ returns per-option monthly costs and the summary figures as arrays.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

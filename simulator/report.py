@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .scenario import Scenario, dumps_scenario
@@ -219,7 +218,8 @@ def _certainty(mc: Any, winner: str, base: str) -> str:
         return ""
     r = s.loc[option]
     return (f"Over {mc.n:,} Monte Carlo draws, {option} was cheaper than {base} in "
-            f"{share_text(r['p_cheaper'])} of them; savings ranged from {_usd(r['savings_p5_usd'])} "
+            f"{share_text(r['p_cheaper'])} of them; savings ranged from "
+            f"{_usd(r['savings_p5_usd'])} "
             f"to {_usd(r['savings_p95_usd'])} (5th–95th percentile).")
 
 
@@ -234,10 +234,3 @@ def share_text(p: float) -> str:
     if 0.99 < p < 1:
         return ">99%"
     return f"{p:.0%}"
-
-
-def percentile_or_nan(values: np.ndarray, q: float) -> float:
-    """``np.nanpercentile`` that returns NaN (without a warning) when every value is NaN."""
-    values = np.asarray(values, dtype=float)
-    finite = values[~np.isnan(values)]
-    return float(np.percentile(finite, q)) if finite.size else float("nan")

@@ -12,9 +12,10 @@ A missing price raises :class:`~simulator.errors.InputError` naming the field to
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pricing import PriceError, PriceTable, default_table
 
@@ -223,16 +224,16 @@ def _set_rate(values: dict, prices: list, path: str, pinned: Any, rates: Any, wh
     unit = unit or _unit(path)
     if pinned is not None:
         values[path] = float(pinned)
-        prices.append(dict(field=path, value=float(pinned), unit=unit,
-                           source="scenario (pinned)" if path in TABLE_RATES else "scenario",
-                           source_url="", checked_on="", note=what))
+        prices.append({"field": path, "value": float(pinned), "unit": unit,
+                       "source": "scenario (pinned)" if path in TABLE_RATES else "scenario",
+                       "source_url": "", "checked_on": "", "note": what})
         return
     value = getattr(rates, table_attr or path.split(".", 1)[1])
     values[path] = float(value)
-    prices.append(dict(field=path, value=float(value), unit=unit, source=rates.source,
-                       source_url=rates.source_url,
-                       checked_on=rates.checked_on.isoformat() if rates.checked_on else "",
-                       note=what))
+    prices.append({"field": path, "value": float(value), "unit": unit, "source": rates.source,
+                   "source_url": rates.source_url,
+                   "checked_on": rates.checked_on.isoformat() if rates.checked_on else "",
+                   "note": what})
 
 
 def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Lookup) -> None:
@@ -256,9 +257,9 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
     cap = fc.max_tokens_per_example
     if cap is not None:
         values["finetune.max_tokens_per_example"] = float(cap)
-        prices.append(dict(field="finetune.max_tokens_per_example", value=float(cap),
-                           unit="tokens", source="scenario (pinned)", source_url="",
-                           checked_on="", note=what))
+        prices.append({"field": "finetune.max_tokens_per_example", "value": float(cap),
+                       "unit": "tokens", "source": "scenario (pinned)", "source_url": "",
+                       "checked_on": "", "note": what})
     elif rates.max_tokens_per_example is not None:
         _set_rate(values, prices, "finetune.max_tokens_per_example", None, rates, what)
     else:

@@ -31,10 +31,11 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -546,7 +547,7 @@ class Scenario:
     # ---- dict round trip ------------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source_dir: str | Path | None = None
-                  ) -> "Scenario":
+                  ) -> Scenario:
         """Build a scenario from a parsed TOML/JSON document, refusing unknown fields.
 
         Old field names (:data:`RENAMED`) are accepted and reported in ``notes``.
@@ -618,8 +619,9 @@ class Scenario:
             out[section] = part
         return out
 
-    def with_values(self, **paths: Any) -> "Scenario":
-        """A copy with fields changed by path: ``s.with_values(**{"workload.input_tokens": 900})``."""
+    def with_values(self, **paths: Any) -> Scenario:
+        """A copy with fields changed by path, e.g.
+        ``s.with_values(**{"workload.input_tokens": 900})``."""
         return with_values(self, paths)
 
 

@@ -16,8 +16,9 @@ Randomness comes only from the ``seed`` argument: an int or a ``numpy.random.Gen
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,6 @@ from pricing import PriceTable
 
 from .engine import evaluate
 from .errors import InputError
-from .report import percentile_or_nan
 from .resolve import Inputs, resolve
 from .scenario import Scenario, field_rule, numeric_fields
 

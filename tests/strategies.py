@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 
 from simulator.scenario import OPTIONS, Scenario
 
-PINNED_PROMPT = dict(input_usd_per_mtok=2.0, cached_input_usd_per_mtok=0.5,
-                     output_usd_per_mtok=8.0, batch_discount=0.5)
-PINNED_RAG = dict(embedding_usd_per_mtok=0.1)
-PINNED_FINETUNE = dict(train_usd_per_mtok=10.0, input_usd_per_mtok=0.3, output_usd_per_mtok=1.2,
-                       hosting_usd_per_hour=0.5, min_charge_usd=0.0, batch_discount=0.5,
-                       max_tokens_per_example=400)
-PINNED_SELFHOST = dict(gpu_usd_per_hour=2.0)
+PINNED_PROMPT = {"input_usd_per_mtok": 2.0, "cached_input_usd_per_mtok": 0.5,
+                 "output_usd_per_mtok": 8.0, "batch_discount": 0.5}
+PINNED_RAG = {"embedding_usd_per_mtok": 0.1}
+PINNED_FINETUNE = {"train_usd_per_mtok": 10.0, "input_usd_per_mtok": 0.3,
+                   "output_usd_per_mtok": 1.2, "hosting_usd_per_hour": 0.5,
+                   "min_charge_usd": 0.0, "batch_discount": 0.5, "max_tokens_per_example": 400}
+PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0}
 
 
 def pinned(data: dict) -> dict:

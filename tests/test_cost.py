@@ -44,7 +44,8 @@ def test_prompt_by_hand(hand):
     # 50 output at 8.0; 20% batch at half price -> x (1 - 0.2 * 0.5) = 0.9
     per_request = (500 * 1.25 + 110 * 2.0 + 50 * 8.0) / 1e6 * 0.9
     for m in (1, 2, 3):
-        assert cell(hand, "prompt", m, "inference") == pytest.approx(V[m] * per_request * DECLINE[m])
+        assert cell(hand, "prompt", m, "inference") == pytest.approx(
+            V[m] * per_request * DECLINE[m])
         assert cell(hand, "prompt", m, "engineering") == pytest.approx(100.0)
         assert cell(hand, "prompt", m, "errors") == pytest.approx(V[m] * 0.2 * 0.01)
     assert cell(hand, "prompt", 0, "engineering") == pytest.approx(1000.0)
@@ -211,7 +212,7 @@ def test_array_inputs_match_scalar_simulations():
         for option in s.simulated_options:
             assert figures[option]["tco_usd"][i] == pytest.approx(summary.loc[option, "tco_usd"])
             assert figures[option]["npv_usd"][i] == pytest.approx(summary.loc[option, "npv_usd"])
-            for component, arr in costs[option].items():
+            for arr in costs[option].values():
                 assert arr.shape == (3, 4)
 
 
@@ -228,7 +229,7 @@ def test_cost_never_falls_when_volume_rises(s, factor):
     low = simulate(s)
     high = simulate(with_values(s, {"workload.requests_per_month": v * factor + 1.0}))
     a, b = _monthly_totals(low), _monthly_totals(high)
-    a, b = a.reindex(b.index, fill_value=0.0), b
+    a = a.reindex(b.index, fill_value=0.0)
     assert (b >= a - 1e-9 * (1 + a.abs())).all()
 
 

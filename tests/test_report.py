@@ -112,7 +112,7 @@ def test_explain_names_winner_month_amount():
     s = r.summary.set_index("option")
     text = r.explain()
     winner = s.tco_usd.idxmin()
-    assert text.startswith(f"{winner} wins") or text.startswith("Keep prompt")
+    assert text.startswith((f"{winner} wins", "Keep prompt"))
     if winner == "finetune":
         assert f"from month {int(s.loc['finetune', 'breakeven_month'])} on" in text
         assert f"${s.loc['finetune', 'savings_usd']:,.0f}" in text

@@ -82,8 +82,8 @@ def test_example_file_parses_and_every_setting_is_commented():
 # ---- validation ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path, value, message", [
-    ("workload.requests_per_month", -5, "workload.requests_per_month: must be a number ≥ 0, "
-                                        "got -5"),
+    ("workload.requests_per_month", -5, ("workload.requests_per_month: must be a number ≥ 0, "
+                                        "got -5")),
     ("prompt.accuracy", 1.3, "prompt.accuracy: must be a share in [0, 1], got 1.3"),
     ("prompt.cached_share", -0.1, "prompt.cached_share: must be a share in [0, 1], got -0.1"),
     ("finetune.examples", 0, "finetune.examples: must be a whole number ≥ 1, got 0"),
@@ -95,8 +95,8 @@ def test_example_file_parses_and_every_setting_is_commented():
     ("price_decline", 1.0, "price_decline: must be a share in [0, 1), got 1.0"),
     ("workload.input_tokens", "400", "workload.input_tokens: must be a number ≥ 0, got '400'"),
     ("workload.input_tokens", True, "workload.input_tokens: must be a number ≥ 0, got True"),
-    ("workload.output_tokens", math.nan, "workload.output_tokens: must be a number ≥ 0, "
-                                         "got nan"),
+    ("workload.output_tokens", math.nan, ("workload.output_tokens: must be a number ≥ 0, "
+                                         "got nan")),
     ("prompt.model", "", "prompt.model: must be a non-empty text"),
     ("hybrid.finetuned_share", 2, "hybrid.finetuned_share: must be a share in [0, 1], got 2"),
 ])
