@@ -169,8 +169,8 @@ dataset: dict | None = None
 
 with st.sidebar:
     st.header("Inputs")
-    st.caption("Defaults: the example scenario (`ftroi example`). Hover ⓘ for what each input "
-               "means.")
+    st.caption("Defaults: the example scenario (`ftroi example`). Hover the ? icons for what "
+               "each input means.")
     with st.expander("Workload", expanded=True):
         for p in ("workload.requests_per_month", "workload.growth_per_month",
                   "workload.input_tokens", "workload.output_tokens"):
@@ -425,7 +425,7 @@ if run is not None:
         st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
                                                None if mc is None else mc.n))
-        c1, c2, c3, c4, c5 = st.columns(5)
+        c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
         c1.metric("Best option", charts.label(figures["winner"]),
                   help="Lowest total cost of ownership over the horizon.")
         vs = charts.label(challenger) if challenger else "—"

@@ -157,9 +157,11 @@ FIELDS: tuple[Field, ...] = (
               "(answers within hours, not seconds)."),
     Field(path="prompt.engineering_hours", group="Prompting", label="Prompt engineering",
           unit="hours, one-time", lo=0, hi=100_000, step=5,
+          fmt="%.1f",
           help="One-time work to write and test the prompt, at the hourly rate."),
     Field(path="prompt.maintenance_hours_per_month", group="Prompting", label="Prompt upkeep",
           unit="hours/month", lo=0, hi=10_000, step=1,
+          fmt="%.1f",
           help="Monthly work to keep the prompt working, at the hourly rate."),
     # ---- fine-tuning
     Field(path="finetune.prompt_tokens", group="Fine-tuning", label="Short prompt of the tuned model",
@@ -177,12 +179,15 @@ FIELDS: tuple[Field, ...] = (
           help="Passes over the training set (used when 'auto' is off)."),
     Field(path="finetune.labelling_usd_per_example", group="Fine-tuning", label="Labelling cost",
           unit="USD/example", lo=0, hi=10_000, step=0.5,
+          fmt="%.2f",
           help="What creating one labelled example costs (often more than the training compute)."),
     Field(path="finetune.data_prep_hours", group="Fine-tuning", label="Data preparation",
           unit="hours, one-time", lo=0, hi=100_000, step=5,
+          fmt="%.1f",
           help="Cleaning the data and splitting off validation and test sets, at the hourly rate."),
     Field(path="finetune.eval_usd_per_run", group="Fine-tuning", label="Evaluation per training run",
           unit="USD/run", lo=0, hi=1_000_000, step=10,
+          fmt="%.2f",
           help="Evaluating each trained model before it ships."),
     Field(path="finetune.retrain_every_months", group="Fine-tuning", label="Retrain every",
           unit="months (0 = never)", lo=0, hi=120, step=1, integer=True, slider=True,
@@ -193,10 +198,12 @@ FIELDS: tuple[Field, ...] = (
     # ---- self-hosting
     Field(path="selfhost.train_tokens_per_second", group="Self-hosting",
           label="Training throughput", unit="tokens/s per GPU", lo=1, hi=10_000_000, step=100,
+          fmt="%.0f",
           help="LoRA training speed of one GPU; sets the training GPU-hours."),
     Field(path="selfhost.serve_tokens_per_second", group="Self-hosting",
           label="Serving throughput", unit="tokens/s per replica", lo=1, hi=10_000_000,
-          step=100, help="Tokens (input + output) one serving replica handles per second."),
+          step=100, fmt="%.0f",
+          help="Tokens (input + output) one serving replica handles per second."),
     _pct("selfhost.utilisation", "Self-hosting", "Average utilisation", lo=5.0, hi=100.0,
          help="Average load of a serving replica; bursty traffic keeps it well below 100%."),
     Field(path="selfhost.min_replicas", group="Self-hosting", label="Minimum replicas",
@@ -204,6 +211,7 @@ FIELDS: tuple[Field, ...] = (
           help="Replicas kept running however low the traffic."),
     Field(path="selfhost.ops_hours_per_month", group="Self-hosting", label="Operations",
           unit="hours/month", lo=0, hi=10_000, step=1,
+          fmt="%.1f",
           help="Monthly work to keep the deployment healthy, at the hourly rate."),
     # ---- RAG
     Field(path="rag.context_tokens", group="RAG", label="Retrieved context per request",
@@ -216,6 +224,7 @@ FIELDS: tuple[Field, ...] = (
          help="Share of the corpus embedded again every month (changed documents)."),
     Field(path="rag.vector_store_usd_per_month", group="RAG", label="Vector store fee",
           unit="USD/month", lo=0, hi=1_000_000, step=10,
+          fmt="%.2f",
           help="Fixed monthly fee of the vector database."),
     # ---- hybrid
     _pct("hybrid.finetuned_share", "Hybrid", "Traffic handled by the tuned model",
@@ -242,6 +251,7 @@ FIELDS: tuple[Field, ...] = (
               "do not)."),
     Field(path="hourly_rate_usd", group="Horizon & money", label="People's time",
           unit="USD/hour", lo=0, hi=10_000, step=5,
+          fmt="%.2f",
           help="Loaded cost of one hour of engineering work."),
     # ---- page settings (not part of the scenario)
     Field(path="ui.mc_draws", group="Uncertainty", label="Monte Carlo draws", unit="draws",
@@ -822,10 +832,10 @@ def prefix_scenario(scenario: Scenario, prefix_tokens: float) -> Scenario:
 
 def grid_axes(volume: float, prefix_tokens: float, *, nx: int = 31, ny: int = 25
               ) -> tuple[np.ndarray, np.ndarray]:
-    """Grid axes around today's point: month-1 volume from ÷20 to ×20 (log-spaced)
+    """Grid axes around today's point: month-1 volume from ÷10 to ×10 (log-spaced)
     [requests/month] and static prompt length from 0 to 3× today's (at least 4,000) [tokens]."""
     v = max(float(volume), 100.0)
-    xs = np.unique(np.round(np.geomspace(v / 20, v * 20, nx)))
+    xs = np.unique(np.round(np.geomspace(v / 10, v * 10, nx)))
     top = max(3 * float(prefix_tokens), 4000.0)
     ys = np.linspace(0.0, top, ny)
     return xs, ys

@@ -32,6 +32,7 @@ OPTION_COLORS = {
 
 COMPONENT_COLORS = {
     "labelling": "#8C564B",
+    "embedding": "#BCBD22",
     "training": "#2CA02C",
     "evaluation": "#98DF8A",
     "engineering": "#9467BD",
@@ -87,7 +88,9 @@ def cumulative_cost(result: Any) -> go.Figure:
             x=[int(month)], y=[float(y.iloc[0])], mode="markers+text",
             marker=dict(symbol="star", size=15, color=OPTION_COLORS.get(option),
                         line=dict(color="black", width=1)),
-            text=[f"break-even: month {int(month)}"], textposition="top left",
+            text=[f"break-even: month {int(month)}"],
+            textposition=("top right" if int(month) < 0.6 * result.scenario.horizon_months
+                          else "top left"),
             textfont=dict(size=12), name=f"{label(option)} break-even", showlegend=False,
             hovertemplate=f"{label(option)} breaks even in month {int(month)}<extra></extra>"))
     fig.update_layout(**_LAYOUT, title=_title("Cumulative cost per option"),
@@ -177,7 +180,7 @@ def savings_heatmap(grid: Any, option: str, *, current: tuple[float, float] | No
     fig.update_layout(**_LAYOUT, title=_title(f"Savings of {label(option)} against {base}"),
                       xaxis_title=x_title, yaxis_title=y_title)
     if x.size and x.min() > 0 and x.max() / x.min() > 20:
-        fig.update_xaxes(type="log")
+        fig.update_xaxes(type="log", dtick="D2")
     if contour.empty:
         sign = "cheaper" if np.nanmin(z) > 0 else "dearer"
         fig.add_annotation(text=f"{label(option)} is {sign} everywhere on this grid: no "
@@ -217,7 +220,8 @@ def tornado(frame: pd.DataFrame, option: str, *, labels: Mapping[str, str] | Non
         hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
                       "<extra></extra>"))
     fig.add_vline(x=base, line=dict(color="black", width=1, dash="dot"))
-    fig.add_vline(x=0, line=dict(color="#B2182B", width=1))
+    if _near_zero(np.concatenate([lows, highs, [base]])):
+        fig.add_vline(x=0, line=dict(color="#B2182B", width=1))
     fig.update_layout(**_LAYOUT, barmode="overlay",
                       title=_title(f"What moves the savings of {label(option)} most"),
                       xaxis_title="savings against the baseline [USD]")
@@ -227,12 +231,20 @@ def tornado(frame: pd.DataFrame, option: str, *, labels: Mapping[str, str] | Non
     return fig
 
 
+def _near_zero(values: np.ndarray) -> bool:
+    """True when 0 lies within the values' range widened by a quarter of its span (then a line
+    at 0 helps; otherwise it would only squeeze the chart)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    pad = 0.25 * (hi - lo)
+    return lo - pad <= 0 <= hi + pad
+
+
 def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
     """Distribution of the savings of ``option`` over the Monte Carlo draws, with P(win).
 
     ``mc`` is a :class:`~simulator.uncertainty.MonteCarloResult`; x: savings against the
     baseline [USD] (right of the red line: the option is cheaper); y: share of draws [%].
-    Dotted lines: 5th, 50th and 95th percentiles.
+    Dotted lines: 5th, 50th and 95th percentiles; a red line marks 0 when it is in view.
     """
     s = np.asarray(mc.savings_usd[option], dtype=float)
     s = s[np.isfinite(s)]
@@ -252,7 +264,8 @@ def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
                              name="draws", showlegend=False,
                              hovertemplate="savings ≈ %{x:$,.0f}<br>%{y:.1f}% of draws"
                                            "<extra></extra>"))
-    fig.add_vline(x=0, line=dict(color="#B2182B", width=2))
+    if s.size == 0 or _near_zero(s):
+        fig.add_vline(x=0, line=dict(color="#B2182B", width=2))
     for q in (5, 50, 95):
         value = float(row[f"savings_p{q}_usd"])
         fig.add_vline(x=value, line=dict(color="black", width=1, dash="dot"),
