@@ -331,8 +331,10 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         out["evaluation"] = evaluation
         tuned = Vd * _tuned_usd(p)
         out["hosting"] = every_month(p["finetune.hosting_usd_per_hour"] * HOURS_PER_MONTH, months)
+        tuned_upkeep = every_month(p["finetune.maintenance_hours_per_month"] * rate, months)
         if option == "finetune":
-            out["engineering"] = at_month0(p["finetune.data_prep_hours"] * rate, months)
+            out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
+                                  + tuned_upkeep)
             out["inference"] = tuned
         else:
             q = p["hybrid.finetuned_share"]
@@ -340,7 +342,8 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
             out["engineering"] = (
                 at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
                           months)
-                + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
+                + every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
+                + tuned_upkeep)
             out["inference"] = q * tuned + (1.0 - q) * prompted
     elif option == "selfhost":
         runs, billed, labelling, evaluation = _finetune_data(p, months, capped=False)

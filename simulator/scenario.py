@@ -323,6 +323,9 @@ class FinetuneConfig(_Section):
     epochs : ``"auto"`` (the provider's rule, :func:`simulator.tokens.auto_epochs`) or a number
     labelling_usd_per_example [USD/example], labelling_hours_per_example [h/example]
     data_prep_hours : one-time [h]; eval_usd_per_run : per training run [USD]
+    maintenance_hours_per_month : upkeep of the tuned model (monitoring, drift checks) [h/month];
+        0 by default; set it like ``prompt.maintenance_hours_per_month`` for a like-for-like
+        comparison
     retrain_every_months : ``R`` [months]; 0 = never
     new_examples_per_retrain : ``ΔN`` labelled before each retraining
     batch_share : share of tuned-model requests sent through the batch API [0..1]
@@ -341,6 +344,7 @@ class FinetuneConfig(_Section):
         "labelling_hours_per_example": NONNEG,
         "data_prep_hours": NONNEG,
         "eval_usd_per_run": NONNEG,
+        "maintenance_hours_per_month": NONNEG,
         "retrain_every_months": COUNT,
         "new_examples_per_retrain": COUNT,
         "batch_share": SHARE,
@@ -366,6 +370,7 @@ class FinetuneConfig(_Section):
     labelling_hours_per_example: float = 0.0
     data_prep_hours: float = 40
     eval_usd_per_run: float = 50
+    maintenance_hours_per_month: float = 0.0
     retrain_every_months: int = 6
     new_examples_per_retrain: int = 200
     batch_share: float = 0.0

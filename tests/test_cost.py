@@ -288,3 +288,18 @@ def test_docstring_examples_run():
     import simulator.cost
 
     assert doctest.testmod(simulator.cost).failed == 0
+
+
+def test_finetune_upkeep_hours_are_charged_every_month():
+    """finetune.maintenance_hours_per_month × hourly rate lands in engineering, months 1..H."""
+    from simulator import example_scenario, simulate
+
+    base = example_scenario()
+    with_upkeep = base.with_values(**{"finetune.maintenance_hours_per_month": 3})
+    rate, horizon = base.hourly_rate_usd, base.horizon_months
+    a, b = (simulate(s).summary.set_index("option") for s in (base, with_upkeep))
+    assert b.loc["finetune", "tco_usd"] - a.loc["finetune", "tco_usd"] == \
+        pytest.approx(3 * rate * horizon)
+    assert b.loc["hybrid", "tco_usd"] - a.loc["hybrid", "tco_usd"] == \
+        pytest.approx(3 * rate * horizon)
+    assert b.loc["prompt", "tco_usd"] == a.loc["prompt", "tco_usd"]
