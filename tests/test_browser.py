@@ -1,0 +1,158 @@
+"""The app in a real browser: `streamlit run app.py`, Debian's Chromium, Playwright.
+
+Loads the page, waits until every chart on each tab is drawn (plotly's SVG), changes an input
+the way a user does and fails on any exception box Streamlit shows. Skipped only where
+``/usr/bin/chromium`` is missing (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHART = '[data-testid="stPlotlyChart"]'
+EXCEPTION = '[data-testid="stException"]'
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's Chromium is not installed at /usr/bin/chromium "
+                                       "(apt-get install -y chromium; .ci/run does this)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ, PYTHONUNBUFFERED="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+             "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start within 60 s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            # Nothing but the local server: no hanging on the network.
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith(server) else route.abort())
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+DRAWN = f"""() => [...document.querySelectorAll('{CHART}')]
+    .filter(el => el.offsetParent !== null && el.querySelector('.main-svg')
+                  && el.querySelectorAll('.main-svg .trace').length > 0).length"""
+"""JavaScript: how many visible plotly charts have drawn their traces into their SVG."""
+
+
+def drawn_charts(page) -> int:
+    return page.evaluate(DRAWN)
+
+
+def wait_idle(page) -> None:
+    """Until the script run has finished (no 'Running…' status)."""
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
+        || !document.querySelector('[data-testid="stStatusWidget"]').innerText
+              .includes('Running')""")
+    page.wait_for_timeout(300)
+
+
+def exceptions(page) -> list[str]:
+    return [e.inner_text() for e in page.query_selector_all(EXCEPTION)]
+
+
+def metric(page, label: str) -> str:
+    return page.evaluate("""(label) => {
+        for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+            const l = m.querySelector('[data-testid="stMetricLabel"]');
+            if (l && l.innerText.trim() === label)
+                return m.querySelector('[data-testid="stMetricValue"]').innerText.trim();
+        }
+        return null; }""", label)
+
+
+def test_page_loads_draws_every_chart_and_reacts(server, page):
+    page.goto(server)
+    page.wait_for_function(f"({DRAWN})() >= 1", timeout=60_000)
+    wait_idle(page)
+    assert exceptions(page) == []
+    assert metric(page, "Break-even") == "month 2"
+    assert "Fine-tune through the provider's API" in page.inner_text("h3")
+
+    for tab in ("Breakdown", "Sensitivity", "Uncertainty"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_function(f"({DRAWN})() >= 1")
+        assert drawn_charts(page) >= 1, tab
+    assert drawn_charts(page) == 1  # the Monte Carlo histogram
+    page.get_by_role("tab", name="Sensitivity").click()
+    page.wait_for_function(f"({DRAWN})() == 2")  # heatmap and tornado
+
+    # A user raises the volume: the answer follows, the URL keeps it.
+    box = page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]")
+    box.fill("600000")
+    box.press("Enter")
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+        .some(v => v.innerText.trim() === 'month 1')""")
+    wait_idle(page)
+    assert "workload.requests_per_month=600000" in page.url
+    assert exceptions(page) == []
+
+
+def test_a_shared_link_reproduces_the_view(server, page):
+    page.goto(f"{server}/?workload.requests_per_month=10000&options=prompt,finetune")
+    page.wait_for_function(f"({DRAWN})() >= 1", timeout=60_000)
+    wait_idle(page)
+    assert exceptions(page) == []
+    assert metric(page, "Break-even") == "month 3"
+    assert page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]").input_value() == "10000"
