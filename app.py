@@ -116,10 +116,11 @@ if "ftroi.ready" not in st.session_state:
     st.session_state["ftroi.ready"] = True
 
 # Widgets hidden in one run (the prompt texts in Numbers mode …) keep their values.
+_kept = st.session_state.to_dict()
 for key in (*appstate.WIDGET_KEYS, "finetune.paste", "scenario.paste", "ui.sens_option",
             "ui.mc_option"):
-    if key in st.session_state:
-        st.session_state[key] = st.session_state[key]
+    if key in _kept:
+        st.session_state[key] = _kept[key]
 
 
 def apply_scenario(data: bytes | str) -> None:
@@ -378,7 +379,9 @@ with tab_prices:
                                 hide_index=True, width="stretch",
                                 column_config={"source_url": st.column_config.LinkColumn(
                                     "source_url")})
-        text = appstate.price_overrides(original, edited)
+        edits = st.session_state.get(f"prices.{kind}") or {}
+        touched = any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+        text = appstate.price_overrides(original, edited) if touched else None
         if text is not None:
             try:
                 price_table(((kind, text),))

@@ -42,18 +42,31 @@ COMPONENT_COLORS = {
     "errors": "#7F7F7F",
 }
 
-_LAYOUT = dict(template="plotly_white", margin=dict(l=70, r=30, t=60, b=60),
-               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-               font=dict(size=13), height=430)
+_AXIS = dict(gridcolor="#E5E8EF", zerolinecolor="#C8CDD8", automargin=True)
+
+
+def _layout(title: str, **extra: Any) -> dict:
+    """The shared layout (white background, legend above the plot) as one dict, so that each
+    figure is validated once (plotly's per-call validation dominates building time)."""
+    out = dict(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+               margin=dict(l=70, r=30, t=60, b=60), font=dict(size=13), height=430,
+               plot_bgcolor="white", paper_bgcolor="white",
+               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    for axis in ("xaxis", "yaxis"):
+        out[axis] = dict(_AXIS, **extra.pop(axis, {}))
+    out.update(extra)
+    return out
+
+
+def _vline(x: float, color: str, width: float = 1, dash: str = "solid") -> dict:
+    """A vertical line at data coordinate ``x`` spanning the plot height."""
+    return dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                line=dict(color=color, width=width, dash=dash))
 
 
 def label(option: str) -> str:
     """The display name of an option."""
     return OPTION_LABELS.get(option, option)
-
-
-def _title(text: str) -> dict:
-    return dict(text=text, x=0, xanchor="left", font=dict(size=15))
 
 
 def cumulative_cost(result: Any) -> go.Figure:
@@ -66,12 +79,14 @@ def cumulative_cost(result: Any) -> go.Figure:
     cum = result.cumulative()
     summary = result.summary.set_index("option")
     baseline = result.scenario.baseline
-    fig = go.Figure()
+    horizon = result.scenario.horizon_months
+    traces = []
     for option in summary.index:
         part = cum[cum["option"] == option]
         name = label(option) + (" (baseline)" if option == baseline else "")
-        fig.add_trace(go.Scatter(
-            x=part["month"], y=part["cumulative_usd"], mode="lines", name=name,
+        traces.append(dict(
+            type="scatter", x=part["month"].to_numpy(), y=part["cumulative_usd"].to_numpy(),
+            mode="lines", name=name,
             line=dict(color=OPTION_COLORS.get(option), width=3 if option == baseline else 2,
                       dash="dash" if option == baseline else "solid"),
             hovertemplate="month %{x}<br>%{y:$,.0f}<extra>" + label(option) + "</extra>"))
@@ -84,22 +99,19 @@ def cumulative_cost(result: Any) -> go.Figure:
         y = cum.loc[(cum["option"] == option) & (cum["month"] == int(month)), "cumulative_usd"]
         if y.empty:
             continue
-        fig.add_trace(go.Scatter(
-            x=[int(month)], y=[float(y.iloc[0])], mode="markers+text",
+        traces.append(dict(
+            type="scatter", x=[int(month)], y=[float(y.iloc[0])], mode="markers+text",
             marker=dict(symbol="star", size=15, color=OPTION_COLORS.get(option),
                         line=dict(color="black", width=1)),
             text=[f"break-even: month {int(month)}"],
-            textposition=("top right" if int(month) < 0.6 * result.scenario.horizon_months
-                          else "top left"),
+            textposition="top right" if int(month) < 0.6 * horizon else "top left",
             textfont=dict(size=12), name=f"{label(option)} break-even", showlegend=False,
             hovertemplate=f"{label(option)} breaks even in month {int(month)}<extra></extra>"))
-    fig.update_layout(**_LAYOUT, title=_title("Cumulative cost per option"),
-                      xaxis_title="month", yaxis_title="cumulative cost [USD]",
-                      hovermode="x unified")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f", rangemode="tozero")
-    fig.update_xaxes(range=[0, result.scenario.horizon_months], dtick=_month_tick(
-        result.scenario.horizon_months))
-    return fig
+    layout = _layout("Cumulative cost per option", hovermode="x unified",
+                     xaxis=dict(title="month", range=[0, horizon], dtick=_month_tick(horizon)),
+                     yaxis=dict(title="cumulative cost [USD]", tickprefix="$",
+                                tickformat=",.0f", rangemode="tozero"))
+    return go.Figure(data=traces, layout=layout)
 
 
 def _month_tick(horizon: int) -> int:
@@ -110,7 +122,7 @@ def cost_breakdown(result: Any) -> go.Figure:
     """Total cost of every option over the horizon, stacked by component.
 
     x: option; y: cost summed over months 0..H [USD]; one colour per component (labelling,
-    training, evaluation, engineering, inference, hosting, infrastructure, errors).
+    embedding, training, evaluation, engineering, inference, hosting, infrastructure, errors).
     """
     totals = (result.monthly.groupby(["option", "component"], sort=False)["cost_usd"].sum()
               .unstack("component", fill_value=0.0))
@@ -119,24 +131,20 @@ def cost_breakdown(result: Any) -> go.Figure:
     components = [c for c in COMPONENT_COLORS if c in totals.columns]
     components += [c for c in totals.columns if c not in components]
     names = [label(o) for o in options]
-    fig = go.Figure()
-    for comp in components:
-        values = totals[comp].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(x=names, y=values, name=comp,
-                             marker_color=COMPONENT_COLORS.get(comp),
-                             hovertemplate="%{x}<br>" + comp + ": %{y:$,.0f}<extra></extra>"))
+    traces = [dict(type="bar", x=names, y=totals[comp].to_numpy(dtype=float), name=comp,
+                   marker_color=COMPONENT_COLORS.get(comp),
+                   hovertemplate="%{x}<br>" + comp + ": %{y:$,.0f}<extra></extra>")
+              for comp in components]
     grand = totals.sum(axis=1).to_numpy(dtype=float)
-    fig.add_trace(go.Scatter(x=names, y=grand, mode="text", showlegend=False,
-                             text=[f"${v:,.0f}" for v in grand], textposition="top center",
-                             hoverinfo="skip"))
-    fig.update_layout(**_LAYOUT, barmode="stack",
-                      title=_title(f"Total cost over {result.scenario.horizon_months} months, "
-                                   "by component"),
-                      yaxis_title="cost [USD]")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f",
-                     range=[0, float(grand.max()) * 1.15 if grand.size and grand.max() > 0
-                            else 1])
-    return fig
+    traces.append(dict(type="scatter", x=names, y=grand, mode="text", showlegend=False,
+                       text=[f"${v:,.0f}" for v in grand], textposition="top center",
+                       hoverinfo="skip"))
+    top = float(grand.max()) * 1.15 if grand.size and grand.max() > 0 else 1.0
+    layout = _layout(f"Total cost over {result.scenario.horizon_months} months, by component",
+                     barmode="stack",
+                     yaxis=dict(title="cost [USD]", tickprefix="$", tickformat=",.0f",
+                                range=[0, top]))
+    return go.Figure(data=traces, layout=layout)
 
 
 def savings_heatmap(grid: Any, option: str, *, current: tuple[float, float] | None = None,
@@ -156,37 +164,38 @@ def savings_heatmap(grid: Any, option: str, *, current: tuple[float, float] | No
     bound = float(np.nanmax(np.abs(z))) if z.size and np.isfinite(z).any() else 1.0
     bound = bound or 1.0
     base = baseline_label or label(grid.baseline)
-    fig = go.Figure(go.Heatmap(
-        x=x, y=y, z=z, zmin=-bound, zmax=bound, zmid=0,
+    traces = [dict(
+        type="heatmap", x=x, y=y, z=z, zmin=-bound, zmax=bound, zmid=0,
         colorscale=[[0, "#B2182B"], [0.5, "#F7F7F7"], [1, "#1A9850"]],
         colorbar=dict(title=dict(text="savings [USD]", side="right"), tickprefix="$",
                       tickformat=",.0f"),
         hovertemplate=("volume %{x:,.0f}/month<br>prompt %{y:,.0f} tokens<br>"
-                       "savings %{z:$,.0f}<extra></extra>")))
+                       "savings %{z:$,.0f}<extra></extra>"))]
     contour = grid.contour(option)
     if not contour.empty:
-        fig.add_trace(go.Scatter(x=contour["x"], y=contour["y"], mode="markers",
-                                 marker=dict(color="black", size=5),
-                                 name="break-even (savings = 0)",
-                                 hovertemplate="break-even<br>%{x:,.0f}/month, "
-                                               "%{y:,.0f} tokens<extra></extra>"))
+        traces.append(dict(type="scatter", x=contour["x"].to_numpy(),
+                           y=contour["y"].to_numpy(), mode="markers",
+                           marker=dict(color="black", size=5), name="break-even (savings = 0)",
+                           hovertemplate="break-even<br>%{x:,.0f}/month, %{y:,.0f} tokens"
+                                         "<extra></extra>"))
     if current is not None:
-        fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers",
-                                 marker=dict(symbol="x", size=14, color="black",
-                                             line=dict(width=2)),
-                                 name="today's inputs",
-                                 hovertemplate="today: %{x:,.0f}/month, %{y:,.0f} tokens"
-                                               "<extra></extra>"))
-    fig.update_layout(**_LAYOUT, title=_title(f"Savings of {label(option)} against {base}"),
-                      xaxis_title=x_title, yaxis_title=y_title)
+        traces.append(dict(type="scatter", x=[current[0]], y=[current[1]], mode="markers",
+                           marker=dict(symbol="x", size=14, color="black", line=dict(width=2)),
+                           name="today's inputs",
+                           hovertemplate="today: %{x:,.0f}/month, %{y:,.0f} tokens"
+                                         "<extra></extra>"))
+    xaxis: dict[str, Any] = dict(title=x_title)
     if x.size and x.min() > 0 and x.max() / x.min() > 20:
-        fig.update_xaxes(type="log", dtick="D2")
+        xaxis.update(type="log", dtick="D2")
+    annotations = []
     if contour.empty:
         sign = "cheaper" if np.nanmin(z) > 0 else "dearer"
-        fig.add_annotation(text=f"{label(option)} is {sign} everywhere on this grid: no "
-                                "break-even line", xref="paper", yref="paper", x=0.5, y=1.0,
-                           yanchor="bottom", showarrow=False, font=dict(size=12))
-    return fig
+        annotations.append(dict(text=f"{label(option)} is {sign} everywhere on this grid: no "
+                                     "break-even line", xref="paper", yref="paper", x=0.5,
+                                y=1.0, yanchor="bottom", showarrow=False, font=dict(size=12)))
+    layout = _layout(f"Savings of {label(option)} against {base}", xaxis=xaxis,
+                     yaxis=dict(title=y_title), annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
 
 
 def tornado(frame: pd.DataFrame, option: str, *, labels: Mapping[str, str] | None = None,
@@ -194,41 +203,38 @@ def tornado(frame: pd.DataFrame, option: str, *, labels: Mapping[str, str] | Non
     """How far each input alone moves the savings of ``option`` (largest swing on top).
 
     ``frame`` is the output of :func:`simulator.uncertainty.sensitivity`. Each bar runs from the
-    savings at the input's low value to the savings at its high value [USD]; the vertical line
-    is today's savings.
+    savings at the input's low value to the savings at its high value [USD]; the dotted line
+    is today's savings, a red line marks 0 when it is in view.
     """
     part = frame[frame["option"] == option].head(top).iloc[::-1]
     labels = labels or {}
-    fig = go.Figure()
     if part.empty:
-        fig.update_layout(**_LAYOUT, title=_title(f"No inputs to vary for {label(option)}"))
-        return fig
+        return go.Figure(layout=_layout(f"No inputs to vary for {label(option)}"))
     base = float(part["base_savings_usd"].iloc[0])
     names = [labels.get(f, f) for f in part["field"]]
     lows = part["savings_low_usd"].to_numpy(dtype=float)
     highs = part["savings_high_usd"].to_numpy(dtype=float)
-    fig.add_trace(go.Bar(
-        y=names, x=lows - base, base=base, orientation="h", name="input at its low value",
-        marker_color="#4C78A8",
-        customdata=np.stack([part["low"], lows], axis=-1),
-        hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
-                      "<extra></extra>"))
-    fig.add_trace(go.Bar(
-        y=names, x=highs - base, base=base, orientation="h", name="input at its high value",
-        marker_color="#F58518",
-        customdata=np.stack([part["high"], highs], axis=-1),
-        hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
-                      "<extra></extra>"))
-    fig.add_vline(x=base, line=dict(color="black", width=1, dash="dot"))
+    traces = [
+        dict(type="bar", y=names, x=lows - base, base=base, orientation="h",
+             name="input at its low value", marker_color="#4C78A8",
+             customdata=np.stack([part["low"].to_numpy(dtype=float), lows], axis=-1),
+             hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
+                           "<extra></extra>"),
+        dict(type="bar", y=names, x=highs - base, base=base, orientation="h",
+             name="input at its high value", marker_color="#F58518",
+             customdata=np.stack([part["high"].to_numpy(dtype=float), highs], axis=-1),
+             hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
+                           "<extra></extra>"),
+    ]
+    shapes = [_vline(base, "black", dash="dot")]
     if _near_zero(np.concatenate([lows, highs, [base]])):
-        fig.add_vline(x=0, line=dict(color="#B2182B", width=1))
-    fig.update_layout(**_LAYOUT, barmode="overlay",
-                      title=_title(f"What moves the savings of {label(option)} most"),
-                      xaxis_title="savings against the baseline [USD]")
-    fig.update_layout(height=max(330, 60 + 38 * len(part)), margin=dict(l=230, r=30, t=60,
-                                                                        b=60))
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
-    return fig
+        shapes.append(_vline(0, "#B2182B"))
+    layout = _layout(f"What moves the savings of {label(option)} most", barmode="overlay",
+                     shapes=shapes, height=max(330, 60 + 38 * len(part)),
+                     margin=dict(l=230, r=30, t=60, b=60),
+                     xaxis=dict(title="savings against the baseline [USD]", tickprefix="$",
+                                tickformat=",.0f"))
+    return go.Figure(data=traces, layout=layout)
 
 
 def _near_zero(values: np.ndarray) -> bool:
@@ -243,14 +249,14 @@ def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
     """Distribution of the savings of ``option`` over the Monte Carlo draws, with P(win).
 
     ``mc`` is a :class:`~simulator.uncertainty.MonteCarloResult`; x: savings against the
-    baseline [USD] (right of the red line: the option is cheaper); y: share of draws [%].
+    baseline [USD] (right of 0: the option is cheaper; green bars); y: share of draws [%].
     Dotted lines: 5th, 50th and 95th percentiles; a red line marks 0 when it is in view.
     """
     s = np.asarray(mc.savings_usd[option], dtype=float)
     s = s[np.isfinite(s)]
     row = mc.summary.set_index("option").loc[option]
     p = float(row["p_cheaper"])
-    fig = go.Figure()
+    traces = []
     if s.size:
         lo, hi = float(s.min()), float(s.max())
         if lo == hi:
@@ -258,24 +264,25 @@ def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
         edges = np.linspace(lo, hi, nbins + 1)
         counts, _ = np.histogram(s, bins=edges)
         centers = 0.5 * (edges[:-1] + edges[1:])
-        share = counts / s.size * 100
-        colors = np.where(centers > 0, "#1A9850", "#B2182B")
-        fig.add_trace(go.Bar(x=centers, y=share, width=np.diff(edges), marker_color=colors,
-                             name="draws", showlegend=False,
-                             hovertemplate="savings ≈ %{x:$,.0f}<br>%{y:.1f}% of draws"
-                                           "<extra></extra>"))
-    if s.size == 0 or _near_zero(s):
-        fig.add_vline(x=0, line=dict(color="#B2182B", width=2))
+        traces.append(dict(type="bar", x=centers, y=counts / s.size * 100,
+                           width=np.diff(edges),
+                           marker_color=np.where(centers > 0, "#1A9850", "#B2182B"),
+                           name="draws", showlegend=False,
+                           hovertemplate="savings ≈ %{x:$,.0f}<br>%{y:.1f}% of draws"
+                                         "<extra></extra>"))
+    shapes, annotations = [], []
     for q in (5, 50, 95):
         value = float(row[f"savings_p{q}_usd"])
-        fig.add_vline(x=value, line=dict(color="black", width=1, dash="dot"),
-                      annotation_text=f"P{q}: ${value:,.0f}", annotation_position="top",
-                      annotation_font_size=11)
-    fig.update_layout(**_LAYOUT,
-                      title=_title(f"{label(option)}: cheaper than the baseline in {p:.0%} "
-                                   f"of {mc.n:,} draws"),
-                      xaxis_title="savings against the baseline [USD]",
-                      yaxis_title="share of draws [%]", bargap=0)
-    fig.update_layout(margin=dict(l=70, r=30, t=90, b=60))
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
-    return fig
+        shapes.append(_vline(value, "black", dash="dot"))
+        annotations.append(dict(x=value, xref="x", y=1.0, yref="paper", yanchor="bottom",
+                                text=f"P{q}: ${value:,.0f}", showarrow=False,
+                                font=dict(size=11)))
+    if s.size == 0 or _near_zero(s):
+        shapes.append(_vline(0, "#B2182B", width=2))
+    layout = _layout(f"{label(option)}: cheaper than the baseline in {p:.0%} of {mc.n:,} draws",
+                     shapes=shapes, annotations=annotations, bargap=0,
+                     margin=dict(l=70, r=30, t=90, b=60),
+                     xaxis=dict(title="savings against the baseline [USD]", tickprefix="$",
+                                tickformat=",.0f"),
+                     yaxis=dict(title="share of draws [%]"))
+    return go.Figure(data=traces, layout=layout)
