@@ -154,8 +154,8 @@ def number(path: str, *, disabled: bool = False) -> None:
     f = appstate.FIELD_BY_PATH[path]
     label = f"{f.label} [{f.unit}]" if f.unit else f.label
     cast = int if f.integer else float
-    kwargs = dict(min_value=cast(f.lo), max_value=cast(f.hi), step=cast(f.step), key=path,
-                  help=f.help, disabled=disabled)
+    kwargs = {"min_value": cast(f.lo), "max_value": cast(f.hi), "step": cast(f.step), "key": path,
+                  "help": f.help, "disabled": disabled}
     if f.fmt:
         kwargs["format"] = f.fmt
     if f.slider:
@@ -335,10 +335,10 @@ with st.sidebar:
         slots["Quality"] = st.container()
 
     with st.expander("Horizon & money"):
-        st.multiselect("Options to compare", list(appstate.OPTION_LABELS), key="options",
+        st.multiselect("Options to compare", list(charts.OPTION_LABELS), key="options",
                        format_func=charts.label,
                        help="Which roads are priced; the baseline is always included.")
-        st.selectbox("Baseline", list(appstate.OPTION_LABELS), key="baseline",
+        st.selectbox("Baseline", list(charts.OPTION_LABELS), key="baseline",
                      format_func=charts.label,
                      help="What the others are compared with (savings, break-even, ROI).")
         for p in ("horizon_months", "discount_rate", "price_decline", "hourly_rate_usd"):
@@ -472,17 +472,18 @@ if run is not None:
         shown = result.summary.copy()
         shown["option"] = shown["option"].map(charts.label)
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
-            "tco_usd": st.column_config.NumberColumn("TCO [USD]", format="$%.0f"),
-            "npv_usd": st.column_config.NumberColumn("NPV [USD]", format="$%.0f"),
-            "upfront_usd": st.column_config.NumberColumn("upfront [USD]", format="$%.0f"),
-            "requests": st.column_config.NumberColumn("requests", format="%.0f"),
+            "tco_usd": st.column_config.NumberColumn("TCO [USD]", format="dollar"),
+            "npv_usd": st.column_config.NumberColumn("NPV [USD]", format="dollar"),
+            "upfront_usd": st.column_config.NumberColumn("upfront [USD]", format="dollar"),
+            "requests": st.column_config.NumberColumn("requests", format="localized"),
             "cost_per_request_usd": st.column_config.NumberColumn("per request [USD]",
                                                                   format="$%.5f"),
-            "savings_usd": st.column_config.NumberColumn("savings [USD]", format="$%.0f"),
+            "savings_usd": st.column_config.NumberColumn("savings [USD]", format="dollar"),
             "roi": st.column_config.NumberColumn("ROI [×]", format="%.2f"),
             "breakeven_month": st.column_config.NumberColumn("break-even [month]"),
             "breakeven_volume": st.column_config.NumberColumn("break-even volume "
-                                                              "[requests/month]", format="%.0f"),
+                                                              "[requests/month]",
+                                                              format="localized"),
             "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
     with tab_sens:
         option = option_picker("ui.sens_option")
@@ -524,8 +525,11 @@ if run is not None:
             table = mc.summary.copy()
             table["option"] = table["option"].map(charts.label)
             st.dataframe(table, hide_index=True, width="stretch", column_config={
-                "p_cheaper": st.column_config.NumberColumn("P(cheaper)", format="%.2f"),
-                **{c: st.column_config.NumberColumn(c.replace("_usd", " [USD]"), format="$%.0f")
+                "p_cheaper": st.column_config.NumberColumn("P(cheaper)", format="percent"),
+                "p_breakeven": st.column_config.NumberColumn("P(breaks even)",
+                                                             format="percent"),
+                **{c: st.column_config.NumberColumn(c.replace("_usd", " [USD]"),
+                                                    format="dollar")
                    for c in table.columns if c.endswith("_usd")}})
             st.caption(f"{mc.n:,} draws, seed {ui['ui.seed']}: volumes, token counts, hours and "
                        f"per-token prices drawn from triangular distributions "

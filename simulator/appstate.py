@@ -23,16 +23,16 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import tokens
-from .charts import OPTION_LABELS
 from .errors import InputError
-from .report import Result, inert_frame
+from .report import Result, inert_frame, share_text
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
@@ -115,12 +115,12 @@ class Field:
         """A scenario value as this widget's value, clamped to the widget's range."""
         x = float(value) * self.scale
         x = min(max(x, self.lo), self.hi)
-        return int(round(x)) if self.integer else float(x)
+        return round(x) if self.integer else float(x)
 
     def to_scenario(self, value: float) -> float | int:
         """This widget's value as the scenario value."""
         x = float(value) / self.scale
-        return int(round(x)) if self.integer and self.scale == 1 else x
+        return round(x) if self.integer and self.scale == 1 else x
 
 
 def _pct(path, group, label, help, lo=0.0, hi=100.0, step=1.0, unit="%"):
@@ -573,7 +573,7 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
                 if clamped != x:
                     problems.append(f"{key}: {raw} is outside {f.lo:g}..{f.hi:g}; "
                                     f"using {clamped:g}")
-                state[key] = int(round(clamped)) if f.integer else float(clamped)
+                state[key] = round(clamped) if f.integer else float(clamped)
             elif key in ("finetune.epochs_auto", "ui.mc_on"):
                 if raw not in ("0", "1", "true", "false"):
                     raise ValueError(raw)
@@ -905,7 +905,7 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
                         else f"month {month}"),
         savings_text=usd(row["savings_usd"]),
         roi_text="—" if roi is None else f"{roi:.1f}×",
-        p_text="—" if p is None else f"{p:.0%}",
+        p_text="—" if p is None else share_text(p),
     )
     return out
 
@@ -925,12 +925,12 @@ def headline(summary: pd.DataFrame, baseline: str, horizon: int,
         when = {None: "by the end of the horizon", 0: "from the start"}.get(
             k["breakeven_month"], f"from month {k['breakeven_month']}")
         sure = single if p is None else (
-            f"; it came out cheaper in {p:.0%} of {n_draws:,} simulated futures "
+            f"; it came out cheaper in {share_text(p)} of {n_draws:,} simulated futures "
             f"({confidence_word(p)} confidence).")
         return (f"{OPTION_ACTIONS[challenger]}: over {horizon} months it saves "
                 f"{usd(k['savings_usd'])} against {base}, paying for itself {when}{sure}")
     sure = single if p is None else (
-        f"; {OPTION_NOUNS[challenger]} came out cheaper in only {p:.0%} of {n_draws:,} "
+        f"; {OPTION_NOUNS[challenger]} came out cheaper in only {share_text(p)} of {n_draws:,} "
         f"simulated futures ({confidence_word(1 - p)} confidence).")
     return (f"{OPTION_ACTIONS[baseline]}: over {horizon} months it costs "
             f"{usd(-k['savings_usd'])} less than the best alternative, "

@@ -8,14 +8,17 @@ axes are [USD], time axes [months], volumes [requests/month], prompt lengths [to
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .report import share_text
+
 OPTION_LABELS = {
-    "prompt": "Prompt a large model",
+    "prompt": "Prompting",
     "rag": "Prompt + RAG",
     "finetune": "Fine-tune (API)",
     "selfhost": "Self-host a LoRA",
@@ -42,16 +45,16 @@ COMPONENT_COLORS = {
     "errors": "#7F7F7F",
 }
 
-_AXIS = dict(gridcolor="#E5E8EF", zerolinecolor="#C8CDD8", automargin=True)
+_AXIS = {"gridcolor": "#E5E8EF", "zerolinecolor": "#C8CDD8", "automargin": True}
 
 
 def _layout(title: str, **extra: Any) -> dict:
     """The shared layout (white background, legend above the plot) as one dict, so that each
     figure is validated once (plotly's per-call validation dominates building time)."""
-    out = dict(title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-               margin=dict(l=70, r=30, t=60, b=60), font=dict(size=13), height=430,
-               plot_bgcolor="white", paper_bgcolor="white",
-               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    out = {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+               "margin": {"l": 70, "r": 30, "t": 60, "b": 60}, "font": {"size": 13}, "height": 430,
+               "plot_bgcolor": "white", "paper_bgcolor": "white",
+               "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0}}
     for axis in ("xaxis", "yaxis"):
         out[axis] = dict(_AXIS, **extra.pop(axis, {}))
     out.update(extra)
@@ -60,8 +63,8 @@ def _layout(title: str, **extra: Any) -> dict:
 
 def _vline(x: float, color: str, width: float = 1, dash: str = "solid") -> dict:
     """A vertical line at data coordinate ``x`` spanning the plot height."""
-    return dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
-                line=dict(color=color, width=width, dash=dash))
+    return {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                "line": {"color": color, "width": width, "dash": dash}}
 
 
 def label(option: str) -> str:
@@ -84,12 +87,12 @@ def cumulative_cost(result: Any) -> go.Figure:
     for option in summary.index:
         part = cum[cum["option"] == option]
         name = label(option) + (" (baseline)" if option == baseline else "")
-        traces.append(dict(
-            type="scatter", x=part["month"].to_numpy(), y=part["cumulative_usd"].to_numpy(),
-            mode="lines", name=name,
-            line=dict(color=OPTION_COLORS.get(option), width=3 if option == baseline else 2,
-                      dash="dash" if option == baseline else "solid"),
-            hovertemplate="month %{x}<br>%{y:$,.0f}<extra>" + label(option) + "</extra>"))
+        traces.append({
+            "type": "scatter", "x": part["month"].to_numpy(), "y": part["cumulative_usd"].to_numpy(),
+            "mode": "lines", "name": name,
+            "line": {"color": OPTION_COLORS.get(option), "width": 3 if option == baseline else 2,
+                      "dash": "dash" if option == baseline else "solid"},
+            "hovertemplate": "month %{x}<br>%{y:$,.0f}<extra>" + label(option) + "</extra>"})
     for option in summary.index:
         if option == baseline:
             continue
@@ -99,18 +102,18 @@ def cumulative_cost(result: Any) -> go.Figure:
         y = cum.loc[(cum["option"] == option) & (cum["month"] == int(month)), "cumulative_usd"]
         if y.empty:
             continue
-        traces.append(dict(
-            type="scatter", x=[int(month)], y=[float(y.iloc[0])], mode="markers+text",
-            marker=dict(symbol="star", size=15, color=OPTION_COLORS.get(option),
-                        line=dict(color="black", width=1)),
-            text=[f"break-even: month {int(month)}"],
-            textposition="top right" if int(month) < 0.6 * horizon else "top left",
-            textfont=dict(size=12), name=f"{label(option)} break-even", showlegend=False,
-            hovertemplate=f"{label(option)} breaks even in month {int(month)}<extra></extra>"))
+        traces.append({
+            "type": "scatter", "x": [int(month)], "y": [float(y.iloc[0])], "mode": "markers+text",
+            "marker": {"symbol": "star", "size": 15, "color": OPTION_COLORS.get(option),
+                        "line": {"color": "black", "width": 1}},
+            "text": [f"break-even: month {int(month)}"],
+            "textposition": "top right" if int(month) < 0.6 * horizon else "top left",
+            "textfont": {"size": 12}, "name": f"{label(option)} break-even", "showlegend": False,
+            "hovertemplate": f"{label(option)} breaks even in month {int(month)}<extra></extra>"})
     layout = _layout("Cumulative cost per option", hovermode="x unified",
-                     xaxis=dict(title="month", range=[0, horizon], dtick=_month_tick(horizon)),
-                     yaxis=dict(title="cumulative cost [USD]", tickprefix="$",
-                                tickformat=",.0f", rangemode="tozero"))
+                     xaxis={"title": "month", "range": [0, horizon], "dtick": _month_tick(horizon)},
+                     yaxis={"title": "cumulative cost [USD]", "tickprefix": "$",
+                                "tickformat": ",.0f", "rangemode": "tozero"})
     return go.Figure(data=traces, layout=layout)
 
 
@@ -131,19 +134,19 @@ def cost_breakdown(result: Any) -> go.Figure:
     components = [c for c in COMPONENT_COLORS if c in totals.columns]
     components += [c for c in totals.columns if c not in components]
     names = [label(o) for o in options]
-    traces = [dict(type="bar", x=names, y=totals[comp].to_numpy(dtype=float), name=comp,
-                   marker_color=COMPONENT_COLORS.get(comp),
-                   hovertemplate="%{x}<br>" + comp + ": %{y:$,.0f}<extra></extra>")
+    traces = [{"type": "bar", "x": names, "y": totals[comp].to_numpy(dtype=float), "name": comp,
+                   "marker_color": COMPONENT_COLORS.get(comp),
+                   "hovertemplate": "%{x}<br>" + comp + ": %{y:$,.0f}<extra></extra>"}
               for comp in components]
     grand = totals.sum(axis=1).to_numpy(dtype=float)
-    traces.append(dict(type="scatter", x=names, y=grand, mode="text", showlegend=False,
-                       text=[f"${v:,.0f}" for v in grand], textposition="top center",
-                       hoverinfo="skip"))
+    traces.append({"type": "scatter", "x": names, "y": grand, "mode": "text", "showlegend": False,
+                       "text": [f"${v:,.0f}" for v in grand], "textposition": "top center",
+                       "hoverinfo": "skip"})
     top = float(grand.max()) * 1.15 if grand.size and grand.max() > 0 else 1.0
     layout = _layout(f"Total cost over {result.scenario.horizon_months} months, by component",
                      barmode="stack",
-                     yaxis=dict(title="cost [USD]", tickprefix="$", tickformat=",.0f",
-                                range=[0, top]))
+                     yaxis={"title": "cost [USD]", "tickprefix": "$", "tickformat": ",.0f",
+                                "range": [0, top]})
     return go.Figure(data=traces, layout=layout)
 
 
@@ -164,37 +167,37 @@ def savings_heatmap(grid: Any, option: str, *, current: tuple[float, float] | No
     bound = float(np.nanmax(np.abs(z))) if z.size and np.isfinite(z).any() else 1.0
     bound = bound or 1.0
     base = baseline_label or label(grid.baseline)
-    traces = [dict(
-        type="heatmap", x=x, y=y, z=z, zmin=-bound, zmax=bound, zmid=0,
-        colorscale=[[0, "#B2182B"], [0.5, "#F7F7F7"], [1, "#1A9850"]],
-        colorbar=dict(title=dict(text="savings [USD]", side="right"), tickprefix="$",
-                      tickformat=",.0f"),
-        hovertemplate=("volume %{x:,.0f}/month<br>prompt %{y:,.0f} tokens<br>"
-                       "savings %{z:$,.0f}<extra></extra>"))]
+    traces = [{
+        "type": "heatmap", "x": x, "y": y, "z": z, "zmin": -bound, "zmax": bound, "zmid": 0,
+        "colorscale": [[0, "#B2182B"], [0.5, "#F7F7F7"], [1, "#1A9850"]],
+        "colorbar": {"title": {"text": "savings [USD]", "side": "right"}, "tickprefix": "$",
+                      "tickformat": ",.0f"},
+        "hovertemplate": ("volume %{x:,.0f}/month<br>prompt %{y:,.0f} tokens<br>"
+                       "savings %{z:$,.0f}<extra></extra>")}]
     contour = grid.contour(option)
     if not contour.empty:
-        traces.append(dict(type="scatter", x=contour["x"].to_numpy(),
-                           y=contour["y"].to_numpy(), mode="markers",
-                           marker=dict(color="black", size=5), name="break-even (savings = 0)",
-                           hovertemplate="break-even<br>%{x:,.0f}/month, %{y:,.0f} tokens"
-                                         "<extra></extra>"))
+        traces.append({"type": "scatter", "x": contour["x"].to_numpy(),
+                           "y": contour["y"].to_numpy(), "mode": "markers",
+                           "marker": {"color": "black", "size": 5}, "name": "break-even (savings = 0)",
+                           "hovertemplate": "break-even<br>%{x:,.0f}/month, %{y:,.0f} tokens"
+                                         "<extra></extra>"})
     if current is not None:
-        traces.append(dict(type="scatter", x=[current[0]], y=[current[1]], mode="markers",
-                           marker=dict(symbol="x", size=14, color="black", line=dict(width=2)),
-                           name="today's inputs",
-                           hovertemplate="today: %{x:,.0f}/month, %{y:,.0f} tokens"
-                                         "<extra></extra>"))
-    xaxis: dict[str, Any] = dict(title=x_title)
+        traces.append({"type": "scatter", "x": [current[0]], "y": [current[1]], "mode": "markers",
+                           "marker": {"symbol": "x", "size": 14, "color": "black", "line": {"width": 2}},
+                           "name": "today's inputs",
+                           "hovertemplate": "today: %{x:,.0f}/month, %{y:,.0f} tokens"
+                                         "<extra></extra>"})
+    xaxis: dict[str, Any] = {"title": x_title}
     if x.size and x.min() > 0 and x.max() / x.min() > 20:
         xaxis.update(type="log", dtick="D2")
     annotations = []
     if contour.empty:
         sign = "cheaper" if np.nanmin(z) > 0 else "dearer"
-        annotations.append(dict(text=f"{label(option)} is {sign} everywhere on this grid: no "
-                                     "break-even line", xref="paper", yref="paper", x=0.5,
-                                y=1.0, yanchor="bottom", showarrow=False, font=dict(size=12)))
+        annotations.append({"text": f"{label(option)} is {sign} everywhere on this grid: no "
+                                     "break-even line", "xref": "paper", "yref": "paper", "x": 0.5,
+                                "y": 1.0, "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
     layout = _layout(f"Savings of {label(option)} against {base}", xaxis=xaxis,
-                     yaxis=dict(title=y_title), annotations=annotations)
+                     yaxis={"title": y_title}, annotations=annotations)
     return go.Figure(data=traces, layout=layout)
 
 
@@ -215,25 +218,25 @@ def tornado(frame: pd.DataFrame, option: str, *, labels: Mapping[str, str] | Non
     lows = part["savings_low_usd"].to_numpy(dtype=float)
     highs = part["savings_high_usd"].to_numpy(dtype=float)
     traces = [
-        dict(type="bar", y=names, x=lows - base, base=base, orientation="h",
-             name="input at its low value", marker_color="#4C78A8",
-             customdata=np.stack([part["low"].to_numpy(dtype=float), lows], axis=-1),
-             hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
-                           "<extra></extra>"),
-        dict(type="bar", y=names, x=highs - base, base=base, orientation="h",
-             name="input at its high value", marker_color="#F58518",
-             customdata=np.stack([part["high"].to_numpy(dtype=float), highs], axis=-1),
-             hovertemplate="%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
-                           "<extra></extra>"),
+        {"type": "bar", "y": names, "x": lows - base, "base": base, "orientation": "h",
+             "name": "input at its low value", "marker_color": "#4C78A8",
+             "customdata": np.stack([part["low"].to_numpy(dtype=float), lows], axis=-1),
+             "hovertemplate": "%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
+                           "<extra></extra>"},
+        {"type": "bar", "y": names, "x": highs - base, "base": base, "orientation": "h",
+             "name": "input at its high value", "marker_color": "#F58518",
+             "customdata": np.stack([part["high"].to_numpy(dtype=float), highs], axis=-1),
+             "hovertemplate": "%{y} = %{customdata[0]:,.4g}<br>savings %{customdata[1]:$,.0f}"
+                           "<extra></extra>"},
     ]
     shapes = [_vline(base, "black", dash="dot")]
     if _near_zero(np.concatenate([lows, highs, [base]])):
         shapes.append(_vline(0, "#B2182B"))
     layout = _layout(f"What moves the savings of {label(option)} most", barmode="overlay",
                      shapes=shapes, height=max(330, 60 + 38 * len(part)),
-                     margin=dict(l=230, r=30, t=60, b=60),
-                     xaxis=dict(title="savings against the baseline [USD]", tickprefix="$",
-                                tickformat=",.0f"))
+                     margin={"l": 230, "r": 30, "t": 60, "b": 60},
+                     xaxis={"title": "savings against the baseline [USD]", "tickprefix": "$",
+                                "tickformat": ",.0f"})
     return go.Figure(data=traces, layout=layout)
 
 
@@ -264,25 +267,26 @@ def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
         edges = np.linspace(lo, hi, nbins + 1)
         counts, _ = np.histogram(s, bins=edges)
         centers = 0.5 * (edges[:-1] + edges[1:])
-        traces.append(dict(type="bar", x=centers, y=counts / s.size * 100,
-                           width=np.diff(edges),
-                           marker_color=np.where(centers > 0, "#1A9850", "#B2182B"),
-                           name="draws", showlegend=False,
-                           hovertemplate="savings ≈ %{x:$,.0f}<br>%{y:.1f}% of draws"
-                                         "<extra></extra>"))
+        traces.append({"type": "bar", "x": centers, "y": counts / s.size * 100,
+                           "width": np.diff(edges),
+                           "marker_color": np.where(centers > 0, "#1A9850", "#B2182B"),
+                           "name": "draws", "showlegend": False,
+                           "hovertemplate": "savings ≈ %{x:$,.0f}<br>%{y:.1f}% of draws"
+                                         "<extra></extra>"})
     shapes, annotations = [], []
     for q in (5, 50, 95):
         value = float(row[f"savings_p{q}_usd"])
         shapes.append(_vline(value, "black", dash="dot"))
-        annotations.append(dict(x=value, xref="x", y=1.0, yref="paper", yanchor="bottom",
-                                text=f"P{q}: ${value:,.0f}", showarrow=False,
-                                font=dict(size=11)))
+        annotations.append({"x": value, "xref": "x", "y": 1.0, "yref": "paper", "yanchor": "bottom",
+                                "text": f"P{q}: ${value:,.0f}", "showarrow": False,
+                                "font": {"size": 11}})
     if s.size == 0 or _near_zero(s):
         shapes.append(_vline(0, "#B2182B", width=2))
-    layout = _layout(f"{label(option)}: cheaper than the baseline in {p:.0%} of {mc.n:,} draws",
+    layout = _layout(f"{label(option)}: cheaper than the baseline in {share_text(p)} of "
+                     f"{mc.n:,} draws",
                      shapes=shapes, annotations=annotations, bargap=0,
-                     margin=dict(l=70, r=30, t=90, b=60),
-                     xaxis=dict(title="savings against the baseline [USD]", tickprefix="$",
-                                tickformat=",.0f"),
-                     yaxis=dict(title="share of draws [%]"))
+                     margin={"l": 70, "r": 30, "t": 90, "b": 60},
+                     xaxis={"title": "savings against the baseline [USD]", "tickprefix": "$",
+                                "tickformat": ",.0f"},
+                     yaxis={"title": "share of draws [%]"})
     return go.Figure(data=traces, layout=layout)

@@ -10,8 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from simulator import Triangular, charts, example_scenario, monte_carlo, savings_grid, \
-    sensitivity, simulate
+from simulator import (
+    Triangular,
+    charts,
+    example_scenario,
+    monte_carlo,
+    savings_grid,
+    sensitivity,
+    simulate,
+)
 
 
 @pytest.fixture(scope="module")
