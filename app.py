@@ -295,7 +295,8 @@ with st.sidebar:
             number(p, disabled=using_file)
         number("finetune.epochs", disabled=st.session_state["finetune.epochs_auto"])
         for p in ("finetune.labelling_usd_per_example", "finetune.data_prep_hours",
-                  "finetune.eval_usd_per_run", "finetune.retrain_every_months",
+                  "finetune.eval_usd_per_run", "finetune.maintenance_hours_per_month",
+                  "finetune.retrain_every_months",
                   "finetune.new_examples_per_retrain"):
             number(p)
         slots["Fine-tuning"] = st.container()
