@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import tokens
 from .errors import InputError
-from .report import Result, inert_frame, share_text
+from .report import Result, format_usd, inert_frame, is_missing, share_text
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
@@ -846,22 +846,8 @@ def grid_axes(volume: float, prefix_tokens: float, *, nx: int = 31, ny: int = 25
 
 # ---- the answer ---------------------------------------------------------------------------------
 
-def usd(x: Any) -> str:
-    """Money for display: ``$1,234``, ``$12.34``, ``$1.23M``; ``n/a`` for missing."""
-    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    x = float(x)
-    sign = "−" if x < 0 else ""
-    a = abs(x)
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:,.2f}M"
-    if a >= 100:
-        return f"{sign}${a:,.0f}"
-    return f"{sign}${a:,.2f}"
-
-
-def _missing(x: Any) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+usd = format_usd  # one money formatter for the app, the CLI and the reports
+_missing = is_missing
 
 
 def confidence_word(p: float) -> str:

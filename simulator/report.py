@@ -42,19 +42,22 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _usd(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def format_usd(x: Any) -> str:
+    """Money for display: ``$1,234``, ``$12.34``, ``$1.23M``; ``n/a`` for missing."""
+    if is_missing(x):
         return "n/a"
+    x = float(x)
     sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}${x / 1e6:,.2f}M"
-    if x >= 100:
-        return f"{sign}${x:,.0f}"
-    return f"{sign}${x:,.2f}"
+    a = abs(x)
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.2f}M"
+    if a >= 100:
+        return f"{sign}${a:,.0f}"
+    return f"{sign}${a:,.2f}"
 
 
-def _missing(x: Any) -> bool:
+def is_missing(x: Any) -> bool:
+    """True for None, pandas NA and NaN (a figure that does not exist, e.g. no break-even)."""
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
@@ -112,16 +115,16 @@ class Result:
         for _, r in self.summary.iterrows():
             rows.append({
                 "option": r["option"] + (" (baseline)" if r["option"] == self.baseline else ""),
-                "TCO": _usd(r["tco_usd"]),
-                "NPV": _usd(r["npv_usd"]),
-                "upfront": _usd(r["upfront_usd"]),
+                "TCO": format_usd(r["tco_usd"]),
+                "NPV": format_usd(r["npv_usd"]),
+                "upfront": format_usd(r["upfront_usd"]),
                 "per request": f"${r['cost_per_request_usd']:.5f}"
-                if not _missing(r["cost_per_request_usd"]) else "n/a",
-                "savings": _usd(r["savings_usd"]),
-                "ROI": "—" if _missing(r["roi"]) else f"{r['roi']:.2f}",
-                "break-even month": "never" if _missing(r["breakeven_month"])
+                if not is_missing(r["cost_per_request_usd"]) else "n/a",
+                "savings": format_usd(r["savings_usd"]),
+                "ROI": "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
+                "break-even month": "never" if is_missing(r["breakeven_month"])
                 else str(int(r["breakeven_month"])),
-                "break-even volume/month": "—" if _missing(r["breakeven_volume"])
+                "break-even volume/month": "—" if is_missing(r["breakeven_volume"])
                 else f"{r['breakeven_volume']:,.0f}",
                 "accuracy": f"{r['accuracy']:.3f}",
             })
@@ -147,18 +150,18 @@ class Result:
         if winner == base:
             others = s.drop(index=base)
             if others.empty:
-                return (f"Only {base} was simulated: {_usd(base_tco)} over {H} months, "
-                        f"{_usd(s.loc[base, 'cost_per_request_usd'])} per request.")
+                return (f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
+                        f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.")
             closest = others["tco_usd"].idxmin()
             gap = others.loc[closest, "tco_usd"] - base_tco
             parts.append(
-                f"Keep {base}: over {H} months it costs {_usd(base_tco)} in total, less than "
-                f"any alternative; the closest, {closest}, costs {_usd(gap)} more "
+                f"Keep {base}: over {H} months it costs {format_usd(base_tco)} in total, less than "
+                f"any alternative; the closest, {closest}, costs {format_usd(gap)} more "
                 f"({gap / base_tco:.0%})." if base_tco > 0 else
-                f"Keep {base}: over {H} months it costs {_usd(base_tco)}, less than any "
+                f"Keep {base}: over {H} months it costs {format_usd(base_tco)}, less than any "
                 f"alternative.")
             vol = others.loc[closest, "breakeven_volume"]
-            if not _missing(vol):
+            if not is_missing(vol):
                 direction = "above" if vol > v1 else "below"
                 parts.append(f"{closest} would break even at a month-1 volume of "
                              f"{vol:,.0f} requests/month ({direction} today's {v1:,.0f}).")
@@ -168,17 +171,17 @@ class Result:
             row = s.loc[winner]
             saving = row["savings_usd"]
             month = row["breakeven_month"]
-            when = ("from the start" if not _missing(month) and int(month) == 0 else
-                    f"from month {int(month)} on" if not _missing(month) else "by the horizon")
-            roi = "" if _missing(row["roi"]) else (
-                f", a return of {row['roi']:.1f}× on {_usd(row['upfront_usd'])} upfront")
+            when = ("from the start" if not is_missing(month) and int(month) == 0 else
+                    f"from month {int(month)} on" if not is_missing(month) else "by the horizon")
+            roi = "" if is_missing(row["roi"]) else (
+                f", a return of {row['roi']:.1f}× on {format_usd(row['upfront_usd'])} upfront")
             parts.append(
-                f"{winner} wins: over {H} months it costs {_usd(row['tco_usd'])} against "
-                f"{_usd(base_tco)} for {base}, saving {_usd(saving)} "
+                f"{winner} wins: over {H} months it costs {format_usd(row['tco_usd'])} against "
+                f"{format_usd(base_tco)} for {base}, saving {format_usd(saving)} "
                 f"({saving / base_tco:.0%} of the baseline){roi}. Its cumulative cost is at or "
                 f"below {base}'s {when}.")
             vol = row["breakeven_volume"]
-            if not _missing(vol) and vol > 0:
+            if not is_missing(vol) and vol > 0:
                 if vol < v1:
                     parts.append(f"It stays cheaper as long as month-1 volume stays above "
                                  f"{vol:,.0f} requests/month ({vol / v1:.0%} of today's "
@@ -192,7 +195,7 @@ class Result:
             runner = s.drop(index=[winner, base])
             if not runner.empty:
                 second = runner["tco_usd"].idxmin()
-                parts.append(f"Next best: {second} at {_usd(runner.loc[second, 'tco_usd'])}.")
+                parts.append(f"Next best: {second} at {format_usd(runner.loc[second, 'tco_usd'])}.")
             if (self.scenario.cost_per_error_usd == 0
                     and row["accuracy"] < s.loc[base, "accuracy"]):
                 parts.append(f"Errors are not priced (cost_per_error_usd = 0), and {winner} is "
@@ -219,8 +222,8 @@ def _certainty(mc: Any, winner: str, base: str) -> str:
     r = s.loc[option]
     return (f"Over {mc.n:,} Monte Carlo draws, {option} was cheaper than {base} in "
             f"{share_text(r['p_cheaper'])} of them; savings ranged from "
-            f"{_usd(r['savings_p5_usd'])} "
-            f"to {_usd(r['savings_p95_usd'])} (5th–95th percentile).")
+            f"{format_usd(r['savings_p5_usd'])} "
+            f"to {format_usd(r['savings_p95_usd'])} (5th–95th percentile).")
 
 
 def share_text(p: float) -> str:
