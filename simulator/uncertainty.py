@@ -129,7 +129,51 @@ class Lognormal:
         return rng.lognormal(math.log(self.median), self.sigma, size=n)
 
 
-Distribution = Triangular | Uniform | Lognormal
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Empirical:
+    """The observed values themselves: each draw is one of ``values``, picked with probability
+    proportional to its ``weights`` (default: equal), as in a bootstrap.
+
+    Built from logs by :func:`simulator.workload.from_logs` (``report.distribution(...)``), whose
+    ``values`` are the distinct token counts seen and ``weights`` how often each was seen.
+    """
+
+    values: Any
+    weights: Any = None
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.values, dtype=float).reshape(-1)
+        if values.size == 0:
+            raise InputError("Empirical.values: give at least one value")
+        if not np.all(np.isfinite(values)):
+            raise InputError("Empirical.values: must all be finite numbers")
+        if self.weights is None:
+            weights = np.ones_like(values)
+        else:
+            weights = np.asarray(self.weights, dtype=float).reshape(-1)
+            if weights.shape != values.shape:
+                raise InputError(f"Empirical.weights: need one weight per value, got "
+                                 f"{weights.size} for {values.size}")
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+                raise InputError("Empirical.weights: must be ≥ 0 with a positive sum")
+        values.flags.writeable = False
+        weights.flags.writeable = False
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "weights", weights)
+
+    @property
+    def center(self) -> float:
+        """The weighted mean of the values."""
+        return float(np.average(self.values, weights=self.weights))
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws with replacement [the field's unit]."""
+        if self.values.size == 1:
+            return np.full(n, float(self.values[0]))
+        return rng.choice(self.values, size=n, p=self.weights / self.weights.sum())
+
+
+Distribution = Triangular | Uniform | Lognormal | Empirical
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -204,8 +248,8 @@ def draw_inputs(distributions: Mapping[str, Any], n: int,
     out = {}
     for path, dist in distributions.items():
         if not hasattr(dist, "sample"):
-            raise InputError(f"{path}: expected a Triangular, Uniform or Lognormal "
-                             f"distribution, got {dist!r}")
+            raise InputError(f"{path}: expected a Triangular, Uniform, Lognormal or "
+                             f"Empirical distribution, got {dist!r}")
         out[path] = dist.sample(rng, n)
     return out
 
@@ -218,7 +262,8 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     Parameters
     ----------
     scenario : the fixed inputs
-    distributions : field path -> :class:`Triangular`, :class:`Uniform` or :class:`Lognormal`
+    distributions : field path -> :class:`Triangular`, :class:`Uniform`, :class:`Lognormal`
+        or :class:`Empirical`
     n : number of draws
     seed : int or ``numpy.random.Generator``; the same seed gives the same draws
     table : price table for unpinned rates (default: the shipped table)
