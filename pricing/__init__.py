@@ -20,6 +20,8 @@ from .table import (
     HOURS_PER_MONTH,
     FinetuneRates,
     GpuRate,
+    Lifecycle,
+    NO_LIFECYCLE,
     InferenceRates,
     PriceTable,
     default_table,
@@ -31,6 +33,8 @@ __all__ = [
     "HOURS_PER_MONTH",
     "FinetuneRates",
     "GpuRate",
+    "Lifecycle",
+    "NO_LIFECYCLE",
     "InferenceRates",
     "ModelId",
     "PriceError",
@@ -48,13 +52,16 @@ __all__ = [
 
 def inference_rates(model: str, as_of: date | None = None, *,
                     provider: str | None = None) -> InferenceRates:
-    """Per-token prices of calling ``model`` [USD per 1M tokens], from the shipped table."""
+    """Per-token prices of calling ``model`` [USD per 1M tokens], from the shipped table, with
+    its lifecycle dates (``.serving_ends``, ``.lifecycle``)."""
     return default_table().inference_rates(model, provider=provider, as_of=as_of)
 
 
-def finetune_rates(provider: str, model: str, as_of: date | None = None) -> FinetuneRates:
-    """The fine-tuning offering of ``provider`` for base ``model``, from the shipped table."""
-    return default_table().finetune_rates(provider, model, as_of=as_of)
+def finetune_rates(provider: str, model: str, as_of: date | None = None, *,
+                   method: str | None = None) -> FinetuneRates:
+    """The fine-tuning offering of ``provider`` for base ``model``, from the shipped table,
+    with its lifecycle dates (``.training_ends``, ``.serving_ends``, ``.lifecycle``)."""
+    return default_table().finetune_rates(provider, model, as_of=as_of, method=method)
 
 
 def gpu_rate(gpu: str, provider: str | None = None, as_of: date | None = None) -> GpuRate:

@@ -37,6 +37,7 @@ class Column:
     name: str
     parse: Callable[[str], Any]
     required: bool = False
+    default: Any = None
 
 
 def _text(cell: str) -> str:
@@ -85,6 +86,23 @@ def _positive_int(cell: str) -> int:
     return int(value)
 
 
+FINETUNE_METHODS = ("sft", "lora-sft", "full-sft", "dpo", "lora-dpo", "full-dpo", "rft")
+"""Training methods an offering may name; ``sft`` is the provider's standard supervised tuning
+when it does not say LoRA or full."""
+
+LIFECYCLE_KINDS = ("finetune", "inference")
+LIFECYCLE_STATUSES = ("active", "deprecated", "retired")
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(cell: str) -> str:
+        value = cell.strip().lower()
+        if value not in choices:
+            raise ValueError(f"{cell.strip()!r} is not one of {', '.join(choices)}")
+        return value
+    return parse
+
+
 def _columns(*cols: Column) -> dict[str, Column]:
     return {c.name: c for c in cols}
 
@@ -108,9 +126,12 @@ FINETUNE_COLUMNS = _columns(
     Column(name="min_charge_usd", parse=_price),
     Column(name="max_tokens_per_example", parse=_positive_int),
     Column(name="batch_discount", parse=_share),
+    Column(name="method", parse=_choice(FINETUNE_METHODS), default="sft"),
+    Column(name="storage_usd_per_month", parse=_price),
+    Column(name="validation_usd_per_mtok", parse=_price),
     *_META,
 )
-FINETUNE_KEY = ("provider", "base_model", "effective_from")
+FINETUNE_KEY = ("provider", "base_model", "method", "effective_from")
 
 INFERENCE_COLUMNS = _columns(
     Column(name="provider", parse=_lower_text, required=True),
@@ -140,6 +161,23 @@ BATCH_COLUMNS = _columns(
 )
 BATCH_KEY = ("provider", "effective_from")
 
+LIFECYCLE_COLUMNS = _columns(
+    Column(name="kind", parse=_choice(LIFECYCLE_KINDS), required=True),
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="model", parse=_lower_text, required=True),
+    Column(name="status", parse=_choice(LIFECYCLE_STATUSES), required=True),
+    Column(name="announced_on", parse=_iso_date),
+    Column(name="training_ends", parse=_iso_date),
+    Column(name="serving_ends", parse=_iso_date),
+    Column(name="successor", parse=_lower_text),
+    *_META,
+)
+LIFECYCLE_KEY = ("kind", "provider", "model")
+"""Lifecycle facts of a fine-tuning offering (``kind`` finetune: provider and base model) or an
+inference model: ``training_ends`` is the last day new training jobs are accepted,
+``serving_ends`` the last day the model (and its fine-tunes) answers, ``successor`` the
+provider's named successor (``provider/model``; empty where there is none to move to)."""
+
 
 def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     per_mtok = row.get("train_usd_per_mtok") is not None
@@ -149,8 +187,26 @@ def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _lifecycle_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
+    if row["kind"] == "inference" and row.get("training_ends") is not None:
+        return ("training_ends", "only a fine-tuning offering (kind finetune) has a last "
+                                 "training day")
+    train, serve = row.get("training_ends"), row.get("serving_ends")
+    if train is not None and serve is not None and train > serve:
+        return ("training_ends", f"{train} is after serving_ends {serve}")
+    if row["status"] == "retired" and serve is None:
+        return ("serving_ends", "a retired model needs the last day it served")
+    if row["status"] == "active" and row.get("announced_on") is not None:
+        return ("status", "a retirement was announced (announced_on), so the status is "
+                          "deprecated or retired, not active")
+    if row.get("successor") is not None and "/" not in row["successor"]:
+        return ("successor", f"{row['successor']!r}: write the successor as provider/model")
+    return None
+
+
 ROW_RULES: dict[str, Callable[[dict[str, Any]], tuple[str, str] | None]] = {
     "finetune": _finetune_row_rule,
+    "lifecycle": _lifecycle_row_rule,
 }
 
 
@@ -220,12 +276,13 @@ def read_price_csv(
         where = f"{label}, row {row_number} (line {reader.line_num})"
         if len(cells) != len(header):
             raise PriceError(f"{where}: has {len(cells)} cells, the header has {len(header)}")
-        row: dict[str, Any] = {name: None for name in columns}
+        row: dict[str, Any] = {name: col.default for name, col in columns.items()}
         for col_name, cell in zip(header, cells):
             col = columns[col_name]
             if not cell.strip():
                 if col.required:
                     raise PriceError(f"{where}, column {col_name!r}: must not be empty")
+                row[col_name] = col.default
                 continue
             try:
                 row[col_name] = col.parse(cell)

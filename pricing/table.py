@@ -9,7 +9,7 @@ a model nobody prices raises :class:`UnknownModelError` with the closest known n
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import cache
 from importlib import resources
@@ -29,6 +29,8 @@ from .schema import (
     GPU_KEY,
     INFERENCE_COLUMNS,
     INFERENCE_KEY,
+    LIFECYCLE_COLUMNS,
+    LIFECYCLE_KEY,
     PriceError,
     UnknownModelError,
     read_price_csv,
@@ -36,6 +38,66 @@ from .schema import (
 
 HOURS_PER_MONTH = 730.0
 """Hours in an average month [h], the convention cloud providers bill hourly fees by."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lifecycle:
+    """Dated lifecycle facts of a model or a fine-tuning offering, with their source.
+
+    status : ``active``, ``deprecated`` (announced or marked, still usable) or ``retired``
+    announced_on : the day the deprecation was announced (None: not known)
+    training_ends : last day new fine-tuning jobs are accepted (None: no announced end)
+    serving_ends : last day the model and its fine-tunes answer requests (None: no end known)
+    successor : the provider's named successor as ``provider/model`` (None: none to move to)
+    source_url, checked_on, comment : where the facts come from
+    """
+
+    status: str = "active"
+    announced_on: date | None = None
+    training_ends: date | None = None
+    serving_ends: date | None = None
+    successor: str | None = None
+    source: str = ""
+    source_url: str = ""
+    checked_on: date | None = None
+    comment: str = ""
+
+    @property
+    def known(self) -> bool:
+        """True when some source was checked (a row or a flag), False for "no facts"."""
+        return bool(self.source)
+
+    def trains_on(self, day: date) -> bool:
+        """True if a new training job can start on ``day``."""
+        return (self.status != "retired"
+                and (self.training_ends is None or day <= self.training_ends)
+                and (self.serving_ends is None or day <= self.serving_ends))
+
+    def serves_on(self, day: date) -> bool:
+        """True if the model still answers requests on ``day``."""
+        return self.serving_ends is None or day <= self.serving_ends
+
+    def badge(self, today: date) -> str:
+        """Short words for a picker: ``retired 2026-10-20``, ``new jobs end 2027-01-06``,
+        ``deprecated``; empty for an active model with no announced end."""
+        if self.serving_ends is not None and self.serving_ends < today:
+            return f"retired {self.serving_ends.isoformat()}"
+        if self.training_ends is not None and self.training_ends < today:
+            tail = (f", serves until {self.serving_ends.isoformat()}"
+                    if self.serving_ends else "")
+            return f"no new jobs since {self.training_ends.isoformat()}{tail}"
+        parts = []
+        if self.training_ends is not None:
+            parts.append(f"new jobs end {self.training_ends.isoformat()}")
+        if self.serving_ends is not None:
+            parts.append(f"serves until {self.serving_ends.isoformat()}")
+        if parts:
+            return ", ".join(parts)
+        return "deprecated" if self.status != "active" else ""
+
+
+NO_LIFECYCLE = Lifecycle()
+"""No lifecycle facts known: treated as available throughout."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +120,12 @@ class InferenceRates:
     checked_on: date | None
     effective_from: date | None = None
     comment: str = ""
+    lifecycle: Lifecycle = NO_LIFECYCLE
+
+    @property
+    def serving_ends(self) -> date | None:
+        """Last day the model serves (None: no announced end)."""
+        return self.lifecycle.serving_ends
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,10 +137,15 @@ class FinetuneRates:
     model is called at ``input/cached_input/output_usd_per_mtok`` [USD per 1M tokens] and kept
     deployed at ``hosting_usd_per_hour`` [USD/h] (0 where the provider charges no hosting).
     ``max_tokens_per_example`` [tokens] caps what one training example is billed for.
+    ``storage_usd_per_month`` [USD/month] is a fee for keeping the tuned model;
+    ``validation_usd_per_mtok`` [USD per 1M tokens] prices each evaluation pass over the
+    validation set (None where validation is not billed). ``method`` is the training method
+    (``sft``, ``lora-sft``, ``full-dpo`` …) and ``lifecycle`` the offering's dates.
     """
 
     provider: str
     model: str
+    method: str = "sft"
     train_usd_per_mtok: float | None
     train_usd_per_hour: float | None
     input_usd_per_mtok: float
@@ -82,11 +155,24 @@ class FinetuneRates:
     min_charge_usd: float
     max_tokens_per_example: int | None
     batch_discount: float
+    storage_usd_per_month: float = 0.0
+    validation_usd_per_mtok: float | None = None
     source: str
     source_url: str
     checked_on: date | None
     effective_from: date | None = None
     comment: str = ""
+    lifecycle: Lifecycle = NO_LIFECYCLE
+
+    @property
+    def training_ends(self) -> date | None:
+        """Last day new training jobs are accepted (None: no announced end)."""
+        return self.lifecycle.training_ends
+
+    @property
+    def serving_ends(self) -> date | None:
+        """Last day the tuned model serves (None: no announced end)."""
+        return self.lifecycle.serving_ends
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,8 +201,9 @@ def _latest(rows: Iterable[dict[str, Any]], as_of: date | None) -> dict[str, Any
 
 def _merge(shipped: list[dict], override: list[dict], key: tuple[str, ...]) -> list[dict]:
     """Override rows replace every shipped row with the same key (dates aside)."""
-    overridden = {tuple(r[k] for k in key[:-1]) for r in override}
-    kept = [r for r in shipped if tuple(r[k] for k in key[:-1]) not in overridden]
+    identity = [k for k in key if k != "effective_from"]
+    overridden = {tuple(r[k] for k in identity) for r in override}
+    kept = [r for r in shipped if tuple(r[k] for k in identity) not in overridden]
     return kept + override
 
 
@@ -132,6 +219,7 @@ class PriceTable:
     inference: tuple[dict, ...]
     gpus: tuple[dict, ...]
     batch: tuple[dict, ...]
+    lifecycle: tuple[dict, ...] = ()
     use_genai_prices: bool = True
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -148,6 +236,7 @@ class PriceTable:
         if mid.finetuned:
             tuned = self.finetune_rates(mid.provider or "openai", mid.alias, as_of=as_of)
             return InferenceRates(
+                lifecycle=tuned.lifecycle,
                 provider=tuned.provider, model=mid.raw,
                 input_usd_per_mtok=tuned.input_usd_per_mtok,
                 cached_input_usd_per_mtok=tuned.cached_input_usd_per_mtok,
@@ -159,12 +248,20 @@ class PriceTable:
         provider = (provider or mid.provider or "").lower() or None
         row = self._local_inference(mid, provider, as_of)
         if row is not None:
-            return self._inference_from_row(row, mid)
+            rates = self._inference_from_row(row, mid)
+            return replace(rates, lifecycle=self.model_lifecycle(rates.provider, rates.model))
         if self.use_genai_prices:
             found = _genai_rates(mid, provider, as_of)
             if found is not None:
                 discount = self.batch_discount(found.provider, as_of=as_of)
-                return InferenceRates(**{**found.__dict__, "batch_discount": discount})
+                life = self.model_lifecycle(found.provider, found.model)
+                if not life.known and _genai_deprecated(found.provider, found.model):
+                    life = Lifecycle(
+                        status="deprecated",
+                        source=f"genai-prices {genai_prices_version()} (deprecated flag)",
+                        source_url="https://github.com/pydantic/genai-prices",
+                        comment="marked deprecated in the genai-prices data; no date given")
+                return replace(found, batch_discount=discount, lifecycle=life)
         raise UnknownModelError(
             f"no inference price for model {model!r}"
             + (f" at provider {provider!r}" if provider else "")
@@ -204,6 +301,24 @@ class PriceTable:
             names |= set(_genai_model_ids())
         return sorted(names)
 
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def _lifecycle(self, kind: str, provider: str, model: str) -> Lifecycle:
+        provider = provider.lower()
+        for name in parse_model_id(model).candidates:
+            for r in self.lifecycle:
+                if r["kind"] == kind and r["provider"] == provider and r["model"] == name:
+                    return _lifecycle_from_row(r)
+        return NO_LIFECYCLE
+
+    def model_lifecycle(self, provider: str, model: str) -> Lifecycle:
+        """Lifecycle facts of inference ``model`` at ``provider`` (:data:`NO_LIFECYCLE` when
+        the table has none)."""
+        return self._lifecycle("inference", provider, model)
+
+    def offering_lifecycle(self, provider: str, model: str) -> Lifecycle:
+        """Lifecycle facts of ``provider``'s fine-tuning offering for base ``model``."""
+        return self._lifecycle("finetune", provider, model)
+
     # ---- batch -------------------------------------------------------------------------------
     def batch_discount(self, provider: str, *, as_of: date | None = None) -> float:
         """Share of the price taken off for batch-API requests at ``provider`` [0..1]; 0 if none."""
@@ -211,9 +326,13 @@ class PriceTable:
         return row["batch_discount"] if row else 0.0
 
     # ---- fine-tuning ---------------------------------------------------------------------
-    def finetune_rates(self, provider: str, model: str, *,
-                       as_of: date | None = None) -> FinetuneRates:
-        """The fine-tuning offering of ``provider`` for base ``model`` on ``as_of``."""
+    def finetune_rates(self, provider: str, model: str, *, as_of: date | None = None,
+                       method: str | None = None) -> FinetuneRates:
+        """The fine-tuning offering of ``provider`` for base ``model`` on ``as_of``.
+
+        ``method`` picks one training method (``sft``, ``lora-sft``, ``full-dpo`` …); without
+        it, the offering's standard supervised method (:func:`standard_method`).
+        """
         mid = parse_model_id(model)
         provider_id = (provider or mid.provider or "").strip().lower()
         if not provider_id:
@@ -227,30 +346,41 @@ class PriceTable:
         for name in mid.candidates:
             rows = [r for r in offered if r["base_model"] == name]
             if rows:
+                methods = sorted({r["method"] for r in rows})
+                wanted = method.strip().lower() if method else standard_method(methods)
+                if wanted not in methods:
+                    raise UnknownModelError(
+                        f"{provider_id} {name}: no {wanted!r} training (offered: "
+                        f"{', '.join(methods)})")
+                rows = [r for r in rows if r["method"] == wanted]
                 row = _latest(rows, as_of)
                 if row is None:
                     raise PriceError(
                         f"{provider_id} {name}: no fine-tuning price in force on {as_of} "
                         f"(earliest from {min(r['effective_from'] for r in rows)})"
                     )
-                return _finetune_from_row(row)
+                return self._finetune_with_lifecycle(row)
         raise UnknownModelError(
             f"provider {provider_id!r} offers no fine-tuning for model {model!r}"
             + _closest(mid.alias, sorted({r["base_model"] for r in offered}))
         )
 
+    def _finetune_with_lifecycle(self, row: dict) -> FinetuneRates:
+        return replace(_finetune_from_row(row),
+                       lifecycle=self.offering_lifecycle(row["provider"], row["base_model"]))
+
     def finetune_offerings(self, model: str | None = None) -> list[FinetuneRates]:
-        """Every offering in force now (latest row per provider and model), optionally for one
-        base model under any provider."""
+        """Every offering in force now (latest row per provider, model and method), optionally
+        for one base model under any provider."""
         wanted = parse_model_id(model).candidates if model else None
-        keys = sorted({(r["provider"], r["base_model"]) for r in self.finetune})
+        keys = sorted({(r["provider"], r["base_model"], r["method"]) for r in self.finetune})
         out = []
-        for prov, base in keys:
+        for prov, base, method in keys:
             if wanted and base not in wanted:
                 continue
-            out.append(_finetune_from_row(_latest(
-                [r for r in self.finetune if r["provider"] == prov and r["base_model"] == base],
-                None)))
+            out.append(self._finetune_with_lifecycle(_latest(
+                [r for r in self.finetune if r["provider"] == prov and r["base_model"] == base
+                 and r["method"] == method], None)))
         return out
 
     # ---- GPUs ----------------------------------------------------------------------------
@@ -288,11 +418,11 @@ class PriceTable:
         """One of the tables (``finetune``, ``inference``, ``gpus``, ``batch``) as a DataFrame,
         with its sources, without internal columns."""
         rows = {"finetune": self.finetune, "inference": self.inference,
-                "gpus": self.gpus, "batch": self.batch}.get(kind)
+                "gpus": self.gpus, "batch": self.batch, "lifecycle": self.lifecycle}.get(kind)
         if rows is None:
-            raise ValueError(f"kind must be finetune, inference, gpus or batch, not {kind!r}")
-        columns = {"finetune": FINETUNE_COLUMNS, "inference": INFERENCE_COLUMNS,
-                   "gpus": GPU_COLUMNS, "batch": BATCH_COLUMNS}[kind]
+            raise ValueError(f"kind must be finetune, inference, gpus, batch or lifecycle, "
+                             f"not {kind!r}")
+        columns = SHIPPED_FILES[kind][1]
         return pd.DataFrame([{k: r[k] for k in columns} for r in rows], columns=list(columns))
 
 
@@ -308,6 +438,25 @@ def _maker(model: str, providers: set[str]) -> str:
     return sorted(providers)[0]
 
 
+STANDARD_METHODS = ("sft", "lora-sft", "full-sft")
+"""Methods tried, in order, when a scenario names none: supervised tuning, LoRA first."""
+
+
+def standard_method(methods) -> str:
+    """The method used when none is named: the first of :data:`STANDARD_METHODS` offered,
+    else the first offered by name."""
+    methods = sorted(methods)
+    return next((m for m in STANDARD_METHODS if m in methods), methods[0])
+
+
+def _lifecycle_from_row(row: dict) -> Lifecycle:
+    return Lifecycle(status=row["status"], announced_on=row["announced_on"],
+                     training_ends=row["training_ends"], serving_ends=row["serving_ends"],
+                     successor=row["successor"], source=_row_source(row),
+                     source_url=row["source_url"], checked_on=row["checked_on"],
+                     comment=row["comment"] or "")
+
+
 def _row_source(row: dict) -> str:
     return f"ftroi table ({row['_file']}, row {row['_row']})"
 
@@ -315,7 +464,7 @@ def _row_source(row: dict) -> str:
 def _finetune_from_row(row: dict) -> FinetuneRates:
     cached = row["cached_input_usd_per_mtok"]
     return FinetuneRates(
-        provider=row["provider"], model=row["base_model"],
+        provider=row["provider"], model=row["base_model"], method=row["method"],
         train_usd_per_mtok=row["train_usd_per_mtok"], train_usd_per_hour=row["train_usd_per_hour"],
         input_usd_per_mtok=row["input_usd_per_mtok"],
         cached_input_usd_per_mtok=row["input_usd_per_mtok"] if cached is None else cached,
@@ -324,6 +473,8 @@ def _finetune_from_row(row: dict) -> FinetuneRates:
         min_charge_usd=row["min_charge_usd"] or 0.0,
         max_tokens_per_example=row["max_tokens_per_example"],
         batch_discount=row["batch_discount"] or 0.0,
+        storage_usd_per_month=row["storage_usd_per_month"] or 0.0,
+        validation_usd_per_mtok=row["validation_usd_per_mtok"],
         source=_row_source(row), source_url=row["source_url"], checked_on=row["checked_on"],
         effective_from=row["effective_from"], comment=row["comment"] or "",
     )
@@ -349,6 +500,15 @@ def _genai_snapshot():
     from genai_prices import data_snapshot
 
     return data_snapshot.get_snapshot()
+
+
+@cache
+def _genai_deprecated(provider: str, model: str) -> bool:
+    """True if genai-prices marks ``model`` at ``provider`` deprecated."""
+    for p in _genai_snapshot().providers:
+        if p.id == provider:
+            return any(m.id == model and bool(m.deprecated) for m in p.models)
+    return False
 
 
 @cache
@@ -411,6 +571,7 @@ SHIPPED_FILES = {
     "inference": ("inference.csv", INFERENCE_COLUMNS, INFERENCE_KEY),
     "gpus": ("gpus.csv", GPU_COLUMNS, GPU_KEY),
     "batch": ("batch_discounts.csv", BATCH_COLUMNS, BATCH_KEY),
+    "lifecycle": ("lifecycle.csv", LIFECYCLE_COLUMNS, LIFECYCLE_KEY),
 }
 
 
@@ -429,6 +590,7 @@ def load_price_table(
     inference: str | Path | None = None,
     gpus: str | Path | None = None,
     batch: str | Path | None = None,
+    lifecycle: str | Path | None = None,
     use_genai_prices: bool = True,
 ) -> PriceTable:
     """The shipped price table with the user's override files merged in.
@@ -442,7 +604,8 @@ def load_price_table(
     PriceError
         A file is broken; the message names the file, row and column.
     """
-    overrides = {"finetune": finetune, "inference": inference, "gpus": gpus, "batch": batch}
+    overrides = {"finetune": finetune, "inference": inference, "gpus": gpus, "batch": batch,
+                 "lifecycle": lifecycle}
     tables = {}
     for kind, override in overrides.items():
         rows = _shipped_cached(kind)
