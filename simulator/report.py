@@ -8,14 +8,16 @@ carriage return) are prefixed with an apostrophe, so they are shown, never run.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .scenario import Scenario, dumps_scenario
+from .scenario import Scenario
+from .wording import NEVER, SINGLE_ESTIMATE_PYTHON, format_usd, is_missing, share_text
+
+__all__ = ["Result", "format_usd", "inert_frame", "inert_text", "is_missing", "share_text"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,25 +42,6 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(inert_text)
     out.columns = [inert_text(str(c)) for c in out.columns]
     return out
-
-
-def format_usd(x: Any) -> str:
-    """Money for display: ``$1,234``, ``$12.34``, ``$1.23M``; ``n/a`` for missing."""
-    if is_missing(x):
-        return "n/a"
-    x = float(x)
-    sign = "-" if x < 0 else ""
-    a = abs(x)
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:,.2f}M"
-    if a >= 100:
-        return f"{sign}${a:,.0f}"
-    return f"{sign}${a:,.2f}"
-
-
-def is_missing(x: Any) -> bool:
-    """True for None, pandas NA and NaN (a figure that does not exist, e.g. no break-even)."""
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -95,18 +78,17 @@ class Result:
         out = cum.stack().rename("cumulative_usd").reset_index()
         return out.rename(columns={"level_0": "option"})
 
-    def to_csv(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``monthly.csv``, ``summary.csv``, ``prices.csv`` and ``scenario.json`` into
-        ``directory`` (created if needed); return their paths by name."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        paths = {name: directory / f"{name}.csv" for name in ("monthly", "summary", "prices")}
-        inert_frame(self.monthly).to_csv(paths["monthly"], index=False)
-        inert_frame(self.summary).to_csv(paths["summary"], index=False)
-        inert_frame(self.prices).to_csv(paths["prices"], index=False)
-        paths["scenario"] = directory / "scenario.json"
-        paths["scenario"].write_text(dumps_scenario(self.scenario, "json"), encoding="utf-8")
-        return paths
+    def to_csv(self, directory: str | Path, uncertainty: Any = None) -> dict[str, Path]:
+        """Write the report's sheets into ``directory`` (created if needed) and return their
+        paths by name: ``summary.csv``, ``monthly.csv`` (with the calendar month),
+        ``monthly_wide.csv`` (month × option, with cumulative columns), ``prices.csv`` and
+        ``scenario.json``; with ``uncertainty`` (a :class:`~simulator.uncertainty.
+        MonteCarloResult`) also ``montecarlo_summary.csv``, ``montecarlo_percentiles.csv`` and
+        ``montecarlo_draws.csv``. Money is rounded to the cent (see :mod:`simulator.export`).
+        """
+        from .export import write_csv_report
+
+        return write_csv_report(self, directory, uncertainty)
 
     # ---- words ----------------------------------------------------------------------------
     def table(self) -> str:
@@ -122,7 +104,7 @@ class Result:
                 if not is_missing(r["cost_per_request_usd"]) else "n/a",
                 "savings": format_usd(r["savings_usd"]),
                 "ROI": "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
-                "break-even month": "never" if is_missing(r["breakeven_month"])
+                "break-even month": NEVER if is_missing(r["breakeven_month"])
                 else str(int(r["breakeven_month"])),
                 "break-even volume/month": "—" if is_missing(r["breakeven_volume"])
                 else f"{r['breakeven_volume']:,.0f}",
@@ -212,8 +194,7 @@ class Result:
 
 def _certainty(mc: Any, winner: str, base: str) -> str:
     if mc is None:
-        return ("This is a single estimate from the inputs as given; run a Monte Carlo "
-                "(simulator.monte_carlo) to see how sure it is.")
+        return SINGLE_ESTIMATE_PYTHON
     s = mc.summary.set_index("option")
     option = winner if winner != base else s.drop(index=base, errors="ignore")["savings_p50_usd"]\
         .idxmax() if len(s.drop(index=base, errors="ignore")) else None
@@ -224,16 +205,3 @@ def _certainty(mc: Any, winner: str, base: str) -> str:
             f"{share_text(r['p_cheaper'])} of them; savings ranged from "
             f"{format_usd(r['savings_p5_usd'])} "
             f"to {format_usd(r['savings_p95_usd'])} (5th–95th percentile).")
-
-
-def share_text(p: float) -> str:
-    """A probability as a percentage that never rounds a near-certainty to 0% or 100%.
-
-    >>> share_text(0.9996), share_text(0.42), share_text(0.001), share_text(1.0)
-    ('>99%', '42%', '<1%', '100%')
-    """
-    if 0 < p < 0.01:
-        return "<1%"
-    if 0.99 < p < 1:
-        return ">99%"
-    return f"{p:.0%}"

@@ -1,0 +1,236 @@
+"""The report's sheets, as a finance reader opens them: CSV files and an optional workbook.
+
+Every sheet is built from a :class:`~simulator.report.Result` (and, with ``--vary``, a
+:class:`~simulator.uncertainty.MonteCarloResult`) by a pure function:
+
+* ``summary``: one row per option, baseline first. Money is rounded to the cent, and the
+  totals are sums of the rounded monthly cells, so ``tco_usd`` equals the sum of the
+  ``monthly`` sheet to the cent. The baseline's comparison cells (savings, ROI, break-even)
+  are empty; an option that never breaks even says :data:`~simulator.wording.NEVER`.
+* ``monthly``: ``option, month, calendar_month, component, cost_usd`` (long form).
+* ``monthly_wide``: one row per month, one cost column per option, then one cumulative
+  column per option.
+* ``prices``: every rate used with its source and check date.
+* ``montecarlo_summary``, ``montecarlo_percentiles``, ``montecarlo_draws``: the Monte Carlo
+  run, when there is one.
+
+Month 0 holds the one-time costs paid on the start date; month ``m ≥ 1`` is the ``m``-th
+calendar month from the start (:func:`simulator.wording.month_label`). Text cells that a
+spreadsheet would run as a formula are made inert (:func:`simulator.report.inert_frame`).
+Money stays float64 in the core; it is rounded here, for the reader, only.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .wording import NEVER, is_missing, month_label, never_cell, start_date
+
+CENT = 2
+"""Decimals of money cells [USD]."""
+PER_REQUEST_DECIMALS = 6
+"""Decimals of ``cost_per_request_usd`` (a millionth of a dollar: a cent would show 0.00)."""
+MC_PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
+"""Percentiles of the ``montecarlo_percentiles`` sheet [%]."""
+
+
+def _cents(values: Any) -> Any:
+    return np.round(np.asarray(values, dtype=float), CENT) + 0.0  # + 0.0: no "-0.0" cells
+
+
+def monthly_sheet(result: Any, start: _dt.date | None = None) -> pd.DataFrame:
+    """``option, month, calendar_month, component, cost_usd`` with cost rounded to the cent
+    [USD]; ``calendar_month`` is ``YYYY-MM`` counted from ``start`` (default: the result's
+    start date, :func:`simulator.wording.start_date`)."""
+    start = start or start_date(result)
+    m = result.monthly
+    out = pd.DataFrame({
+        "option": m["option"].astype(str).to_numpy(),
+        "month": m["month"].astype(int).to_numpy(),
+        "calendar_month": [month_label(start, k) for k in m["month"]],
+        "component": m["component"].astype(str).to_numpy(),
+        "cost_usd": _cents(m["cost_usd"]),
+    })
+    return out
+
+
+def _month_totals(result: Any) -> pd.DataFrame:
+    """Month × option totals of the rounded monthly cells [USD], options in summary order."""
+    m = result.monthly
+    long = pd.DataFrame({"month": m["month"].astype(int).to_numpy(),
+                         "option": m["option"].astype(str).to_numpy(),
+                         "cost_usd": _cents(m["cost_usd"])})
+    options = list(result.summary["option"])
+    wide = (long.groupby(["month", "option"], sort=False)["cost_usd"].sum().unstack("option")
+            .reindex(index=range(result.scenario.horizon_months + 1), columns=options)
+            .fillna(0.0))
+    return wide.round(CENT)
+
+
+def wide_sheet(result: Any, start: _dt.date | None = None) -> pd.DataFrame:
+    """One row per month: ``month, calendar_month``, then ``<option>_usd`` (the month's cost)
+    for every option, then ``<option>_cumulative_usd`` (months 0..m) [USD, to the cent]."""
+    start = start or start_date(result)
+    totals = _month_totals(result)
+    out = pd.DataFrame({"month": totals.index.astype(int),
+                        "calendar_month": [month_label(start, k) for k in totals.index]})
+    for option in totals.columns:
+        out[f"{option}_usd"] = totals[option].to_numpy()
+    for option in totals.columns:
+        out[f"{option}_cumulative_usd"] = _cents(totals[option].cumsum())
+    return out
+
+
+def summary_sheet(result: Any) -> pd.DataFrame:
+    """The summary as a reader checks it: money to the cent, with ``tco_usd`` and
+    ``upfront_usd`` the sums of the rounded monthly cells, ``cost_per_request_usd`` that
+    TCO over the requests and ``savings_usd`` the TCOs' difference to the baseline's; the baseline's ``savings_usd``, ``roi``,
+    ``breakeven_month`` and ``breakeven_volume`` empty; a break-even month that does not
+    exist written ``never``; ROI and break-even volume empty where undefined."""
+    s = result.summary
+    base = result.scenario.baseline
+    totals = _month_totals(result)
+    tco = totals.sum().round(CENT)
+    upfront = totals.loc[0]
+    rows = []
+    for _, r in s.iterrows():
+        o = r["option"]
+        is_base = o == base
+        rows.append({
+            "option": o,
+            "tco_usd": float(tco[o]),
+            "npv_usd": round(float(r["npv_usd"]), CENT),
+            "upfront_usd": float(upfront[o]),
+            "requests": round(float(r["requests"])),
+            "cost_per_request_usd": None if is_missing(r["cost_per_request_usd"])
+            else round(float(tco[o]) / float(r["requests"]), PER_REQUEST_DECIMALS),
+            "savings_usd": None if is_base else round(float(tco[base] - tco[o]), CENT),
+            "roi": None if is_base or is_missing(r["roi"]) else round(float(r["roi"]), 4),
+            "breakeven_month": None if is_base else never_cell(r["breakeven_month"]),
+            "breakeven_volume": None if is_base or is_missing(r["breakeven_volume"])
+            else round(float(r["breakeven_volume"])),
+            "accuracy": None if is_missing(r["accuracy"]) else round(float(r["accuracy"]), 4),
+        })
+    return pd.DataFrame(rows, columns=list(s.columns))
+
+
+def mc_summary_sheet(mc: Any) -> pd.DataFrame:
+    """The Monte Carlo summary per option but the baseline: probabilities as shares [0..1],
+    savings to the cent [USD], break-even month percentiles with ``never`` where, at that
+    percentile, the option does not break even."""
+    s = mc.summary[mc.summary["option"] != mc.baseline].reset_index(drop=True)
+    out = pd.DataFrame({"option": s["option"].astype(str)})
+    for col in s.columns[1:]:
+        if col.endswith("_usd"):
+            out[col] = _cents(s[col])
+        elif col.startswith("p_"):
+            out[col] = s[col].astype(float).round(4)
+        elif col.startswith("breakeven_month"):
+            out[col] = [never_cell(v) for v in s[col]]
+        else:
+            out[col] = s[col]
+    out.insert(1, "draws", mc.n)
+    return out
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def mc_percentiles_sheet(mc: Any, percentiles: tuple[int, ...] = MC_PERCENTILES
+                         ) -> pd.DataFrame:
+    """One row per percentile ``q`` [%]: each option's TCO [USD], each non-baseline option's
+    savings [USD] and break-even month (``never`` where a share of at least ``q`` of the
+    draws has none), over the draws. Money to the cent."""
+    out = pd.DataFrame({"percentile": list(percentiles)})
+    options = list(mc.tco_usd.columns)
+    for o in options:
+        v = mc.tco_usd[o].to_numpy(dtype=float)
+        out[f"{o}_tco_usd"] = _cents([_percentile(v, q) for q in percentiles])
+    for o in options:
+        if o == mc.baseline:
+            continue
+        v = mc.savings_usd[o].to_numpy(dtype=float)
+        out[f"{o}_savings_usd"] = _cents([_percentile(v, q) for q in percentiles])
+    for o in options:
+        if o == mc.baseline:
+            continue
+        bm = mc.breakeven_month[o].to_numpy(dtype=float)
+        never_as_inf = np.where(np.isnan(bm), np.inf, bm)
+        cells = []
+        for q in percentiles:
+            value = float(np.percentile(never_as_inf, q, method="inverted_cdf"))
+            cells.append(NEVER if np.isinf(value) else int(value))
+        out[f"{o}_breakeven_month"] = cells
+    return out
+
+
+def mc_draws_sheet(mc: Any) -> pd.DataFrame:
+    """Every draw: ``draw`` (1..n), the drawn inputs, each option's TCO and each non-baseline
+    option's savings [USD, to the cent], so any percentile can be recomputed."""
+    out = pd.DataFrame({"draw": np.arange(1, mc.n + 1)})
+    for col in mc.draws.columns:
+        out[col] = mc.draws[col].to_numpy()
+    for o in mc.tco_usd.columns:
+        out[f"{o}_tco_usd"] = _cents(mc.tco_usd[o])
+    for o in mc.savings_usd.columns:
+        if o != mc.baseline:
+            out[f"{o}_savings_usd"] = _cents(mc.savings_usd[o])
+    return out
+
+
+def report_sheets(result: Any, mc: Any = None) -> dict[str, pd.DataFrame]:
+    """Every sheet by name, in reading order (the Monte Carlo sheets only with ``mc``)."""
+    start = start_date(result)
+    sheets = {"summary": summary_sheet(result), "monthly": monthly_sheet(result, start),
+              "monthly_wide": wide_sheet(result, start), "prices": result.prices.copy()}
+    if mc is not None:
+        sheets.update(montecarlo_summary=mc_summary_sheet(mc),
+                      montecarlo_percentiles=mc_percentiles_sheet(mc),
+                      montecarlo_draws=mc_draws_sheet(mc))
+    return sheets
+
+
+def write_csv_report(result: Any, directory: str | Path, mc: Any = None) -> dict[str, Path]:
+    """Write every sheet as ``<name>.csv`` and the scenario as ``scenario.json`` into
+    ``directory`` (created if needed); return the paths by name."""
+    from .report import inert_frame
+    from .scenario import dumps_scenario
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, frame in report_sheets(result, mc).items():
+        paths[name] = directory / f"{name}.csv"
+        inert_frame(frame).to_csv(paths[name], index=False)
+    paths["scenario"] = directory / "scenario.json"
+    paths["scenario"].write_text(dumps_scenario(result.scenario, "json"), encoding="utf-8")
+    return paths
+
+
+def write_xlsx_report(result: Any, path: str | Path, mc: Any = None) -> Path:
+    """Write the same sheets into one ``.xlsx`` workbook (needs the ``xlsx`` extra:
+    ``pip install 'ftroi[xlsx]'``, which installs XlsxWriter)."""
+    try:
+        import xlsxwriter  # noqa: F401
+    except ImportError:
+        raise InputError("--xlsx: needs XlsxWriter; install it with "
+                         "pip install -e '.[xlsx]'") from None
+    from .report import inert_frame
+
+    path = Path(path)
+    with pd.ExcelWriter(path, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False,
+                                                   "strings_to_urls": False}}) as writer:
+        for name, frame in report_sheets(result, mc).items():
+            inert_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes(1, 1)
+            sheet.set_column(0, len(frame.columns) - 1, 16)
+    return path
