@@ -20,6 +20,20 @@ PROVIDER_PREFIXES = frozenset(
     }
 )
 
+PROVIDER_NAMES = {
+    "openai": "OpenAI", "azure": "Azure OpenAI", "azure-developer": "Azure OpenAI (Developer)",
+    "google": "Google", "google-vertex": "Vertex AI", "anthropic": "Anthropic",
+    "together": "Together AI", "fireworks": "Fireworks AI", "aws": "AWS Bedrock",
+    "bedrock": "AWS Bedrock", "mistral": "Mistral", "deepseek": "DeepSeek", "meta": "Meta",
+}
+"""How a provider id is written for a reader (ids not listed are shown as they are)."""
+
+
+def provider_name(provider: str) -> str:
+    """A provider id as a reader knows it: ``openai`` -> ``OpenAI``."""
+    return PROVIDER_NAMES.get(provider.lower(), provider)
+
+
 # A dated snapshot suffix: -2024-08-06, -20240806, or OpenAI's old -0125 / -1106 style.
 _SNAPSHOT = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 

@@ -23,6 +23,16 @@ Where the code goes beyond MODEL.md, and why
       its accuracy defaults to ``q a_ft + (1-q) a_prompt``.
     * Self-hosted serving tokens per request are ``s_ft + u + k + o`` (input and output
       together, as serving throughput is quoted).
+    * Lifecycle (:mod:`simulator.lifecycle`): a road that closes inside the horizon moves in
+      its switch month ``S`` (``prompt.switch_month``, ``finetune.switch_month``; infinite
+      when it does not move). From ``S`` on, rates are the successor's
+      (``prompt.after.*``, ``finetune.after.*``). The ``migration`` component holds the cost
+      of moving, in month ``S``: for the prompt, ``prompt.migration_hours`` of
+      re-engineering; for a fine-tune, a training run on the successor (on every example
+      labelled so far), its evaluation and ``finetune.migration_hours``; for a fine-tune that
+      falls back to prompting (``finetune.fallback = 1``), the prompt's engineering hours,
+      after which the option pays the prompted road's inference and upkeep and no more
+      training, hosting or storage.
 
 The chain :func:`option_costs` assembles the components of one option from a flat mapping of
 field paths (``"workload.requests_per_month"`` …) to values, as made by
@@ -44,7 +54,7 @@ TOKENS_PER_MTOK = 1e6
 SECONDS_PER_HOUR = 3600.0
 
 COMPONENTS = ("labelling", "training", "evaluation", "engineering", "inference", "embedding",
-              "hosting", "infrastructure", "errors")
+              "hosting", "infrastructure", "migration", "errors")
 """Cost components, in display order."""
 
 ONE_TIME_NOTE = "month 0 holds one-time costs paid at t = 0"
@@ -91,6 +101,15 @@ def at_month0(amount_usd, months) -> np.ndarray:
 def every_month(amount_usd_per_month, months) -> np.ndarray:
     """A fixed monthly amount in months ``1..H``, zero at month 0 [USD/month]."""
     return np.where(np.asarray(months) >= 1, amount_usd_per_month, 0.0)
+
+
+def from_month(switch_month, before, after, months):
+    """``before`` in months ``< S``, ``after`` from month ``S`` on (``S`` may be infinite).
+
+    >>> from_month(2.0, 1.0, 5.0, month_index(3)).tolist()
+    [1.0, 1.0, 5.0, 5.0]
+    """
+    return np.where(np.asarray(months) >= switch_month, after, before)
 
 
 # ---- inference ----------------------------------------------------------------------------------
@@ -225,33 +244,96 @@ def as_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool):
+def examples_labelled_by(month, examples, new_examples_per_retrain, retrain_every_months):
+    """Examples labelled up to and including ``month``: ``N_0 + ⌊m/R⌋ ΔN`` (``N_0`` when
+    ``R = 0``) [examples]."""
+    every = np.asarray(retrain_every_months, dtype=float)
+    done = np.where(every > 0, np.floor_divide(month, np.where(every > 0, every, 1.0)), 0.0)
+    return examples + done * new_examples_per_retrain
+
+
+def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
+                   lifecycle: bool = False):
+    """Training runs and their data: ``runs``, billed training tokens, labelling and
+    evaluation [USD/month], and billed validation tokens.
+
+    With ``lifecycle``, the offering's switch month is honoured: a migration run on every
+    example labelled so far in month ``S`` (``finetune.fallback = 0``), or no runs nor
+    labelling from ``S`` on (fallback to prompting).
+    """
     runs, n_run, new = training_schedule(p["finetune.examples"],
                                          p["finetune.new_examples_per_retrain"],
                                          p["finetune.retrain_every_months"], months)
+    S = switch_month(p, "finetune") if lifecycle else np.inf
+    if S != np.inf:
+        if p.get("finetune.fallback", 0.0):
+            after = months >= S
+            runs, n_run, new = (np.where(after, 0.0, runs), np.where(after, 0.0, n_run),
+                                np.where(after, 0.0, new))
+        else:
+            at = months == S
+            labelled = examples_labelled_by(S, p["finetune.examples"],
+                                            p["finetune.new_examples_per_retrain"],
+                                            p["finetune.retrain_every_months"])
+            runs, n_run = np.where(at, 1.0, runs), np.where(at, labelled, n_run)
     epochs = run_epochs(n_run, p["finetune.epochs"])
-    cap = p["finetune.max_tokens_per_example"] if capped else np.inf
+    cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
     labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
                               p["finetune.labelling_hours_per_example"], p["hourly_rate_usd"])
     evaluation = runs * p["finetune.eval_usd_per_run"]
-    return runs, billed, labelling, evaluation
+    validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
+                                        p["finetune.tokens_per_example"], cap, epochs)
+    return runs, billed, labelling, evaluation, validation
 
 
-def _prompted_usd(p, static, other):
+PROMPT_RATES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",
+                "batch_discount")
+"""Prompt rates that change when the prompted model moves to its successor."""
+FINETUNE_RATES = ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mtok",
+                  "hosting_usd_per_hour", "min_charge_usd", "batch_discount",
+                  "storage_usd_per_month", "validation_usd_per_mtok", "max_tokens_per_example")
+"""Offering rates that change when the fine-tuning road migrates to its successor."""
+
+
+def switch_month(p: Mapping[str, Any], road: str) -> float:
+    """First month of ``road`` (``prompt``/``finetune``) on its successor; inf = never."""
+    return p.get(f"{road}.switch_month", np.inf)
+
+
+def road_rate(p: Mapping[str, Any], road: str, name: str, months):
+    """Rate ``road.name`` by month: its own before the switch month, ``road.after.name``
+    from it on (the same rate throughout when the road does not move)."""
+    S = switch_month(p, road)
+    if S == np.inf:
+        return p[f"{road}.{name}"]
+    return from_month(S, p[f"{road}.{name}"], p[f"{road}.after.{name}"], months)
+
+
+def _prompted_usd(p, static, other, months):
+    rate = {name: road_rate(p, "prompt", name, months) for name in PROMPT_RATES}
     return prompted_request_usd(static, p["prompt.cached_share"], other,
-                                p["workload.output_tokens"], p["prompt.input_usd_per_mtok"],
-                                p["prompt.cached_input_usd_per_mtok"],
-                                p["prompt.output_usd_per_mtok"], p["prompt.batch_share"],
-                                p["prompt.batch_discount"])
+                                p["workload.output_tokens"], rate["input_usd_per_mtok"],
+                                rate["cached_input_usd_per_mtok"], rate["output_usd_per_mtok"],
+                                p["prompt.batch_share"], rate["batch_discount"])
 
 
-def _tuned_usd(p):
+def _tuned_usd(p, months):
     tokens_in = (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
                  + p["workload.chat_overhead_tokens"])
     return tuned_request_usd(tokens_in, p["workload.output_tokens"],
-                             p["finetune.input_usd_per_mtok"], p["finetune.output_usd_per_mtok"],
-                             p["finetune.batch_share"], p["finetune.batch_discount"])
+                             road_rate(p, "finetune", "input_usd_per_mtok", months),
+                             road_rate(p, "finetune", "output_usd_per_mtok", months),
+                             p["finetune.batch_share"],
+                             road_rate(p, "finetune", "batch_discount", months))
+
+
+def prompt_migration_usd(p: Mapping[str, Any], months) -> np.ndarray:
+    """Re-engineering the prompt for its successor model, in the prompt's switch month
+    [USD/month]."""
+    S = switch_month(p, "prompt")
+    hours = p.get("prompt.migration_hours", 0.0)
+    return np.where(np.asarray(months) == S, hours * p["hourly_rate_usd"], 0.0)
 
 
 def effective_accuracy(option: str, p: Mapping[str, Any]):
@@ -304,49 +386,29 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"] \
         if option in ("prompt", "rag", "hybrid") else 0.0
-    errors = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])
     out: dict[str, np.ndarray] = {}
-
+    prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
     if option == "prompt":
-        out["engineering"] = (at_month0(p["prompt.engineering_hours"] * rate, months)
-                              + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
-        out["inference"] = Vd * _prompted_usd(p, static, u + k)
+        out["engineering"] = at_month0(p["prompt.engineering_hours"] * rate, months) + prompt_upkeep
+        out["inference"] = Vd * _prompted_usd(p, static, u + k, months)
+        out["migration"] = prompt_migration_usd(p, months)
     elif option == "rag":
         c_emb = p["rag.embedding_usd_per_mtok"] / TOKENS_PER_MTOK
         corpus = p["rag.corpus_tokens"]
         out["engineering"] = (
             at_month0((p["prompt.engineering_hours"] + p["rag.engineering_hours"]) * rate, months)
-            + every_month(p["prompt.maintenance_hours_per_month"] * rate, months))
-        out["inference"] = Vd * _prompted_usd(p, static, p["rag.context_tokens"] + u + k)
+            + prompt_upkeep)
+        out["inference"] = Vd * _prompted_usd(p, static, p["rag.context_tokens"] + u + k, months)
         out["embedding"] = (at_month0(corpus * c_emb, months)
                             + every_month(corpus * p["rag.reembed_share_per_month"] * c_emb,
                                           months) * decline
                             + Vd * (u * c_emb))
         out["infrastructure"] = every_month(p["rag.vector_store_usd_per_month"], months)
+        out["migration"] = prompt_migration_usd(p, months)
     elif option in ("finetune", "hybrid"):
-        runs, billed, labelling, evaluation = _finetune_data(p, months, capped=True)
-        out["labelling"] = labelling
-        out["training"] = api_training_usd(runs, billed, p["finetune.train_usd_per_mtok"],
-                                           p["finetune.min_charge_usd"], decline)
-        out["evaluation"] = evaluation
-        tuned = Vd * _tuned_usd(p)
-        out["hosting"] = every_month(p["finetune.hosting_usd_per_hour"] * HOURS_PER_MONTH, months)
-        tuned_upkeep = every_month(p["finetune.maintenance_hours_per_month"] * rate, months)
-        if option == "finetune":
-            out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
-                                  + tuned_upkeep)
-            out["inference"] = tuned
-        else:
-            q = p["hybrid.finetuned_share"]
-            prompted = Vd * _prompted_usd(p, static, u + k)
-            out["engineering"] = (
-                at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
-                          months)
-                + every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
-                + tuned_upkeep)
-            out["inference"] = q * tuned + (1.0 - q) * prompted
+        out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V))
     elif option == "selfhost":
-        runs, billed, labelling, evaluation = _finetune_data(p, months, capped=False)
+        runs, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False)
         out["labelling"] = labelling
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
@@ -360,8 +422,72 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
             out["hosting"] = selfhost_hosting_usd(p, V, months)
     else:
         raise ValueError(f"unknown option {option!r}")
-    out["errors"] = errors
+    if "errors" not in out:
+        out["errors"] = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])
     return {c: out[c] for c in COMPONENTS if c in out}
+
+
+def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, Vd, decline,
+                        *, requests) -> dict[str, np.ndarray]:
+    """Components of ``finetune`` and ``hybrid`` (a provider's fine-tuning service), with the
+    offering's switch month: migration to the successor or fallback to prompting."""
+    rate = p["hourly_rate_usd"]
+    u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
+    static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
+    S = switch_month(p, "finetune")
+    fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
+    tuned_on = np.asarray(months) < S if fallback else np.ones(np.shape(months), dtype=bool)
+    runs, billed, labelling, evaluation, validation = _finetune_data(p, months, capped=True,
+                                                                     lifecycle=True)
+    training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
+                                                         months),
+                                 road_rate(p, "finetune", "min_charge_usd", months), decline)
+                + validation / TOKENS_PER_MTOK
+                * road_rate(p, "finetune", "validation_usd_per_mtok", months) * decline)
+    fixed = (road_rate(p, "finetune", "hosting_usd_per_hour", months) * HOURS_PER_MONTH
+             + road_rate(p, "finetune", "storage_usd_per_month", months))
+    out: dict[str, np.ndarray] = {
+        "labelling": labelling,
+        "training": training,
+        "evaluation": evaluation,
+        "hosting": np.where(tuned_on, every_month(fixed, months), 0.0),
+    }
+    tuned = Vd * _tuned_usd(p, months)
+    prompted = Vd * _prompted_usd(p, static, u + k, months)
+    tuned_upkeep = np.where(tuned_on, every_month(p["finetune.maintenance_hours_per_month"]
+                                                  * rate, months), 0.0)
+    prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
+    prompt_move = prompt_migration_usd(p, months)
+    if option == "finetune":
+        out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
+                              + tuned_upkeep + np.where(tuned_on, 0.0, prompt_upkeep))
+        out["inference"] = np.where(tuned_on, tuned, prompted)
+        # Re-engineering a prompt it builds in the same month is part of building it.
+        migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback else 0.0
+        accuracy = np.where(tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
+    else:
+        q = p["hybrid.finetuned_share"]
+        out["engineering"] = (
+            at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
+                      months)
+            + prompt_upkeep + tuned_upkeep)
+        out["inference"] = np.where(tuned_on, q * tuned + (1.0 - q) * prompted, prompted)
+        migration = prompt_move
+        accuracy = np.where(tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"])
+    if S != np.inf:
+        at = np.asarray(months) == S
+        if fallback:
+            if option == "finetune":
+                migration = migration + np.where(at, p["prompt.engineering_hours"] * rate, 0.0)
+        else:
+            migration = migration + np.where(
+                at, out["training"] + out["evaluation"] + p["finetune.migration_hours"] * rate,
+                0.0)
+            out["training"] = np.where(at, 0.0, out["training"])
+            out["evaluation"] = np.where(at, 0.0, out["evaluation"])
+    out["migration"] = migration
+    out["errors"] = error_usd(requests, accuracy, p["cost_per_error_usd"])
+    return out
 
 
 def selfhost_tokens_per_request(p: Mapping[str, Any]):

@@ -30,9 +30,11 @@ from .cost import (
     requests_per_month,
     total_usd,
 )
+from .lifecycle import month_start
 from .report import Result
 from .resolve import PRICE_COLUMNS, Inputs, resolve
 from .scenario import Scenario
+from .wording import format_usd
 
 MIN_INVESTMENT_USD = 1e-6
 """Upfront cost below which ROI is undefined (missing) rather than huge [USD]."""
@@ -112,10 +114,64 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
         raise TypeError(f"simulate() takes a Scenario, got {type(scenario).__name__}")
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
+    moves = move_sentences(inputs, costs)
     return Result(scenario=scenario, monthly=monthly_frame(costs),
                   summary=summary_frame(figures, inputs.baseline),
                   prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
-                  notes=inputs.notes)
+                  notes=moves + tuple(inputs.notes), start_date=inputs.start_date,
+                  lifecycle=moves)
+
+
+ROAD_USERS = {"prompt": ("prompt", "rag", "hybrid", "finetune"), "finetune": ("finetune", "hybrid")}
+"""Options that travel each road, in the order their migration cost is quoted."""
+
+
+def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
+                   ) -> tuple[str, ...]:
+    """Each road that closes inside the horizon, in words, dates and dollars: what closes,
+    where it goes from which month, and what the move costs (the ``migration`` component of
+    the first option on that road)."""
+    out = []
+    hourly = float(np.asarray(inputs.values["hourly_rate_usd"]).reshape(-1)[0])
+    for road in ("finetune", "prompt"):
+        move = inputs.moves.get(road)
+        if move is None:
+            continue
+        users = [o for o in ROAD_USERS[road] if o in costs and "migration" in costs[o]]
+        if road == "prompt" and "finetune" in users and not (
+                "finetune" in inputs.moves and inputs.moves["finetune"].fallback
+                and inputs.moves["finetune"].month < move.month):
+            users.remove("finetune")
+        if not users:
+            continue
+        S = move.month
+        cost = float(np.asarray(costs[users[0]]["migration"])[..., S].reshape(-1)[0])
+        events = "; ".join(e.words() for e in move.events)
+        when = f"from month {S} (starting {month_start(inputs.start_date, S).isoformat()})"
+        why = f" ({move.why})" if move.why else ""
+        if road == "prompt":
+            hours = float(inputs.values["prompt.migration_hours"])
+            text = (f"{events}: {when} the prompt moves to {move.to}{why} at its rates; "
+                    f"re-engineering the prompt costs {format_usd(cost)} ({hours:g} h)")
+        elif move.fallback:
+            hours = cost / hourly if hourly else 0.0
+            to = move.to
+            prompt_move = inputs.moves.get("prompt")
+            if prompt_move is not None and prompt_move.month <= S:
+                to = f"prompting {prompt_move.to}"
+            text = (f"{events}: {when} the fine-tuning road falls back to {to}{why}; "
+                    f"the move costs {format_usd(cost)}"
+                    + (f" ({hours:g} h of prompt engineering)" if users[0] == "finetune"
+                       and cost else "")
+                    + ", and the prompt's inference and upkeep replace the tuned model's")
+        else:
+            hours = float(inputs.values["finetune.migration_hours"])
+            text = (f"{events}: {when} the fine-tuning road migrates to {move.to}{why}; the "
+                    f"migration costs {format_usd(cost)} in month {S} (a training run on the "
+                    f"successor with every example labelled so far, its evaluation and "
+                    f"{hours:g} h of engineering), and the successor's rates apply from then on")
+        out.append(text[0].upper() + text[1:] + ".")
+    return tuple(out)
 
 
 def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ carriage return) are prefixed with an apostrophe, so they are shown, never run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,11 @@ class Result:
         ``breakeven_volume`` (month-1 volume with equal TCOs) [requests/month], ``accuracy``
         [0..1]; missing values (``<NA>``) mean "never" or "undefined"
     prices : every rate used: ``field, value, unit, source, source_url, checked_on, note``
-    notes : what the reader should know (estimated token counts, renamed fields)
+    notes : what the reader should know (lifecycle moves first, then estimated token
+        counts, renamed fields)
+    start_date : the scenario's month 0 (its ``as_of``, or the day it was simulated)
+    lifecycle : one sentence per road that closes inside the horizon: what closes on which
+        date, where the road goes from which month, what the move costs
     """
 
     scenario: Scenario
@@ -66,6 +71,8 @@ class Result:
     summary: pd.DataFrame
     prices: pd.DataFrame
     notes: tuple[str, ...] = ()
+    start_date: date | None = None
+    lifecycle: tuple[str, ...] = ()
 
     # ---- tables ---------------------------------------------------------------------------
     def cumulative(self) -> pd.DataFrame:
@@ -183,6 +190,11 @@ class Result:
                 parts.append(f"Errors are not priced (cost_per_error_usd = 0), and {winner} is "
                              f"less accurate ({row['accuracy']:.2f} against "
                              f"{s.loc[base, 'accuracy']:.2f}).")
+        if self.lifecycle:
+            # Right after the headline: the answer above already prices these moves.
+            parts.insert(1, "Priced with the calendar from "
+                         f"{self.start_date.isoformat() if self.start_date else 'today'}: "
+                         + " ".join(self.lifecycle))
         parts.append(_certainty(uncertainty, winner, base))
         return " ".join(p for p in parts if p)
 

@@ -13,14 +13,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pricing import PriceError, PriceTable, default_table
+from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_table
+from pricing.names import provider_name
 
 from . import tokens
+from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
+from .lifecycle import (
+    NEVER,
+    LifecycleEvent,
+    closed_at_start,
+    month_start,
+    plan_finetune,
+    plan_prompt,
+    split_successor,
+    training_closed_at_start,
+)
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
@@ -38,6 +51,7 @@ TABLE_RATES = frozenset({
     "finetune.train_usd_per_mtok", "finetune.input_usd_per_mtok",
     "finetune.output_usd_per_mtok", "finetune.hosting_usd_per_hour", "finetune.min_charge_usd",
     "finetune.batch_discount", "finetune.max_tokens_per_example", "selfhost.gpu_usd_per_hour",
+    "finetune.storage_usd_per_month", "finetune.validation_usd_per_mtok",
 })
 """Fields a price table supplies unless the scenario pins them."""
 
@@ -60,6 +74,9 @@ class Inputs:
     options : the simulated options, baseline first
     prices : one dict per rate used (:data:`PRICE_COLUMNS`)
     notes : what the reader should know (estimated token counts, renamed fields)
+    start_date : the scenario's month 0 (``as_of``, or today)
+    moves : road (``prompt``/``finetune``) -> :class:`Move`, for each road that closes
+        inside the horizon
     """
 
     horizon_months: int
@@ -68,6 +85,29 @@ class Inputs:
     values: Mapping[str, Any]
     prices: tuple[dict, ...]
     notes: tuple[str, ...]
+    start_date: date | None = None
+    moves: Mapping[str, Move] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Move:
+    """A road that closes inside the horizon and where it goes.
+
+    road : ``prompt`` or ``finetune``
+    month : the switch month ``S`` [month]
+    events : the lifecycle events behind it, in date order
+    to : what the road moves to, in words (``together meta-llama/… (lora-sft)``,
+        ``prompting gpt-5-mini``)
+    fallback : True when the fine-tuning road goes back to prompting
+    why : why it goes there (no fine-tunable successor, the user's choice …), or empty
+    """
+
+    road: str
+    month: int
+    events: tuple[LifecycleEvent, ...]
+    to: str
+    fallback: bool = False
+    why: str = ""
 
 
 def scenario_values(scenario: Scenario) -> dict[str, Any]:
@@ -107,7 +147,20 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     options = scenario.simulated_options
     need = needs(options)
     lookup = _Lookup(table)
-    as_of = scenario.as_of
+    start = start_date(scenario)
+    as_of = start
+    moves: dict[str, Move] = {}
+    fc = scenario.finetune
+    if values["finetune.maintenance_hours_per_month"] is None:
+        values["finetune.maintenance_hours_per_month"] = values[
+            "prompt.maintenance_hours_per_month"]
+    values["prompt.switch_month"] = NEVER
+    values["finetune.switch_month"] = NEVER
+    values["finetune.fallback"] = 0.0
+    if need["finetune_api"]:
+        _finetune_rates(scenario, values, prices, lookup, start, moves, notes)
+        if moves.get("finetune") is not None and moves["finetune"].fallback:
+            need["prompt"] = True
 
     # ---- workload ---------------------------------------------------------------------------
     if values["workload.chat_overhead_tokens"] is None:
@@ -132,6 +185,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         for key, value in pinned.items():
             _set_rate(values, prices, f"prompt.{key}", value, rates,
                       f"{pc.model}" + (f" ({rates.provider})" if rates else ""))
+        _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes)
     # ---- rag --------------------------------------------------------------------------------
     rc = scenario.rag
     if need["rag"]:
@@ -146,11 +200,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         _set_rate(values, prices, "rag.vector_store_usd_per_month", rc.vector_store_usd_per_month,
                   None, "")
     # ---- finetune ---------------------------------------------------------------------------
-    fc = scenario.finetune
     if need["finetune_data"]:
-        if need["finetune_api"]:
-            _finetune_rates(scenario, values, prices, lookup)
-        else:
+        if not need["finetune_api"]:
             values["finetune.max_tokens_per_example"] = (
                 math.inf if fc.max_tokens_per_example is None
                 else float(fc.max_tokens_per_example))
@@ -180,7 +231,13 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         _set_rate(values, prices, "cost_per_error_usd", scenario.cost_per_error_usd, None, "",
                   unit="USD/error")
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
-                  options=options, values=values, prices=tuple(prices), notes=tuple(notes))
+                  options=options, values=values, prices=tuple(prices), notes=tuple(notes),
+                  start_date=start, moves=moves)
+
+
+def start_date(scenario: Scenario) -> date:
+    """The scenario's month 0: its ``as_of`` date, or today when it has none."""
+    return scenario.as_of or date.today()
 
 
 class _Lookup:
@@ -194,6 +251,17 @@ class _Lookup:
         if self._table is None:
             self._table = default_table()
         return self._table
+
+    def lifecycle(self, kind: str, provider: str | None, model: str) -> Lifecycle:
+        """Lifecycle facts of a model (``kind`` "model") or an offering, when every rate is
+        pinned; :data:`pricing.NO_LIFECYCLE` where the table has none."""
+        try:
+            if kind == "offering":
+                return self.table.offering_lifecycle(provider or "", model)
+            return self.table.model_lifecycle(provider or "", model) if provider else \
+                self.table.inference_rates(model).lifecycle
+        except PriceError:
+            return NO_LIFECYCLE
 
     def call(self, field: str, pin: str, fn):
         try:
@@ -236,34 +304,156 @@ def _set_rate(values: dict, prices: list, path: str, pinned: Any, rates: Any, wh
                    "note": what})
 
 
-def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Lookup) -> None:
+OFFERING_KEYS = ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mtok",
+                 "hosting_usd_per_hour", "min_charge_usd", "batch_discount",
+                 "storage_usd_per_month", "validation_usd_per_mtok")
+"""Offering rates a scenario may pin (``finetune.<key>``)."""
+
+
+def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
+                    start: date, moves: dict, notes: list) -> None:
+    """The offering's rates (pinned or from the table), its lifecycle and, when it closes
+    inside the horizon, its successor's rates (``finetune.after.*``)."""
     fc = scenario.finetune
-    keys = ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mtok",
-            "hosting_usd_per_hour", "min_charge_usd", "batch_discount")
-    pinned = {k: getattr(fc, k) for k in keys}
+    pinned = {k: getattr(fc, k) for k in OFFERING_KEYS}
     rates = None
     if any(v is None for v in pinned.values()) or fc.max_tokens_per_example is None:
         rates = lookup.call("finetune.model", "finetune.train_usd_per_mtok",
-                            lambda t: t.finetune_rates(fc.provider, fc.model,
-                                                       as_of=scenario.as_of))
-    what = f"{fc.provider} {fc.model}"
+                            lambda t: t.finetune_rates(fc.provider, fc.model, as_of=start,
+                                                       method=fc.method))
+    what = f"{fc.provider} {fc.model}" + (f" ({rates.method})" if rates else "")
+    _record_offering(values, prices, "finetune", pinned, fc.max_tokens_per_example, rates, what)
+    life = rates.lifecycle if rates else lookup.lifecycle("offering", fc.provider, fc.model)
+    closed = training_closed_at_start(life, start)
+    if closed:
+        succ = f" (its successor: {life.successor})" if life.successor else ""
+        raise InputError(f"finetune.model: {fc.provider} {fc.model} cannot be fine-tuned from "
+                         f"the start date {start.isoformat()}: {closed}{succ}; pick an "
+                         f"offering that is open, or an earlier as_of")
+    plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months,
+                         f"{provider_name(fc.provider)} {fc.model}")
+    if not plan.moves:
+        return
+    S = int(plan.switch_month)
+    values["finetune.switch_month"] = float(S)
+    successor = fc.migrate_to or life.successor
+    why = ""
+    succ_rates = None
+    if fc.on_retirement == "prompt":
+        why = "finetune.on_retirement is 'prompt'"
+    elif successor is None:
+        why = f"{provider_name(fc.provider)} names no fine-tunable successor"
+    else:
+        prov, model = split_successor(successor)
+        when = month_start(start, S)
+        try:
+            succ_rates = lookup.table.finetune_rates(prov, model, as_of=when, method=fc.method)
+        except PriceError:
+            try:
+                succ_rates = lookup.table.finetune_rates(prov, model, as_of=when)
+            except PriceError as exc:
+                raise InputError(f"finetune.migrate_to: {successor}: {exc}") from None
+        closed = training_closed_at_start(succ_rates.lifecycle, when)
+        if closed:
+            why = f"the successor {successor} is closed by then too ({closed})"
+            succ_rates = None
+        elif succ_rates.train_usd_per_mtok is None:
+            raise InputError(f"finetune.migrate_to: {successor} is billed per training hour, "
+                             f"which the cost model cannot price from tokens; name another "
+                             f"offering")
+    if succ_rates is None:
+        values["finetune.fallback"] = 1.0
+        for key in FINETUNE_RATES:  # unused after the switch; kept for one code path
+            values[f"finetune.after.{key}"] = values[f"finetune.{key}"]
+        moves["finetune"] = Move(road="finetune", month=S, events=plan.events,
+                                 to=f"prompting {scenario.prompt.model}", fallback=True, why=why)
+        return
+    succ_what = (f"{provider_name(succ_rates.provider)} {succ_rates.model} "
+                 f"({succ_rates.method})")
+    _record_offering(values, prices, "finetune.after", dict.fromkeys(OFFERING_KEYS), None,
+                     succ_rates, f"successor from month {S}: {succ_what}")
+    moves["finetune"] = Move(road="finetune", month=S, events=plan.events, to=succ_what,
+                             why="" if fc.migrate_to is None else "finetune.migrate_to")
+    later = plan_finetune(succ_rates.lifecycle, month_start(start, S), scenario.horizon_months
+                          - S + 1, fc.retrain_every_months, succ_what)
+    if later.moves:
+        notes.append(f"finetune.migrate_to: the successor {succ_what} closes inside the horizon "
+                     f"too ({'; '.join(e.words() for e in later.events)}); ftroi prices one "
+                     f"migration only: name a later offering with finetune.migrate_to")
+
+
+def _record_offering(values: dict, prices: list, prefix: str, pinned: dict,
+                     pinned_cap: int | None, rates: Any, what: str) -> None:
+    """Set ``prefix.<rate>`` for each offering rate (pinned or ``rates``'), recording it."""
     if pinned["train_usd_per_mtok"] is None and rates.train_usd_per_mtok is None:
         raise InputError(
             f"finetune.train_usd_per_mtok: {what} is billed per training hour "
             f"({rates.train_usd_per_hour:g} USD/h), which the cost model cannot price from "
             f"tokens; set finetune.train_usd_per_mtok in the scenario")
     for key, value in pinned.items():
-        _set_rate(values, prices, f"finetune.{key}", value, rates, what)
-    cap = fc.max_tokens_per_example
-    if cap is not None:
-        values["finetune.max_tokens_per_example"] = float(cap)
-        prices.append({"field": "finetune.max_tokens_per_example", "value": float(cap),
-                       "unit": "tokens", "source": "scenario (pinned)", "source_url": "",
-                       "checked_on": "", "note": what})
-    elif rates.max_tokens_per_example is not None:
-        _set_rate(values, prices, "finetune.max_tokens_per_example", None, rates, what)
+        path = f"{prefix}.{key}"
+        if value is None and getattr(rates, key) is None:  # validation not billed
+            values[path] = 0.0
+            continue
+        _set_rate(values, prices, path, value, rates, what, table_attr=key,
+                  unit=_unit(f"finetune.{key}"))
+    cap_path = f"{prefix}.max_tokens_per_example"
+    if pinned_cap is not None:
+        values[cap_path] = float(pinned_cap)
+        prices.append({"field": cap_path, "value": float(pinned_cap), "unit": "tokens",
+                       "source": "scenario (pinned)", "source_url": "", "checked_on": "",
+                       "note": what})
+    elif rates is not None and rates.max_tokens_per_example is not None:
+        _set_rate(values, prices, cap_path, None, rates, what,
+                  table_attr="max_tokens_per_example", unit="tokens")
     else:
-        values["finetune.max_tokens_per_example"] = math.inf
+        values[cap_path] = math.inf
+
+
+def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
+                      rates: Any, start: date, moves: dict, notes: list) -> None:
+    """The prompted model's lifecycle: refused when retired before the start; when it
+    retires inside the horizon, its successor's rates (``prompt.after.*``) from then on."""
+    pc = scenario.prompt
+    life = rates.lifecycle if rates else lookup.lifecycle("model", pc.provider, pc.model)
+    closed = closed_at_start(life, start)
+    if closed:
+        succ = f" (its successor: {life.successor})" if life.successor else ""
+        raise InputError(f"prompt.model: {pc.model} cannot be prompted from the start date "
+                         f"{start.isoformat()}: {closed}{succ}; pick a model that serves, or "
+                         f"an earlier as_of")
+    subject = f"{provider_name(rates.provider)} {pc.model}" if rates else pc.model
+    plan = plan_prompt(life, start, scenario.horizon_months, subject)
+    if not plan.moves:
+        return
+    S = int(plan.switch_month)
+    successor = pc.successor or life.successor
+    values["prompt.switch_month"] = float(S)
+    if successor is None:
+        for key in PROMPT_RATES:
+            values[f"prompt.after.{key}"] = values[f"prompt.{key}"]
+        moves["prompt"] = Move(road="prompt", month=S, events=plan.events,
+                               to=f"an unnamed successor of {pc.model}",
+                               why="no successor is named: priced at the retiring model's "
+                                   "rates; set prompt.successor")
+        return
+    prov, model = split_successor(successor)
+    succ = lookup.call("prompt.successor", "prompt.successor",
+                       lambda t: t.inference_rates(model, provider=prov,
+                                                   as_of=month_start(start, S)))
+    for key in PROMPT_RATES:
+        _set_rate(values, prices, f"prompt.after.{key}", None, succ,
+                  f"successor from month {S}: {succ.provider} {succ.model}", table_attr=key,
+                  unit=_unit(f"prompt.{key}"))
+    moves["prompt"] = Move(road="prompt", month=S, events=plan.events,
+                           to=f"{provider_name(succ.provider)} {succ.model}",
+                           why="" if pc.successor is None else "prompt.successor")
+    if succ.lifecycle.serving_ends is not None and plan_prompt(
+            succ.lifecycle, month_start(start, S), scenario.horizon_months - S + 1,
+            "").moves:
+        notes.append(f"prompt.successor: {succ.model} retires inside the horizon too (last "
+                     f"day {succ.lifecycle.serving_ends.isoformat()}); ftroi prices one "
+                     f"migration only: set prompt.successor to a later model")
 
 
 def _static_tokens(number: Any, text: str | None, fewshot: Any, model: str, default: int,

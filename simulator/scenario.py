@@ -205,6 +205,10 @@ class PromptConfig(_Section):
     input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok : pinned rates
         [USD per 1M tokens]; ``None`` = from the price table
     batch_discount : pinned batch discount ``β`` [0..1]; ``None`` = from the table
+    migration_hours : re-engineering when the model retires inside the horizon and the
+        prompt moves to its successor [h]
+    successor : the model to move to when it retires (``provider/model``); ``None`` = the
+        provider's named successor from the price table
     """
 
     SECTION: ClassVar[str] = "prompt"
@@ -220,8 +224,9 @@ class PromptConfig(_Section):
         "cached_input_usd_per_mtok": OPT_NONNEG,
         "output_usd_per_mtok": OPT_NONNEG,
         "batch_discount": OPT_SHARE,
+        "migration_hours": NONNEG,
     }
-    TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True}
+    TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True, "successor": True}
 
     model: str = "gpt-4.1"
     provider: str | None = None
@@ -238,9 +243,12 @@ class PromptConfig(_Section):
     cached_input_usd_per_mtok: float | None = None
     output_usd_per_mtok: float | None = None
     batch_discount: float | None = None
+    migration_hours: float = 16
+    successor: str | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        _check_successor("prompt.successor", self.successor)
         if self.system_prompt is not None:
             if not isinstance(self.system_prompt, str):
                 raise InputError(f"prompt.system_prompt: must be text, got "
@@ -253,6 +261,17 @@ class PromptConfig(_Section):
             if self.fewshot_tokens is not None:
                 raise InputError("prompt.fewshot: give either fewshot (text or messages, "
                                  "counted) or fewshot_tokens (a number), not both")
+
+
+def _check_successor(path: str, value: str | None) -> None:
+    if value is not None and "/" not in value:
+        raise InputError(f"{path}: write it as provider/model (e.g. together/"
+                         f"meta-llama/llama-3.3-70b-instruct), got {value!r}")
+
+
+ON_RETIREMENT = ("migrate", "prompt")
+"""What the fine-tuning road does when its offering closes: move to the successor offering
+(``migrate``; back to prompting when there is none) or go back to prompting (``prompt``)."""
 
 
 def _check_fewshot(value: Any) -> str | tuple:
@@ -324,15 +343,26 @@ class FinetuneConfig(_Section):
     labelling_usd_per_example [USD/example], labelling_hours_per_example [h/example]
     data_prep_hours : one-time [h]; eval_usd_per_run : per training run [USD]
     maintenance_hours_per_month : upkeep of the tuned model (monitoring, drift checks) [h/month];
-        0 by default; set it like ``prompt.maintenance_hours_per_month`` for a like-for-like
-        comparison
+        ``None`` = the same hours as ``prompt.maintenance_hours_per_month`` (upkeep is
+        symmetric unless you say otherwise)
     retrain_every_months : ``R`` [months]; 0 = never
     new_examples_per_retrain : ``ΔN`` labelled before each retraining
     batch_share : share of tuned-model requests sent through the batch API [0..1]
     accuracy : [0..1]
     train_usd_per_mtok, input_usd_per_mtok, output_usd_per_mtok : pinned rates
         [USD per 1M tokens]; hosting_usd_per_hour [USD/h]; min_charge_usd [USD/run];
-        max_tokens_per_example [tokens]; batch_discount [0..1]. ``None`` = from the table.
+        max_tokens_per_example [tokens]; batch_discount [0..1]; storage_usd_per_month
+        [USD/month]; validation_usd_per_mtok [USD per 1M tokens]. ``None`` = from the table.
+    method : training method (``sft``, ``lora-sft``, ``full-sft``, ``lora-dpo`` …); ``None`` =
+        the offering's standard supervised method
+    validation_examples : held-out examples evaluated once per epoch, billed where the
+        provider bills validation tokens [examples]
+    on_retirement : ``"migrate"`` (train the successor offering when this one closes; back to
+        prompting where there is none) or ``"prompt"`` (go back to prompting)
+    migrate_to : the offering to migrate to (``provider/model``); ``None`` = the provider's
+        named successor from the price table
+    migration_hours : engineering to move to the successor (data format, evaluation,
+        integration) [h]
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -344,7 +374,7 @@ class FinetuneConfig(_Section):
         "labelling_hours_per_example": NONNEG,
         "data_prep_hours": NONNEG,
         "eval_usd_per_run": NONNEG,
-        "maintenance_hours_per_month": NONNEG,
+        "maintenance_hours_per_month": OPT_NONNEG,
         "retrain_every_months": COUNT,
         "new_examples_per_retrain": COUNT,
         "batch_share": SHARE,
@@ -356,8 +386,14 @@ class FinetuneConfig(_Section):
         "min_charge_usd": OPT_NONNEG,
         "max_tokens_per_example": Rule(lo=1, integer=True, optional=True),
         "batch_discount": OPT_SHARE,
+        "storage_usd_per_month": OPT_NONNEG,
+        "validation_usd_per_mtok": OPT_NONNEG,
+        "validation_examples": COUNT,
+        "migration_hours": NONNEG,
     }
-    TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True}
+    TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
+                                       "method": True, "on_retirement": False,
+                                       "migrate_to": True}
 
     provider: str = "openai"
     model: str = "gpt-4.1-mini"
@@ -370,7 +406,7 @@ class FinetuneConfig(_Section):
     labelling_hours_per_example: float = 0.0
     data_prep_hours: float = 40
     eval_usd_per_run: float = 50
-    maintenance_hours_per_month: float = 0.0
+    maintenance_hours_per_month: float | None = None
     retrain_every_months: int = 6
     new_examples_per_retrain: int = 200
     batch_share: float = 0.0
@@ -382,9 +418,22 @@ class FinetuneConfig(_Section):
     min_charge_usd: float | None = None
     max_tokens_per_example: int | None = None
     batch_discount: float | None = None
+    storage_usd_per_month: float | None = None
+    validation_usd_per_mtok: float | None = None
+    method: str | None = None
+    validation_examples: int = 0
+    on_retirement: str = "migrate"
+    migrate_to: str | None = None
+    migration_hours: float = 40
 
     def __post_init__(self) -> None:
         self._check_fields()
+        if self.on_retirement not in ON_RETIREMENT:
+            raise InputError(f"finetune.on_retirement: must be one of "
+                             f"{', '.join(ON_RETIREMENT)}, got {self.on_retirement!r}")
+        _check_successor("finetune.migrate_to", self.migrate_to)
+        if self.method is not None:
+            object.__setattr__(self, "method", self.method.lower())
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
@@ -475,7 +524,9 @@ class Scenario:
     options : the options to simulate
     hourly_rate_usd : people's time [USD/h]
     cost_per_error_usd : what one wrong answer costs [USD/error]
-    as_of : the date whose prices are used (``None`` = the latest in the table)
+    as_of : the start date: month 0 is this day, month ``m`` the ``m``-th calendar month from
+        it; prices in force on it are used and lifecycle dates (last training day, last
+        serving day) are placed on this calendar. ``None`` = today, when simulated
     title : a free label
     source_dir : folder the scenario was loaded from (for relative ``finetune.dataset``);
         not saved
