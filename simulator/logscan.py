@@ -1,0 +1,685 @@
+"""Reading request logs: one record at a time, one byte range at a time, on every core.
+
+:func:`simulator.workload.from_logs` is the public entry; this module holds its machinery.
+
+Records
+    :func:`parse_json_record` turns one JSON line into a :class:`Request` (or raises
+    :class:`~simulator.errors.InputError` saying what is wrong); :func:`parse_csv_row` does the
+    same for a row of a usage CSV. The shapes read are described in :data:`FORMATS`.
+
+Byte ranges
+    A file is cut into ranges that start at line starts (:func:`plan_ranges`); a worker reads
+    its range line by line and returns a :class:`Partial`: token-count histograms, requests per
+    month, the message prefix common to its requests and its bad lines with range-local line
+    numbers. Partials merge in file order, so line numbers come out right and every figure is
+    the same whatever the number of workers. Memory is bounded by the range, never the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import tokens
+from .errors import InputError
+
+FORMATS = ("chat-jsonl", "batch-input", "batch-output", "usage-csv")
+"""Log shapes read.
+
+chat-jsonl : one chat request per line, ``{"messages": [...], "model": …}`` or
+    ``{"request": {"messages": …}, "response": {...}}``; a ``usage`` object (top level or in the
+    response) gives the billed completion tokens; without one, the response's reply or a last
+    ``assistant`` message is counted as the output.
+batch-input : OpenAI Batch API input, ``{"custom_id", "method", "url", "body": {"messages"…}}``
+batch-output : OpenAI Batch API output, ``{"custom_id", "response": {"status_code", "body":
+    {"created", "usage"…}}, "error"}``
+usage-csv : one request per row with a header; see :data:`CSV_COLUMNS`.
+"""
+
+TIME_KEYS = ("timestamp", "created_at", "created", "time", "ts", "start_time", "startTime",
+             "request_time")
+"""Keys of a JSON record (or its request/response) read as the request's time."""
+
+CSV_COLUMNS = {
+    "timestamp": ("timestamp", "time", "date", "datetime", "created", "createdat", "starttime",
+                  "requesttime"),
+    "prompt_tokens": ("prompttokens", "inputtokens", "usageinput"),
+    "completion_tokens": ("completiontokens", "outputtokens", "usageoutput"),
+    "cached_tokens": ("cachedtokens", "cachedinputtokens", "cachereadinputtokens",
+                      "promptcachedtokens"),
+    "model": ("model", "modelname"),
+}
+"""Usage-CSV columns and the header names accepted for each (case, spaces, ``_``, ``-`` and
+``.`` ignored). ``prompt_tokens`` and ``completion_tokens`` are required."""
+
+MAX_LISTED_ERRORS = 10_000
+"""Bad lines kept with their line numbers; further ones are only counted."""
+
+MAX_SECONDS = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last time a datetime holds."""
+
+MAX_MODELS = 200
+"""Distinct model names remembered per range."""
+
+
+class LogIssue:
+    """One bad line: its ``file``, 1-based ``line`` and what is wrong."""
+
+    __slots__ = ("file", "line", "message")
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"LogIssue({self.file!r}, {self.line}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LogIssue) and (self.file, self.line, self.message) == (
+            other.file, other.line, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line, self.message))
+
+
+# ---- one record -------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Request:
+    """What one log record says about one request (``None``: the record does not say)."""
+
+    time: float | None = None              # [s since 1970-01-01 UTC]
+    messages: list | None = None           # the prompt's chat messages
+    tools: list | None = None
+    output_tokens: int | None = None       # billed, from a usage object [tokens]
+    output_parts: list | None = None       # reply text to count instead
+    prompt_tokens: int | None = None       # billed, from a usage object [tokens]
+    cached_tokens: int | None = None       # [tokens]
+    model: str | None = None
+
+
+def parse_time(value: Any, where: str = "timestamp") -> float:
+    """Seconds since 1970-01-01 UTC from unix seconds, milliseconds or an ISO 8601 text.
+
+    Numbers above 1e11 are taken as milliseconds; a time without a zone is UTC.
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{where}: expected a time, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise InputError(f"{where}: not a time (ISO 8601 or unix seconds): "
+                                 f"{value!r}") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment.timestamp()
+    if isinstance(value, (int, float)):
+        seconds = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
+        if not np.isfinite(seconds) or seconds < 0 or seconds > MAX_SECONDS:
+            raise InputError(f"{where}: not a time: {value!r}")
+        return seconds
+    raise InputError(f"{where}: expected a time, got {type(value).__name__}")
+
+
+def month_index(seconds: float) -> int:
+    """Calendar month (UTC) of a time, as ``year × 12 + month − 1``."""
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.year * 12 + moment.month - 1
+
+
+def _find_time(*sources: Mapping[str, Any] | None) -> float | None:
+    for source in sources:
+        if not isinstance(source, Mapping):
+            continue
+        for key in TIME_KEYS:
+            value = source.get(key)
+            if value is not None:
+                return parse_time(value, key)
+    return None
+
+
+def _count(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or value != int(value):
+        raise InputError(f"{where}: expected a whole number of tokens ≥ 0, got {value!r}")
+    return int(value)
+
+
+def _read_usage(usage: Any, req: Request) -> None:
+    """Fill ``req``'s billed counts from a usage object (OpenAI or Anthropic field names)."""
+    if not isinstance(usage, Mapping):
+        raise InputError(f"'usage' must be an object, got {type(usage).__name__}")
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+    completion = usage.get("completion_tokens", usage.get("output_tokens"))
+    if prompt is not None:
+        req.prompt_tokens = _count(prompt, "usage.prompt_tokens")
+    if completion is not None:
+        req.output_tokens = _count(completion, "usage.completion_tokens")
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
+    cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
+    if cached is None:
+        cached = usage.get("cache_read_input_tokens")
+    if cached is not None:
+        req.cached_tokens = _count(cached, "usage.cached_tokens")
+
+
+def _messages(value: Any) -> list:
+    if not isinstance(value, list) or not value:
+        raise InputError("'messages' must be a non-empty list")
+    return value
+
+
+def _reply_parts(response: Mapping[str, Any]) -> list | None:
+    choices = response.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        message = choices[0].get("message")
+        if isinstance(message, Mapping):
+            return tokens.message_text_parts(message, "response.choices[0].message")[1:]
+    return None
+
+
+def classify(record: Mapping[str, Any]) -> str:
+    """The format of one JSON record: ``batch-input``, ``batch-output`` or ``chat-jsonl``."""
+    if "custom_id" in record:
+        if "body" not in record and ("response" in record or "error" in record):
+            return "batch-output"
+        return "batch-input"
+    return "chat-jsonl"
+
+
+def parse_json_record(record: Any, fmt: str = "auto") -> Request:
+    """One JSON log record as a :class:`Request`; ``fmt`` is ``auto`` or a JSONL format."""
+    if not isinstance(record, dict):
+        raise InputError(f"expected a JSON object, got {type(record).__name__}")
+    kind = classify(record) if fmt == "auto" else fmt
+    if kind == "batch-input":
+        return _batch_input(record)
+    if kind == "batch-output":
+        return _batch_output(record)
+    return _chat_record(record)
+
+
+def _chat_record(record: dict) -> Request:
+    request = record.get("request") if isinstance(record.get("request"), dict) else record
+    if "messages" not in request:
+        raise InputError("no 'messages' (not a chat request)")
+    messages = _messages(request["messages"])
+    response = record.get("response")
+    if isinstance(response, dict) and isinstance(response.get("body"), dict):
+        response = response["body"]
+    if not isinstance(response, dict):
+        response = None
+    req = Request(time=_find_time(record, request, response), messages=messages,
+                  tools=request.get("tools") or request.get("functions") or None)
+    model = request.get("model") or record.get("model") or (response or {}).get("model")
+    req.model = model if isinstance(model, str) else None
+    usage = record.get("usage") or (response or {}).get("usage")
+    if usage is not None:
+        _read_usage(usage, req)
+    if req.output_tokens is None:
+        parts = _reply_parts(response) if response else None
+        if parts is None and len(messages) > 1 and isinstance(messages[-1], Mapping) \
+                and messages[-1].get("role") == "assistant":
+            parts = tokens.message_text_parts(messages[-1], f"messages[{len(messages) - 1}]")[1:]
+            req.messages = messages[:-1]
+        req.output_parts = parts
+    return req
+
+
+def _batch_input(record: dict) -> Request:
+    body = record.get("body")
+    if not isinstance(body, dict):
+        raise InputError("no 'body' object (not a Batch API input line)")
+    url = record.get("url")
+    if url is not None and not str(url).endswith("/chat/completions"):
+        raise InputError(f"url {url!r}: only chat completion requests are read")
+    if "messages" not in body:
+        raise InputError("body has no 'messages'")
+    model = body.get("model")
+    return Request(messages=_messages(body["messages"]),
+                   tools=body.get("tools") or body.get("functions") or None,
+                   model=model if isinstance(model, str) else None)
+
+
+def _batch_output(record: dict) -> Request:
+    error = record.get("error")
+    if error:
+        detail = error.get("message") or error.get("code") if isinstance(error, dict) else error
+        raise InputError(f"request failed: {detail}")
+    response = record.get("response")
+    if not isinstance(response, dict):
+        raise InputError("no 'response' object (not a Batch API output line)")
+    status = response.get("status_code")
+    if status is not None and status != 200:
+        raise InputError(f"request failed with status {status}")
+    body = response.get("body")
+    if not isinstance(body, dict):
+        raise InputError("response has no 'body'")
+    if "usage" not in body:
+        raise InputError("response body has no 'usage'")
+    req = Request(time=_find_time(body))
+    model = body.get("model")
+    req.model = model if isinstance(model, str) else None
+    _read_usage(body["usage"], req)
+    if req.prompt_tokens is None or req.output_tokens is None:
+        raise InputError("usage lacks prompt_tokens or completion_tokens")
+    return req
+
+
+def csv_columns(header: list[str]) -> dict[str, int]:
+    """Column index of each known usage-CSV field in ``header``.
+
+    Raises :class:`InputError` when ``prompt_tokens`` or ``completion_tokens`` is missing.
+    """
+    def norm(name: str) -> str:
+        return "".join(c for c in name.lower() if c.isalnum())
+
+    found: dict[str, int] = {}
+    normalised = [norm(h) for h in header]
+    for key, aliases in CSV_COLUMNS.items():
+        for alias in aliases:
+            if alias in normalised:
+                found[key] = normalised.index(alias)
+                break
+    missing = [k for k in ("prompt_tokens", "completion_tokens") if k not in found]
+    if missing:
+        raise InputError(f"usage CSV header {header!r} has no {' or '.join(missing)} column "
+                         f"(accepted names: {', '.join(CSV_COLUMNS['prompt_tokens'])} / "
+                         f"{', '.join(CSV_COLUMNS['completion_tokens'])})")
+    return found
+
+
+def _csv_int(cell: str, name: str) -> int:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise InputError(f"{name}: expected a whole number, got {cell!r}") from None
+    return _count(value, name)
+
+
+def parse_csv_row(row: list[str], columns: Mapping[str, int]) -> Request:
+    """One usage-CSV row as a :class:`Request` (``columns`` from :func:`csv_columns`)."""
+    width = max(columns.values()) + 1
+    if len(row) < width:
+        raise InputError(f"expected at least {width} columns, got {len(row)}")
+    req = Request(prompt_tokens=_csv_int(row[columns["prompt_tokens"]], "prompt_tokens"),
+                  output_tokens=_csv_int(row[columns["completion_tokens"]],
+                                         "completion_tokens"))
+    if "timestamp" in columns and row[columns["timestamp"]].strip():
+        req.time = parse_time(row[columns["timestamp"]], "timestamp")
+    if "cached_tokens" in columns and row[columns["cached_tokens"]].strip():
+        req.cached_tokens = _csv_int(row[columns["cached_tokens"]], "cached_tokens")
+        if req.cached_tokens > req.prompt_tokens:
+            raise InputError(f"cached_tokens {req.cached_tokens} exceed prompt_tokens "
+                             f"{req.prompt_tokens}")
+    if "model" in columns and row[columns["model"]].strip():
+        req.model = row[columns["model"]].strip()
+    return req
+
+
+# ---- histograms ---------------------------------------------------------------------------------
+
+def histogram(values: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (sorted) and how often each occurs, as two int64 arrays."""
+    arr = np.fromiter(values, dtype=np.int64)
+    if arr.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    distinct, counts = np.unique(arr, return_counts=True)
+    return distinct, counts.astype(np.int64)
+
+
+def merge_histograms(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The histogram of both samples together."""
+    if a[0].size == 0:
+        return b
+    if b[0].size == 0:
+        return a
+    values = np.concatenate([a[0], b[0]])
+    counts = np.concatenate([a[1], b[1]])
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=counts).astype(np.int64)
+
+
+HISTOGRAMS = ("text", "overhead", "prompt_counted", "output_counted", "output_billed", "prompt_billed",
+              "uncached_billed", "cached_billed")
+"""Per-request samples a range collects.
+
+text : tokens of the prompt's message text and tools, counted with the encoding (raw) [tokens]
+overhead : chat-format tokens (3 per message, its role, 1 per name, 3 priming) [tokens]
+prompt_counted : text + overhead, per request [tokens]
+output_counted : reply text counted with the encoding (raw) [tokens]
+output_billed : completion tokens from a usage object or CSV [tokens]
+prompt_billed, cached_billed : prompt and cached prompt tokens from a usage object or CSV
+uncached_billed : prompt − cached tokens, per request [tokens]
+"""
+
+
+@dataclass(kw_only=True)
+class Partial:
+    """What one byte range (or several, merged) holds. Line numbers in ``errors`` count from
+    the range's first line until :meth:`shifted` moves them."""
+
+    n_lines: int = 0
+    n_requests: int = 0
+    n_timed: int = 0
+    n_errors: int = 0
+    errors: list = field(default_factory=list)
+    hist: dict = field(default_factory=dict)
+    months: Counter = field(default_factory=Counter)
+    first_time: float = np.inf
+    last_time: float = -np.inf
+    prefix: list | None = None              # None: no request with messages seen
+    n_with_messages: int = 0
+    formats: Counter = field(default_factory=Counter)
+    models: Counter = field(default_factory=Counter)
+
+    def shifted(self, lines: int, file: str) -> Partial:
+        """The same partial with error line numbers moved by ``lines`` and named by ``file``."""
+        self.errors = [LogIssue(file, line + lines, message) for line, message in self.errors]
+        return self
+
+    def merge(self, later: Partial) -> Partial:
+        """Both partials as one; ``later`` comes after ``self`` (its errors already shifted)."""
+        self.n_lines += later.n_lines
+        self.n_requests += later.n_requests
+        self.n_timed += later.n_timed
+        self.n_errors += later.n_errors
+        self.errors.extend(later.errors[:max(0, MAX_LISTED_ERRORS - len(self.errors))])
+        for key in HISTOGRAMS:
+            empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            self.hist[key] = merge_histograms(self.hist.get(key, empty),
+                                              later.hist.get(key, empty))
+        self.months.update(later.months)
+        self.first_time = min(self.first_time, later.first_time)
+        self.last_time = max(self.last_time, later.last_time)
+        self.prefix = common_prefix(self.prefix, later.prefix)
+        self.n_with_messages += later.n_with_messages
+        self.formats.update(later.formats)
+        for model, n in later.models.items():
+            if model in self.models or len(self.models) < MAX_MODELS:
+                self.models[model] += n
+        return self
+
+
+def common_prefix(a: list | None, b: list | None) -> list | None:
+    """The leading messages ``a`` and ``b`` share (``None`` stands for "no messages seen")."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
+# ---- one range ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Task:
+    """A byte range ``[start, end)`` of ``path`` that starts at a line start."""
+
+    path: str
+    fmt: str                  # "auto", a JSONL format or "usage-csv"
+    start: int
+    end: int
+    model: str                # tokenizer used for text
+    csv_columns: tuple = ()   # (name, index) pairs for usage-csv
+
+
+class _Scanner:
+    """Counts the requests of one range; the state behind :func:`scan_range`."""
+
+    def __init__(self, model: str):
+        tok = tokens.tokenizer_for(model)
+        enc = tokens.get_encoding(tok.encoding)
+        # Text is counted raw with the encoding; estimates are scaled once, at the end. Tools
+        # are counted with a model of the same encoding, so they come out raw too.
+        self.tools_model = model if tok.exact else "gpt-4o"
+        self.counter = tokens._TextCounter(enc)
+        self.role_tokens: dict[str, int] = {}
+        self.tool_tokens: dict[str, int] = {}
+        self.p = Partial()
+        self.lists: dict[str, list[int]] = {key: [] for key in HISTOGRAMS}
+
+    def fail(self, line: int, message: str) -> None:
+        self.p.n_errors += 1
+        if len(self.p.errors) < MAX_LISTED_ERRORS:
+            self.p.errors.append((line, message))
+
+    def take(self, req: Request, fmt: str) -> None:
+        """Count one valid request (all checks that can fail happen before anything is kept)."""
+        text = overhead = out_counted = None
+        month = month_index(req.time) if req.time is not None else None
+        if req.messages is not None:
+            text, overhead = self._prompt_tokens(req)
+        if req.output_parts is not None:
+            out_counted = self.counter.total(req.output_parts)
+        p, lists = self.p, self.lists
+        p.n_requests += 1
+        p.formats[fmt] += 1
+        if req.model is not None and (req.model in p.models or len(p.models) < MAX_MODELS):
+            p.models[req.model] += 1
+        if req.time is not None:
+            p.n_timed += 1
+            p.months[month] += 1
+            p.first_time = min(p.first_time, req.time)
+            p.last_time = max(p.last_time, req.time)
+        if text is not None:
+            lists["text"].append(text)
+            lists["overhead"].append(overhead)
+            lists["prompt_counted"].append(text + overhead)
+            candidate = req.messages[:-1]
+            p.prefix = candidate if p.prefix is None else common_prefix(p.prefix, candidate)
+            p.n_with_messages += 1
+        if out_counted is not None:
+            lists["output_counted"].append(out_counted)
+        if req.output_tokens is not None:
+            lists["output_billed"].append(req.output_tokens)
+        if req.prompt_tokens is not None:
+            cached = req.cached_tokens or 0
+            lists["prompt_billed"].append(req.prompt_tokens)
+            lists["cached_billed"].append(cached)
+            lists["uncached_billed"].append(max(req.prompt_tokens - cached, 0))
+
+    def _prompt_tokens(self, req: Request) -> tuple[int, int]:
+        text, overhead = 0, tokens.REPLY_PRIMING_TOKENS
+        for i, message in enumerate(req.messages):
+            parts = tokens.message_text_parts(message, f"messages[{i}]")
+            role = parts[0]
+            n = self.role_tokens.get(role)
+            if n is None:
+                n = self.role_tokens[role] = len(self.counter.encode(role))
+            overhead += tokens.TOKENS_PER_MESSAGE + n
+            if message.get("name") is not None:
+                overhead += tokens.TOKENS_PER_NAME
+            text += self.counter.total(parts[1:])
+        if req.tools:
+            if not isinstance(req.tools, list):
+                raise InputError("'tools' must be a list")
+            key = tokens.json_dumps_compact(req.tools)
+            n = self.tool_tokens.get(key)
+            if n is None:
+                n = tokens.tools_tokens(req.tools, self.tools_model)
+                if len(self.tool_tokens) < 1000:
+                    self.tool_tokens[key] = n
+            text += n
+        return text, overhead
+
+    def finish(self) -> Partial:
+        for key, values in self.lists.items():
+            self.p.hist[key] = histogram(values)
+        return self.p
+
+
+def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
+               columns: Mapping[str, int] | None = None) -> Partial:
+    """Count the requests in ``lines`` (numbered from 1) of one format."""
+    scanner = _Scanner(model)
+    n = 0
+    for n, raw in enumerate(lines, start=1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            scanner.fail(n, f"not UTF-8 text (byte {exc.start})")
+            continue
+        if not line.strip():
+            continue
+        try:
+            if fmt == "usage-csv":
+                row = next(csv.reader([line]))
+                req = parse_csv_row(row, columns or {})
+                kind = fmt
+            else:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"invalid JSON: {exc.msg} at column {exc.colno}") \
+                        from None
+                kind = classify(record) if fmt == "auto" and isinstance(record, dict) \
+                    else fmt
+                req = parse_json_record(record, kind)
+            scanner.take(req, kind)
+        except InputError as exc:
+            scanner.fail(n, str(exc))
+        except (csv.Error, ValueError, OverflowError) as exc:
+            scanner.fail(n, f"unreadable: {exc}")
+    partial = scanner.finish()
+    partial.n_lines = n
+    return partial
+
+
+def _range_lines(path: str, start: int, end: int) -> Iterable[bytes]:
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = end - start
+        for line in fh:
+            if left <= 0:
+                break
+            left -= len(line)
+            yield line
+
+
+def scan_range(task: Task) -> Partial:
+    """Count the requests in one byte range (run in a worker process, or in this one)."""
+    return scan_lines(_range_lines(task.path, task.start, task.end), task.fmt, task.model,
+                      dict(task.csv_columns))
+
+
+def plan_ranges(path: str, start: int, chunk_bytes: int) -> list[tuple[int, int]]:
+    """Cut ``path`` from byte ``start`` into ranges of about ``chunk_bytes`` at line starts."""
+    size = os.path.getsize(path)
+    bounds = [start]
+    with open(path, "rb") as fh:
+        while bounds[-1] + chunk_bytes < size:
+            fh.seek(bounds[-1] + chunk_bytes)
+            fh.readline()
+            position = fh.tell()
+            if position >= size:
+                break
+            bounds.append(position)
+    bounds.append(size)
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def run_tasks(tasks: list[Task], *, workers: int,
+              progress: Callable[[int, int], None] | None = None) -> Iterable[Partial]:
+    """Scan every task, in worker processes when ``workers > 1``; yield partials in order.
+
+    ``progress(done_bytes, total_bytes)`` is called after each range.
+    """
+    total = sum(t.end - t.start for t in tasks)
+    done = 0
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            partial = scan_range(task)
+            done += task.end - task.start
+            if progress:
+                progress(done, total)
+            yield partial
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a fresh interpreter per worker, safe in threaded hosts (Streamlit, Jupyter).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                             initializer=_warm, initargs=(tasks[0].model,)) as pool:
+        for task, partial in zip(tasks, pool.map(scan_range, tasks)):
+            done += task.end - task.start
+            if progress:
+                progress(done, total)
+            yield partial
+
+
+def _warm(model: str) -> None:
+    """Build the worker's encoding before the first range arrives."""
+    tokens.tokenizer_for(model)
+    tokens.get_encoding(tokens.tokenizer_for(model).encoding)
+
+
+def read_header(path: str) -> tuple[list[str], int]:
+    """The CSV header row of ``path`` and the byte where the data starts."""
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        try:
+            header = next(csv.reader([first.decode("utf-8-sig")]), [])
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: header is not UTF-8 text (byte {exc.start})") from None
+        return header, fh.tell()
+
+
+def sniff(path: str | Path, lines: int = 200) -> tuple[str, list[dict]]:
+    """Guess ``path``'s shape from its first lines: ``"jsonl"`` or ``"usage-csv"``, and the
+    first JSON records (to find the model)."""
+    records: list[dict] = []
+    kind = None
+    with open(path, "rb") as fh:
+        for _, raw in zip(range(lines), fh):
+            text = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+            if not text:
+                continue
+            if kind is None:
+                kind = "jsonl" if text.startswith("{") else "usage-csv"
+                if kind == "usage-csv":
+                    break
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    return kind or "jsonl", records
+
+
+def record_model(record: Mapping[str, Any]) -> str | None:
+    """The model a JSON record names, wherever its format keeps it."""
+    for holder in (record, record.get("body"), record.get("request"), record.get("response")):
+        if isinstance(holder, Mapping):
+            model = holder.get("model")
+            if isinstance(model, str) and model.strip():
+                return model.strip()
+            body = holder.get("body")
+            if isinstance(body, Mapping) and isinstance(body.get("model"), str):
+                return body["model"].strip()
+    return None

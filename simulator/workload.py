@@ -1,0 +1,568 @@
+"""Your own traffic in: the workload of a scenario, measured from request logs.
+
+:func:`from_logs` reads logs of the prompting road as people have them (chat request JSONL,
+OpenAI Batch API input and output files, a usage CSV; :data:`simulator.logscan.FORMATS`) and
+returns a :class:`WorkloadReport`:
+
+* requests per calendar month (UTC) and the growth between complete months;
+* p5 / p50 / p95 / mean of the user's input tokens and of the output tokens per request;
+* the static prefix every request shares (the leading messages common to all requests: system
+  prompt and few-shot turns), counted exactly with the model's tokenizer, and its share of the
+  prompt, which is what prompt caching can discount;
+* the observed per-request tokens as :class:`~simulator.uncertainty.Empirical` distributions
+  for :func:`simulator.monte_carlo`;
+* :meth:`WorkloadReport.to_scenario`: a scenario whose workload comes from the logs.
+
+Bad lines are listed with file and line number, counted and left out of every figure.
+
+How a prompt is split (``P = s + f + u + k`` per request, as in the cost model):
+``s`` the text of the system/developer messages in the shared prefix, ``f`` the text of its
+other messages (few-shot), ``k`` the chat format (3 tokens per message, its role, 1 per name, 3
+to prime the reply) and ``u`` the rest: the user's own content, tools included. Logs that only
+carry billed counts (batch output, usage CSV) cannot be split by text; there the cached prompt
+tokens stand for the static prefix (``s``), ``u`` is prompt − cached and ``k`` is 0.
+
+Percentiles are numpy's default (linear) percentiles of the per-request counts, computed from
+exact histograms, so files of any size need memory only for the distinct counts.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import logscan, tokens
+from .errors import InputError
+from .logscan import FORMATS, LogIssue, Partial
+from .scenario import Scenario, example_scenario
+from .uncertainty import Empirical
+
+DEFAULT_MODEL = "gpt-4o"
+"""Tokenizer used when neither the logs nor the caller name a model."""
+
+CHUNK_BYTES = 16 * 2**20
+"""Bytes per range handed to a worker."""
+
+DAYS_PER_MONTH = 365.2425 / 12
+"""Average calendar month [days], to scale a partial month's rate."""
+
+SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+# ---- percentiles from histograms ----------------------------------------------------------------
+
+def percentile_from_counts(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """``np.percentile(sample, q)`` (linear method) of the sample in which each of ``values``
+    (sorted, distinct) occurs ``counts`` times, without building the sample.
+
+    numpy's own steps: virtual index ``v = (n − 1)·q/100``, the order statistics either side
+    of it and numpy's two-sided linear interpolation.
+    """
+    n = int(np.sum(counts))
+    if n == 0:
+        raise InputError("percentile of an empty sample")
+    virtual = (n - 1) * np.true_divide(q, 100)
+    previous = np.floor(virtual)
+    nxt = previous + 1
+    if virtual >= n - 1:
+        previous = nxt = np.float64(n - 1)
+    elif virtual < 0:
+        previous = nxt = np.float64(0)
+    cumulative = np.cumsum(counts)
+    a = values[np.searchsorted(cumulative, int(previous), side="right")]
+    b = values[np.searchsorted(cumulative, int(nxt), side="right")]
+    gamma = virtual - previous
+    diff = b - a
+    if gamma >= 0.5:
+        return float(b - diff * (1 - gamma))
+    return float(a + diff * gamma)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class TokenStats:
+    """The distribution of one per-request token count [tokens].
+
+    ``values`` are the distinct counts (sorted) and ``counts`` how many requests had each;
+    ``p5``, ``p50``, ``p95`` equal ``np.percentile`` of the per-request counts.
+    """
+
+    n: int
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+    min: int
+    max: int
+    values: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def from_histogram(cls, values: np.ndarray, counts: np.ndarray) -> TokenStats | None:
+        """Statistics of a histogram; ``None`` when it is empty."""
+        keep = counts > 0
+        values, counts = np.asarray(values, np.int64)[keep], np.asarray(counts, np.int64)[keep]
+        if values.size == 0:
+            return None
+        order = np.argsort(values, kind="stable")
+        values, counts = values[order], counts[order]
+        n = int(counts.sum())
+        return cls(n=n, mean=float(np.dot(values.astype(np.float64), counts) / n),
+                   p5=percentile_from_counts(values, counts, 5),
+                   p50=percentile_from_counts(values, counts, 50),
+                   p95=percentile_from_counts(values, counts, 95),
+                   min=int(values[0]), max=int(values[-1]), values=values, counts=counts)
+
+    def percentile(self, q: float) -> float:
+        """``np.percentile`` of the per-request counts at ``q`` [tokens]."""
+        return percentile_from_counts(self.values, self.counts, q)
+
+    def distribution(self) -> Empirical:
+        """The per-request counts as an :class:`~simulator.uncertainty.Empirical`."""
+        return Empirical(values=self.values, weights=self.counts)
+
+    def row(self) -> dict[str, float]:
+        return {"requests": self.n, "mean": self.mean, "p5": self.p5, "p50": self.p50,
+                "p95": self.p95, "min": self.min, "max": self.max}
+
+
+def _scaled(hist: tuple[np.ndarray, np.ndarray], factor: float, shift: int = 0
+            ) -> tuple[np.ndarray, np.ndarray]:
+    values, counts = hist
+    values = values - shift
+    if factor != 1.0:
+        values = np.rint(values * factor).astype(np.int64)
+    return values, counts
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class WorkloadReport:
+    """What request logs say about a workload.
+
+    files : the files read; formats : file -> the record formats found in it
+    model, encoding, exact, note : the tokenizer used for text (``note`` says why an estimate)
+    n_lines, n_requests : lines read, valid requests; n_errors, errors : bad lines (listed up to
+        :data:`simulator.logscan.MAX_LISTED_ERRORS`), left out of every figure
+    months : one row per calendar month (UTC) from the first request to the last: ``month``
+        (``YYYY-MM``), ``requests``, ``complete`` (the logs cover the whole month), ``growth``
+        (share over the previous month, between complete months only) [share/month]
+    requests_per_month : the last complete month's requests, else the observed rate scaled to an
+        average month; None without timestamps [requests/month]
+    growth_per_month : compound growth between the first and last complete month [share/month]
+    input_tokens : the user's content per request ``u`` [tokens]; output_tokens : per request
+    prompt_tokens : the whole prompt per request ``s + f + u + k`` [tokens]
+    static_prefix : the leading messages every request shares
+    system_prompt_tokens, fewshot_tokens : ``s`` and ``f`` [tokens]; chat_overhead_tokens :
+        mean ``k`` [tokens]; static_share : ``(s + f) / mean prompt`` [share]
+    input_source : ``"counted"`` (text counted with the tokenizer) or ``"billed"`` (usage)
+    notes : caveats in words
+    """
+
+    files: tuple[str, ...]
+    formats: dict[str, str]
+    model: str
+    encoding: str
+    exact: bool
+    note: str
+    n_lines: int
+    n_requests: int
+    n_errors: int
+    errors: tuple[LogIssue, ...]
+    months: pd.DataFrame
+    first_time: datetime | None
+    last_time: datetime | None
+    requests_per_month: float | None
+    growth_per_month: float | None
+    input_tokens: TokenStats | None
+    output_tokens: TokenStats | None
+    prompt_tokens: TokenStats | None
+    static_prefix: tuple[dict, ...]
+    system_prompt_tokens: int
+    fewshot_tokens: int
+    chat_overhead_tokens: float
+    static_share: float
+    input_source: str
+    models_seen: dict[str, int]
+    notes: tuple[str, ...]
+
+    def token_table(self) -> pd.DataFrame:
+        """One row per measured quantity: requests, mean, p5, p50, p95, min, max [tokens]."""
+        rows = []
+        for name, stats in (("input (user)", self.input_tokens),
+                            ("output", self.output_tokens),
+                            ("prompt (whole)", self.prompt_tokens)):
+            if stats is not None:
+                rows.append({"tokens": name, **stats.row()})
+        return pd.DataFrame(rows)
+
+    def distributions(self) -> dict[str, Empirical]:
+        """The observed per-request tokens as Monte Carlo distributions, by scenario field.
+
+        Each draw is one observed request's count standing for every request of the horizon:
+        the spread of "what if our requests looked like that one", wider than the uncertainty
+        of the mean. Use it to see how far per-request size alone can move the answer.
+        """
+        out = {}
+        if self.input_tokens is not None:
+            out["workload.input_tokens"] = self.input_tokens.distribution()
+        if self.output_tokens is not None:
+            out["workload.output_tokens"] = self.output_tokens.distribution()
+        return out
+
+    def scenario_values(self) -> dict[str, Any]:
+        """Scenario fields (by dotted path) measured in the logs; unmeasured ones are left out."""
+        values: dict[str, Any] = {}
+        if self.requests_per_month is not None:
+            values["workload.requests_per_month"] = round(self.requests_per_month, 1)
+            if self.growth_per_month is not None:
+                values["workload.growth_per_month"] = round(self.growth_per_month, 4)
+        if self.input_tokens is not None:
+            values["workload.input_tokens"] = round(self.input_tokens.mean, 1)
+            values["workload.chat_overhead_tokens"] = round(self.chat_overhead_tokens, 1)
+            values["prompt.system_prompt_tokens"] = self.system_prompt_tokens
+            values["prompt.fewshot_tokens"] = self.fewshot_tokens
+            values["prompt.system_prompt"] = None
+            values["prompt.fewshot"] = None
+        if self.output_tokens is not None:
+            values["workload.output_tokens"] = round(self.output_tokens.mean, 1)
+        model = self.main_model()
+        if model is not None and _priced(model):
+            values["prompt.model"] = model
+        return values
+
+    def main_model(self) -> str | None:
+        """The model named by more than half of the requests, if any."""
+        if not self.models_seen:
+            return None
+        model, n = max(self.models_seen.items(), key=lambda kv: kv[1])
+        return model if n * 2 > self.n_requests else None
+
+    def to_scenario(self, base: Scenario | None = None) -> Scenario:
+        """``base`` (default: the example scenario) with the fields the logs measured."""
+        base = example_scenario() if base is None else base
+        scenario = base.with_values(**self.scenario_values())
+        title = scenario.title or "Scenario"
+        if "workload from logs" not in title:
+            title = f"{title} (workload from logs)"
+        return scenario.with_values(title=title)
+
+    def scenario_comment(self) -> str:
+        """Comment lines for a scenario file: which fields came from which logs."""
+        span = ""
+        if self.first_time is not None:
+            span = f", {self.first_time:%Y-%m-%d} to {self.last_time:%Y-%m-%d}"
+        lines = [f"# Workload measured by `ftroi workload` from {', '.join(self.files)}",
+                 (f"# ({self.n_requests:,} requests{span}; {self.n_errors:,} bad lines "
+                  f"left out). From the logs:")]
+        lines += [f"#   {k} = {v!r}" for k, v in self.scenario_values().items() if v is not None]
+        lines += [f"# note: {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures as a flat dict (for tables and CSV)."""
+        out = {"files": ", ".join(self.files), "model": self.model, "exact": self.exact,
+               "lines": self.n_lines, "requests": self.n_requests, "bad_lines": self.n_errors,
+               "requests_per_month": self.requests_per_month,
+               "growth_per_month": self.growth_per_month}
+        for name, stats in (("input", self.input_tokens), ("output", self.output_tokens)):
+            for key in ("mean", "p5", "p50", "p95"):
+                out[f"{name}_tokens_{key}"] = None if stats is None else getattr(stats, key)
+        out.update(system_prompt_tokens=self.system_prompt_tokens,
+                   fewshot_tokens=self.fewshot_tokens,
+                   chat_overhead_tokens=self.chat_overhead_tokens,
+                   static_share=self.static_share, input_source=self.input_source)
+        return out
+
+
+def _priced(model: str) -> bool:
+    import pricing
+
+    try:
+        pricing.inference_rates(model)
+    except (pricing.PriceError, InputError, LookupError, ValueError):
+        return False
+    return True
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
+              workers: int | None = None, chunk_bytes: int = CHUNK_BYTES,
+              progress: Callable[[int, int], None] | None = None) -> WorkloadReport:
+    """Measure a workload from request logs.
+
+    Parameters
+    ----------
+    files : a path, a binary file object (an upload), or a list of them
+    format : ``"auto"`` (each JSON line by its shape; a file not starting with ``{`` is a usage
+        CSV) or one of :data:`simulator.logscan.FORMATS`
+    model : tokenizer for message text; default: the model the logs name, else gpt-4o
+    workers : processes over byte ranges (default: every core); 1 reads in this process
+    chunk_bytes : bytes per range [bytes]
+    progress : ``progress(done_bytes, total_bytes)``, called after each range
+
+    Give a batch's input and output files together: the input holds the prompts, the output
+    the dates, completions and billed counts.
+    """
+    if format != "auto" and format not in FORMATS:
+        raise InputError(f"format: must be 'auto' or one of {', '.join(FORMATS)}, got {format!r}")
+    sources = [files] if isinstance(files, (str, Path)) or hasattr(files, "read") \
+        else list(files)
+    if not sources:
+        raise InputError("files: give at least one log file")
+    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
+        raise InputError(f"chunk_bytes: must be a whole number ≥ 1, got {chunk_bytes!r}")
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers: must be a whole number ≥ 1, got {workers!r}")
+    plans = [_plan(source, format) for source in sources]
+    notes = []
+    if model is None:
+        model = _model_from(plans)
+        if model is None and any(p.fmt != "usage-csv" for p in plans):
+            notes.append(f"no model named in the logs: text counted with {DEFAULT_MODEL}'s "
+                         f"tokenizer (give the model to count with another)")
+    tok = tokens.tokenizer_for(model or DEFAULT_MODEL)
+    total = Partial()
+    per_file: list[tuple[str, Partial]] = []
+    for plan, partials in _scan(plans, tok.model, workers, chunk_bytes, progress):
+        file_total = Partial()
+        offset = plan.first_line - 1
+        for partial in partials:
+            lines = partial.n_lines
+            file_total.merge(partial.shifted(offset, plan.name))
+            offset += lines
+        file_total.n_lines = offset
+        per_file.append((plan.name, file_total))
+        total.merge(file_total)
+    return _report(total, per_file, tok, notes)
+
+
+@dataclass
+class _FilePlan:
+    name: str
+    path: str | None          # None: a file object, read here
+    handle: Any
+    fmt: str
+    columns: tuple
+    data_start: int
+    first_line: int           # line number of the first data line
+    records: list
+
+
+def _plan(source: Any, fmt: str) -> _FilePlan:
+    if hasattr(source, "read"):
+        name = Path(str(getattr(source, "name", "upload"))).name
+        data = source.read()
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        return _plan_bytes(name, data, fmt)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists()
+                         else f"{path}: is not a file")
+    kind, records = logscan.sniff(path)
+    fmt = fmt if fmt != "auto" else ("usage-csv" if kind == "usage-csv" else "auto")
+    columns, start, first = (), 0, 1
+    if fmt == "usage-csv":
+        header, start = logscan.read_header(str(path))
+        columns = tuple(logscan.csv_columns(header).items())
+        first = 2
+    return _FilePlan(name=str(source), path=str(path), handle=None, fmt=fmt, columns=columns,
+                     data_start=start, first_line=first, records=records)
+
+
+def _plan_bytes(name: str, data: bytes, fmt: str) -> _FilePlan:
+    lines = data.splitlines(keepends=True)
+    head = next((ln for ln in lines if ln.strip()), b"").lstrip(b"\xef\xbb\xbf").strip()
+    if fmt == "auto":
+        fmt = "auto" if head.startswith(b"{") else "usage-csv"
+    columns, first = (), 1
+    records = []
+    if fmt == "usage-csv":
+        if not lines:
+            raise InputError(f"{name}: empty file")
+        header = next(csv.reader([lines[0].decode("utf-8-sig")]), [])
+        columns = tuple(logscan.csv_columns(header).items())
+        lines, first = lines[1:], 2
+    else:
+        for ln in lines[:200]:
+            try:
+                rec = json.loads(ln)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                records.append(rec)
+    return _FilePlan(name=name, path=None, handle=lines, fmt=fmt, columns=columns,
+                     data_start=0, first_line=first, records=records)
+
+
+def _model_from(plans: list[_FilePlan]) -> str | None:
+    for plan in plans:
+        for record in plan.records:
+            found = logscan.record_model(record)
+            if found:
+                return found
+    return None
+
+
+def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int,
+          progress: Callable[[int, int], None] | None
+          ) -> Iterable[tuple[_FilePlan, list[Partial]]]:
+    """Each file's partials, in file order, ranges of all files sharing one pool."""
+    tasks: list[logscan.Task] = []
+    owners: list[int] = []
+    for i, plan in enumerate(plans):
+        if plan.path is None:
+            continue
+        for start, end in logscan.plan_ranges(plan.path, plan.data_start, chunk_bytes):
+            tasks.append(logscan.Task(path=plan.path, fmt=plan.fmt, start=start, end=end,
+                                      model=model, csv_columns=plan.columns))
+            owners.append(i)
+    results: dict[int, list[Partial]] = {i: [] for i in range(len(plans))}
+    for owner, partial in zip(owners, logscan.run_tasks(tasks, workers=workers,
+                                                        progress=progress)):
+        results[owner].append(partial)
+    for i, plan in enumerate(plans):
+        if plan.path is None:
+            results[i] = [logscan.scan_lines(plan.handle, plan.fmt, model, dict(plan.columns))]
+        yield plan, results[i]
+
+
+def _report(total: Partial, per_file: list[tuple[str, Partial]], tok: tokens.Tokenizer,
+            notes: list[str]) -> WorkloadReport:
+    if not tok.exact:
+        notes.append(tok.note)
+    factor = 1.0 if tok.exact else tok.factor
+    prefix = tuple(total.prefix or ())
+    system_raw, fewshot_raw = _prefix_tokens(prefix, tok)
+    hist = total.hist
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if hist.get("text", empty)[0].size:
+        source = "counted"
+        input_stats = TokenStats.from_histogram(
+            *_scaled(hist["text"], factor, shift=system_raw + fewshot_raw))
+        overhead = TokenStats.from_histogram(*hist["overhead"])
+        system, fewshot = round(system_raw * factor), round(fewshot_raw * factor)
+        k = overhead.mean
+        prompt_mean = system + fewshot + input_stats.mean + k
+        prompt_stats = _sum_stats(hist, factor)
+        if total.n_with_messages < total.n_requests:
+            notes.append(f"{total.n_requests - total.n_with_messages:,} requests carry no "
+                         f"prompt text (billed counts only); the input tokens come from the "
+                         f"{total.n_with_messages:,} that do")
+    elif hist.get("prompt_billed", empty)[0].size:
+        source = "billed"
+        input_stats = TokenStats.from_histogram(*hist["uncached_billed"])
+        cached = TokenStats.from_histogram(*hist["cached_billed"])
+        prompt_stats = TokenStats.from_histogram(*hist["prompt_billed"])
+        system, fewshot, k = round(cached.mean), 0, 0.0
+        prompt_mean = prompt_stats.mean
+        notes.append("the logs carry billed token counts, not prompt text: the input tokens "
+                     "are the whole prompt less its cached tokens, and the cached tokens stand "
+                     "for the static prefix")
+    else:
+        source, input_stats, prompt_stats = "none", None, None
+        system = fewshot = 0
+        k = prompt_mean = 0.0
+    output_stats = TokenStats.from_histogram(
+        *logscan.merge_histograms(_scaled(hist.get("output_counted", empty), factor),
+                                  hist.get("output_billed", empty)))
+    months, rpm, growth, volume_notes = _months(total)
+    notes += volume_notes
+    if total.n_requests == 0:
+        notes.append("no valid request in the logs")
+    return WorkloadReport(
+        files=tuple(name for name, _ in per_file),
+        formats={name: "+".join(sorted(p.formats)) or "none" for name, p in per_file},
+        model=tok.model, encoding=tok.encoding, exact=tok.exact, note=tok.note,
+        n_lines=total.n_lines, n_requests=total.n_requests, n_errors=total.n_errors,
+        errors=tuple(total.errors), months=months,
+        first_time=_utc(total.first_time), last_time=_utc(total.last_time),
+        requests_per_month=rpm, growth_per_month=growth,
+        input_tokens=input_stats, output_tokens=output_stats, prompt_tokens=prompt_stats,
+        static_prefix=prefix, system_prompt_tokens=int(system), fewshot_tokens=int(fewshot),
+        chat_overhead_tokens=float(k),
+        static_share=float((system + fewshot) / prompt_mean) if prompt_mean else 0.0,
+        input_source=source, models_seen=dict(total.models.most_common()),
+        notes=tuple(notes))
+
+
+def _sum_stats(hist: Mapping[str, Any], factor: float) -> TokenStats | None:
+    """Whole-prompt statistics: the prompt counts were kept per request as text + overhead."""
+    if "prompt_counted" in hist:
+        return TokenStats.from_histogram(*_scaled(hist["prompt_counted"], factor))
+    return None
+
+
+def _prefix_tokens(prefix: tuple[dict, ...], tok: tokens.Tokenizer) -> tuple[int, int]:
+    """Raw text tokens of the shared prefix: (system/developer messages, the others)."""
+    if not prefix:
+        return 0, 0
+    enc = tokens.get_encoding(tok.encoding)
+    system = fewshot = 0
+    for i, message in enumerate(prefix):
+        parts = tokens.message_text_parts(message, f"prefix[{i}]")
+        n = sum(len(enc.encode_ordinary(p)) for p in parts[1:])
+        if parts[0] in SYSTEM_ROLES:
+            system += n
+        else:
+            fewshot += n
+    return system, fewshot
+
+
+def _utc(seconds: float) -> datetime | None:
+    return datetime.fromtimestamp(seconds, tz=UTC) if np.isfinite(seconds) else None
+
+
+def _month_label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _months(total: Partial) -> tuple[pd.DataFrame, float | None, float | None, list[str]]:
+    """Requests per calendar month, which months the logs cover fully, the volume and growth."""
+    columns = ["month", "requests", "complete", "growth"]
+    notes: list[str] = []
+    if not total.months:
+        if total.n_requests:
+            notes.append("no timestamps in the logs: requests per month unknown (the scenario "
+                         "keeps its own volume)")
+        return pd.DataFrame(columns=columns), None, None, notes
+    first, last = min(total.months), max(total.months)
+    index = list(range(first, last + 1))
+    counts = np.array([total.months.get(m, 0) for m in index], dtype=np.int64)
+    start, end = _utc(total.first_time), _utc(total.last_time)
+    complete = np.ones(len(index), dtype=bool)
+    complete[0] &= start.day == 1
+    complete[-1] &= end.day == calendar.monthrange(end.year, end.month)[1]
+    growth = np.full(len(index), np.nan)
+    for i in range(1, len(index)):
+        if complete[i] and complete[i - 1] and counts[i - 1] > 0:
+            growth[i] = counts[i] / counts[i - 1] - 1
+    months = pd.DataFrame({"month": [_month_label(m) for m in index], "requests": counts,
+                           "complete": complete, "growth": growth})
+    full = counts[complete]
+    if full.size:
+        rpm = float(full[-1])
+    else:
+        days = max((total.last_time - total.first_time) / 86_400, 1.0)
+        rpm = total.n_timed / days * DAYS_PER_MONTH
+        notes.append(f"no complete calendar month in the logs: the volume is the observed rate "
+                     f"over {days:.1f} days scaled to an average month")
+    growth_rate = None
+    if full.size >= 2 and full[0] > 0:
+        growth_rate = float((full[-1] / full[0]) ** (1 / (full.size - 1)) - 1)
+        growth_rate = min(max(growth_rate, -0.99), 10.0)
+    elif full.size < 2:
+        notes.append("fewer than two complete months: growth not measured")
+    return months, rpm, growth_rate, notes
