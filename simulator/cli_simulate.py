@@ -12,6 +12,7 @@ import sys
 from datetime import date
 
 from .errors import InputError
+from .wording import SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON, compared_line
 
 EXIT_OK = 0
 
@@ -25,7 +26,8 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    """Simulate a scenario file and print the summary (and write CSVs with ``--csv``)."""
+    """Simulate a scenario file and print the summary; write the CSV sheets (``--csv``), a
+    workbook (``--xlsx``) and the HTML report (``--report``) when asked."""
     from dataclasses import replace
 
     from .engine import simulate
@@ -47,22 +49,45 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                          seed=args.seed)
     if scenario.title:
         print(scenario.title)
-        print()
+    print(compared_line(scenario))
+    print()
     print(result.table())
     print()
-    print(result.explain(mc))
+    print(result.explain(mc).replace(SINGLE_ESTIMATE_PYTHON, SINGLE_ESTIMATE_CLI))
     for note in result.notes:
         print(f"note: {note}")
     if mc is not None:
+        from .export import mc_summary_sheet
+
         print()
         print(f"Monte Carlo, {mc.n:,} draws (seed {args.seed}):")
-        print(mc.summary.drop(index=mc.summary.index[mc.summary.option == mc.baseline])
+        print(mc_summary_sheet(mc).drop(columns="draws")
               .to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    written = []
     if args.csv:
-        paths = result.to_csv(args.csv)
+        written += _writing("--csv", args.csv, lambda: list(result.to_csv(args.csv, mc).values()))
+    if args.xlsx:
+        from .export import write_xlsx_report
+
+        written += _writing("--xlsx", args.xlsx, lambda: [write_xlsx_report(result, args.xlsx, mc)])
+    if args.report:
+        from .html_report import write_html_report
+
+        written += _writing("--report", args.report,
+                            lambda: [write_html_report(result, args.report, mc)])
+    if written:
         print()
-        print("wrote " + ", ".join(str(p) for p in paths.values()))
+        print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
+
+
+def _writing(option: str, target: str, write):
+    """Run ``write()``; a file-system error becomes one line naming the option and the path."""
+    try:
+        return write()
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"{option}: cannot write {target}: {reason}") from None
 
 
 def parse_vary(text: str):
@@ -91,7 +116,15 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("simulate", help="price every option of a scenario file")
     p.add_argument("scenario", help="scenario file (.toml or .json)")
     p.add_argument("--csv", metavar="DIR",
-                   help="also write monthly.csv, summary.csv, prices.csv and scenario.json")
+                   help="also write the report as CSV files into DIR: summary, monthly (with the "
+                        "calendar month), monthly_wide (month x option, cumulative), prices, "
+                        "scenario.json, and the Monte Carlo sheets with --vary")
+    p.add_argument("--report", metavar="FILE.html",
+                   help="also write one self-contained HTML report (the answer, every chart, "
+                        "the summary and the assumptions with sources; opens offline)")
+    p.add_argument("--xlsx", metavar="FILE.xlsx",
+                   help="also write the CSV sheets as one workbook (needs the xlsx extra: "
+                        "pip install -e '.[xlsx]')")
     p.add_argument("--as-of", metavar="DATE", help="use the prices in force on this date")
     p.add_argument("--vary", action="append", metavar="FIELD=LOW:MODE:HIGH",
                    help="run a Monte Carlo with this field drawn from a triangular "

@@ -99,22 +99,24 @@ class Result:
 
     # ---- words ----------------------------------------------------------------------------
     def table(self) -> str:
-        """The summary as a fixed-width text table (money rounded for display only)."""
+        """The summary as a fixed-width text table (money rounded for display only). The
+        baseline's comparison cells (savings, ROI, break-even) are blank."""
         rows = []
         for _, r in self.summary.iterrows():
+            base = r["option"] == self.baseline
             rows.append({
-                "option": r["option"] + (" (baseline)" if r["option"] == self.baseline else ""),
+                "option": r["option"] + (" (baseline)" if base else ""),
                 "TCO": format_usd(r["tco_usd"]),
                 "NPV": format_usd(r["npv_usd"]),
                 "upfront": format_usd(r["upfront_usd"]),
                 "per request": f"${r['cost_per_request_usd']:.5f}"
                 if not is_missing(r["cost_per_request_usd"]) else "n/a",
-                "savings": format_usd(r["savings_usd"]),
-                "ROI": "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
-                "break-even month": NEVER if is_missing(r["breakeven_month"])
+                "savings": "" if base else format_usd(r["savings_usd"]),
+                "ROI": "" if base else "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
+                "break-even month": "" if base else NEVER if is_missing(r["breakeven_month"])
                 else str(int(r["breakeven_month"])),
-                "break-even volume/month": "—" if is_missing(r["breakeven_volume"])
-                else f"{r['breakeven_volume']:,.0f}",
+                "break-even volume/month": "" if base else "—" if is_missing(
+                    r["breakeven_volume"]) else f"{r['breakeven_volume']:,.0f}",
                 "accuracy": f"{r['accuracy']:.3f}",
             })
         return pd.DataFrame(rows).to_string(index=False)

@@ -113,3 +113,35 @@ def start_date(result: Any) -> _dt.date:
     clock, and only when the scenario gives no date)."""
     return (getattr(result, "start_date", None) or result.scenario.as_of
             or _dt.date.today())
+
+
+def option_models(scenario: Any) -> dict[str, str]:
+    """What each simulated option runs, in a few words, from the scenario itself (so a title
+    follows the models when they change).
+
+    >>> from simulator.scenario import Scenario
+    >>> option_models(Scenario(options=("prompt", "finetune")))
+    {'prompt': 'gpt-4.1', 'finetune': 'openai gpt-4.1-mini'}
+    """
+    p, f = scenario.prompt, scenario.finetune
+    words = {
+        "prompt": p.model,
+        "rag": f"{p.model} + {scenario.rag.embedding_model}",
+        "finetune": f"{f.provider} {f.model}",
+        "selfhost": f"LoRA of {f.model} on {scenario.selfhost.gpu}",
+        "hybrid": f"{scenario.hybrid.finetuned_share:.0%} to tuned {f.model}, the rest to "
+                  f"{p.model}",
+    }
+    return {o: words.get(o, o) for o in scenario.simulated_options}
+
+
+def compared_line(scenario: Any) -> str:
+    """One line naming what is compared, baseline first, and over how long.
+
+    >>> from simulator.scenario import Scenario
+    >>> compared_line(Scenario(options=("prompt", "finetune")))
+    'Compared over 24 months: prompt (gpt-4.1, baseline) · finetune (openai gpt-4.1-mini)'
+    """
+    parts = [f"{o} ({m}{', baseline' if o == scenario.baseline else ''})"
+             for o, m in option_models(scenario).items()]
+    return f"Compared over {scenario.horizon_months} months: " + " · ".join(parts)

@@ -1,0 +1,299 @@
+"""A report to hand over: one self-contained HTML file that opens offline in any browser.
+
+:func:`html_report` writes the recommendation sentence, the headline figures, every chart of
+:mod:`simulator.charts` (interactive plotly, its JavaScript inlined once), the summary, the
+Monte Carlo table when there is one, the notes, and the assumptions: every rate with its
+source and check date, and the scenario itself. Nothing in the file loads from the network.
+
+:func:`report_figures` builds the charts the way the app does: the cumulative cost, the cost
+breakdown, the savings heatmap (month-1 volume × static prompt length, ÷10..×10 around
+today's point) and the tornado (each input ± ``spread``) for the challenger, and the Monte
+Carlo histogram when a run is given.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from . import charts
+from .errors import InputError
+from .scenario import dumps_scenario
+from .wording import (
+    NEVER,
+    SINGLE_ESTIMATE_CLI,
+    SINGLE_ESTIMATE_PYTHON,
+    compared_line,
+    format_usd,
+    is_missing,
+    month_label,
+    share_text,
+    start_date,
+)
+
+CHART_NAMES = {"cumulative": "cumulative cost", "breakdown": "breakdown",
+               "heatmap": "savings map", "tornado": "what moves it", "montecarlo": "Monte Carlo"}
+"""Link text of each chart in the report's navigation."""
+
+DEFAULT_SPREAD = 0.25
+"""± share by which the tornado moves each input (the app's default)."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the report: an anchor id, its figure and a caption [plain text]."""
+
+    key: str
+    figure: Any
+    caption: str
+
+
+def _challenger(result: Any) -> str | None:
+    s = result.summary.set_index("option")
+    others = s.drop(index=result.baseline, errors="ignore")
+    return None if others.empty else str(others["tco_usd"].idxmin())
+
+
+def report_figures(result: Any, mc: Any = None, *, spread: float = DEFAULT_SPREAD,
+                   table: Any = None) -> tuple[list[Chart], list[str]]:
+    """Every chart of :mod:`simulator.charts` for ``result`` (and ``mc``), and a note for each
+    chart that this scenario cannot draw (e.g. a grid with nothing to vary).
+
+    ``table`` is the price table the result was priced with (None: the shipped table).
+    """
+    from . import appstate
+    from .resolve import resolve
+    from .uncertainty import savings_grid, sensitivity
+
+    scenario = result.scenario
+    out = [Chart("cumulative", charts.cumulative_cost(result),
+                 "Month 0 holds the one-time costs (engineering, labelling, first training). "
+                 "A star marks the month from which an option stays at or below the "
+                 "baseline."),
+           Chart("breakdown", charts.cost_breakdown(result),
+                 f"Every cost over {scenario.horizon_months} months, by component.")]
+    skipped: list[str] = []
+    option = _challenger(result)
+    if option is None:
+        return out, ["Only the baseline is simulated: no savings charts."]
+    values = dict(resolve(scenario, table).values)
+    prefix = (values["prompt.system_prompt_tokens"] or 0) + (values["prompt.fewshot_tokens"] or 0)
+    try:
+        xs, ys = appstate.grid_axes(scenario.workload.requests_per_month, prefix)
+        grid = savings_grid(appstate.prefix_scenario(scenario, prefix),
+                            ("workload.requests_per_month", xs),
+                            ("prompt.system_prompt_tokens", ys), table=table)
+        out.append(Chart("heatmap", charts.savings_heatmap(
+            grid, option, current=(scenario.workload.requests_per_month, prefix)),
+            "Savings over month-1 volume and the static prompt length (system prompt + "
+            "few-shot); black dots trace where savings are zero, the cross is today's "
+            "inputs."))
+    except (InputError, ValueError) as exc:
+        skipped.append(f"No savings grid for this scenario: {exc}")
+    try:
+        ranges = appstate.tornado_ranges(values, scenario.simulated_options, spread,
+                                         scenario.cost_per_error_usd)
+        frame = sensitivity(scenario, ranges, table=table)
+        labels = {f.path: f.label for f in appstate.FIELDS}
+        out.append(Chart("tornado", charts.tornado(frame, option, labels=labels),
+                         f"Each input moved alone by ±{spread:.0%} around today's value."))
+    except (InputError, ValueError) as exc:
+        skipped.append(f"No tornado for this scenario: {exc}")
+    if mc is not None:
+        mc_option = option if option in mc.savings_usd.columns else None
+        if mc_option:
+            out.append(Chart("montecarlo", charts.savings_distribution(mc, mc_option),
+                             f"Savings of {charts.label(mc_option)} over {mc.n:,} Monte "
+                             "Carlo draws."))
+    return out, skipped
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table(frame: pd.DataFrame, *, cls: str = "", links: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, row):
+            text = "" if is_missing(value) else str(value)
+            if col in links and text.startswith(("https://", "http://")):
+                cells.append(f'<td><a href="{_esc(text)}">{_esc(text)}</a></td>')
+            else:
+                cells.append(f"<td>{_esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="{cls}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def summary_display(result: Any) -> pd.DataFrame:
+    """The summary with display units: money as ``$1,234``, the baseline's comparison cells
+    empty, a missing break-even month written ``never``."""
+    base = result.baseline
+    rows = []
+    for _, r in result.summary.iterrows():
+        is_base = r["option"] == base
+        rows.append({
+            "option": charts.label(r["option"]) + (" (baseline)" if is_base else ""),
+            "total cost (TCO)": format_usd(r["tco_usd"]),
+            "NPV": format_usd(r["npv_usd"]),
+            "upfront": format_usd(r["upfront_usd"]),
+            "per request": "" if is_missing(r["cost_per_request_usd"])
+            else f"${r['cost_per_request_usd']:.5f}",
+            "savings": "" if is_base else format_usd(r["savings_usd"]),
+            "ROI": "" if is_base or is_missing(r["roi"]) else f"{r['roi']:.2f}×",
+            "break-even month": "" if is_base else (
+                NEVER if is_missing(r["breakeven_month"]) else str(int(r["breakeven_month"]))),
+            "break-even volume [requests/month]": "" if is_base or is_missing(
+                r["breakeven_volume"]) else f"{r['breakeven_volume']:,.0f}",
+            "accuracy": f"{r['accuracy']:.3f}",
+        })
+    return pd.DataFrame(rows)
+
+
+def mc_display(mc: Any) -> pd.DataFrame:
+    """The Monte Carlo summary per option but the baseline, in display units."""
+    rows = []
+    for _, r in mc.summary.iterrows():
+        if r["option"] == mc.baseline:
+            continue
+        rows.append({
+            "option": charts.label(r["option"]),
+            "P(cheaper)": share_text(float(r["p_cheaper"])),
+            "mean savings": format_usd(r["savings_mean_usd"]),
+            **{f"savings P{q}": format_usd(r[f"savings_p{q}_usd"]) for q in (5, 50, 95)},
+            "P(breaks even)": share_text(float(r["p_breakeven"])),
+            **{f"break-even P{q}": NEVER if is_missing(r[f"breakeven_month_p{q}"])
+               else f"month {int(r[f'breakeven_month_p{q}'])}" for q in (5, 50, 95)},
+        })
+    return pd.DataFrame(rows)
+
+
+# ---- the page -----------------------------------------------------------------------------
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1180px; padding: 24px 32px 64px; color: #1f2430; }
+h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 19px; margin-top: 36px;
+     border-bottom: 1px solid #e5e8ef; padding-bottom: 4px; }
+.compared, .meta, .caption, .note { color: #5a6272; font-size: 14px; }
+.recommendation { font-size: 20px; font-weight: 600; margin: 20px 0 16px; line-height: 1.35; }
+.figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 12px; }
+.figure { flex: 1 1 150px; border: 1px solid #e5e8ef; border-radius: 8px; padding: 10px 14px; }
+.figure .label { font-size: 13px; color: #5a6272; } .figure .value { font-size: 24px;
+     font-weight: 600; margin-top: 2px; }
+.chart { margin: 18px 0 4px; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+th, td { border-bottom: 1px solid #e5e8ef; padding: 4px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; } th { background: #f5f7fa; }
+table.rates td, table.rates th { text-align: left; }
+pre { background: #f5f7fa; padding: 12px; font-size: 12px; overflow-x: auto; }
+nav a { margin-right: 14px; font-size: 14px; }
+@media print { .chart { break-inside: avoid; } }
+"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("ftroi")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None = None,
+                skipped: Sequence[str] = (), hint: str = SINGLE_ESTIMATE_CLI,
+                table: Any = None) -> str:
+    """The whole report as one HTML document (text).
+
+    ``figures`` default to :func:`report_figures` of ``result`` and ``mc``; ``hint`` replaces
+    the Python hint that closes :meth:`Result.explain` when there is no Monte Carlo.
+    """
+    from . import appstate
+
+    if figures is None:
+        figures, skipped = report_figures(result, mc, table=table)
+    scenario = result.scenario
+    H = scenario.horizon_months
+    start = start_date(result)
+    mc_summary = None if mc is None else mc.summary
+    sentence = appstate.headline(result.summary, result.baseline, H, mc_summary,
+                                 None if mc is None else mc.n)
+    k = appstate.key_figures(result.summary, result.baseline, H, mc_summary)
+    vs = charts.label(k["challenger"]) if k["challenger"] else "—"
+    cards = [("Best option", charts.label(k["winner"])), ("Break-even", k["breakeven_text"]),
+             (f"Savings over {H} months", k["savings_text"]), ("ROI", k["roi_text"]),
+             ("P(cheaper than baseline)", k["p_text"])]
+    explain = result.explain(mc).replace(SINGLE_ESTIMATE_PYTHON, hint)
+    title = scenario.title or "Fine-tune or keep prompting?"
+    last = month_label(start, H)
+    prices_when = (f"in force on {scenario.as_of.isoformat()}" if scenario.as_of
+                   else "the latest in the price table")
+
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(title)} (ftroi report)</title>", f"<style>{CSS}</style>",
+        f'<script type="text/javascript">{get_plotlyjs()}</script>', "</head><body>",
+        f"<h1>{_esc(title)}</h1>",
+        f'<div class="compared">{_esc(compared_line(scenario))}</div>',
+        (f'<div class="meta">Month 0 (one-time costs) is {start.isoformat()}; month {H} ends in '
+         f"{last}. Prices: {prices_when}. "
+         f"Written by ftroi {_esc(_version())} on {_dt.date.today().isoformat()}.</div>"),
+        f'<p class="recommendation" id="recommendation">{_esc(sentence)}</p>',
+        '<div class="figures" id="headline">',
+        *[f'<div class="figure"><div class="label">{_esc(lab)}</div>'
+          f'<div class="value">{_esc(val)}</div></div>' for lab, val in cards],
+        "</div>",
+        (f'<p class="caption">Break-even, savings, ROI and probability are for '
+         f"<b>{_esc(vs)}</b> against the baseline, <b>{_esc(charts.label(result.baseline))}"
+         "</b>.</p>"),
+        "<nav>" + "".join(f'<a href="#{c.key}">{_esc(CHART_NAMES.get(c.key, c.key))}</a>'
+                          for c in figures)
+        + '<a href="#summary">summary</a><a href="#assumptions">assumptions</a></nav>',
+        "<h2>How this was worked out</h2>", f"<p>{_esc(explain)}</p>",
+        "<h2>Charts</h2>",
+    ]
+    config = {"displaylogo": False, "responsive": True}
+    for chart in figures:
+        div = pio.to_html(chart.figure, full_html=False, include_plotlyjs=False,
+                          config=config, div_id=f"chart-{chart.key}")
+        parts += [f'<section class="chart" id="{_esc(chart.key)}">', div,
+                  f'<div class="caption">{_esc(chart.caption)}</div></section>']
+    parts += [f'<p class="note">{_esc(s)}</p>' for s in skipped]
+    parts += ['<h2 id="summary">Summary</h2>', _table(summary_display(result), cls="summary")]
+    if mc is not None:
+        parts += [f"<h2>Monte Carlo ({mc.n:,} draws)</h2>", _table(mc_display(mc), cls="mc")]
+    if result.notes:
+        parts += ["<h2>Notes</h2>", "<ul>"] + [f"<li>{_esc(n)}</li>" for n in result.notes] \
+            + ["</ul>"]
+    rates = result.prices.copy()
+    parts += [
+        '<h2 id="assumptions">Assumptions and their sources</h2>',
+        ("<p>Every rate the simulation used, with its source and the date it was checked; "
+         "'scenario' rows are inputs of the scenario below.</p>"),
+        _table(rates, cls="rates", links=("source_url",)),
+        "<h3>The scenario (rerun it with <code>ftroi simulate scenario.toml</code>)</h3>",
+        f"<pre>{_esc(dumps_scenario(scenario, 'toml'))}</pre>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html_report(result: Any, path: str | Path, mc: Any = None, **kwargs: Any) -> Path:
+    """Write :func:`html_report` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(html_report(result, mc, **kwargs), encoding="utf-8")
+    return path
