@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         cli_simulate = None
     if cli_simulate is not None:
         cli_simulate.register(sub)
+    from . import cli_workload
+
+    cli_workload.register(sub)
     return parser
 
 

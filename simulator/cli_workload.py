@@ -1,0 +1,166 @@
+"""The ``ftroi workload`` subcommand: a workload measured from request logs.
+
+:func:`register` adds it to the subparsers of ``simulator.cli``. Errors the user can fix
+propagate to ``simulator.cli.main``, which prints them as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from typing import IO
+
+from .errors import InputError
+
+EXIT_OK = 0
+MAX_ERRORS_SHOWN = 50
+
+
+class StderrProgress:
+    """A one-line progress display on a terminal: ``tqdm`` when installed, else plain text.
+
+    Called as ``progress(done_bytes, total_bytes)``; :meth:`close` ends the line.
+    """
+
+    def __init__(self, stream: IO[str] = sys.stderr, label: str = "reading"):
+        self.stream, self.label = stream, label
+        self.bar = None
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=self.label,
+                                file=self.stream, leave=False)
+            self.bar.update(done - self.bar.n)
+            return
+        seconds = time.monotonic() - self.started
+        rate = done / seconds / 1e6 if seconds > 0 else 0.0
+        self.stream.write(f"\r{self.label}: {100 * done / max(total, 1):3.0f}% of "
+                          f"{total / 1e6:,.0f} MB ({rate:,.0f} MB/s)")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _percent(x: float | None) -> str:
+    return "not measured" if x is None else f"{100 * x:.1f}%"
+
+
+def print_report(report, out: IO[str] = sys.stdout) -> None:
+    """The report in words and tables."""
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    kind = "exact" if report.exact else "estimate"
+    say(f"model       {report.model} ({report.encoding}, {kind})")
+    for name, fmt in report.formats.items():
+        say(f"file        {name} ({fmt})")
+    say(f"requests    {report.n_requests:,} valid of {report.n_lines:,} lines; "
+        f"{report.n_errors:,} bad line(s) left out")
+    if report.first_time is not None:
+        say(f"period      {report.first_time:%Y-%m-%d %H:%M} to "
+            f"{report.last_time:%Y-%m-%d %H:%M} UTC")
+    if len(report.months):
+        say()
+        say("requests per calendar month (UTC):")
+        table = report.months.assign(growth=report.months.growth.map(
+            lambda g: "" if math.isnan(g) else f"{100 * g:+.1f}%"))
+        say(table.to_string(index=False))
+    if report.requests_per_month is not None:
+        say(f"volume      {report.requests_per_month:,.0f} requests/month; growth "
+            f"{_percent(report.growth_per_month)} a month")
+    table = report.token_table()
+    if len(table):
+        say()
+        say(f"tokens per request ({report.input_source}):")
+        say(table.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+    if report.input_tokens is not None:
+        say()
+        roles = ", ".join(m.get("role", "?") for m in report.static_prefix) or "none"
+        say(f"static prefix  {len(report.static_prefix)} message(s) shared by every request "
+            f"({roles}): system {report.system_prompt_tokens:,} + few-shot "
+            f"{report.fewshot_tokens:,} tokens; chat format {report.chat_overhead_tokens:,.1f} "
+            f"tokens/request")
+        say(f"static share   {_percent(report.static_share)} of the prompt (what prompt "
+            f"caching can discount)")
+    for note in report.notes:
+        say(f"note: {note}")
+    if report.n_errors:
+        say()
+        say(f"{report.n_errors:,} bad line(s), left out:")
+        for issue in report.errors[:MAX_ERRORS_SHOWN]:
+            say(f"  {issue}")
+        if report.n_errors > MAX_ERRORS_SHOWN:
+            say(f"  … and {report.n_errors - MAX_ERRORS_SHOWN:,} more")
+
+
+def cmd_workload(args: argparse.Namespace) -> int:
+    """Measure the workload in request logs; optionally write it into a scenario."""
+    from .scenario import dumps_scenario, load_scenario
+    from .workload import from_logs
+
+    progress = None
+    if not args.no_progress and sys.stderr.isatty():
+        progress = StderrProgress(sys.stderr, "ftroi workload")
+    try:
+        report = from_logs(args.files, format=args.format, model=args.model,
+                           workers=args.workers, chunk_bytes=int(args.chunk_mb * 2**20),
+                           progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print_report(report)
+    if report.n_requests == 0:
+        raise InputError(f"no valid request in {', '.join(report.files)}"
+                         + (f" ({report.n_errors:,} bad lines)" if report.n_errors else ""))
+    if args.to_scenario:
+        base = load_scenario(args.base) if args.base else None
+        scenario = report.to_scenario(base)
+        suffix = args.to_scenario.rsplit(".", 1)[-1].lower()
+        if suffix not in ("toml", "json"):
+            raise InputError(f"{args.to_scenario}: a scenario file must end in .toml or .json")
+        text = dumps_scenario(scenario, suffix)
+        if suffix == "toml":
+            text = report.scenario_comment() + text
+        with open(args.to_scenario, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print()
+        print(f"wrote {args.to_scenario} (run it: ftroi simulate {args.to_scenario})")
+    return EXIT_OK
+
+
+def register(subparsers) -> None:
+    """Add ``workload`` to an argparse subparsers object."""
+    from .logscan import FORMATS
+
+    p = subparsers.add_parser(
+        "workload", help="measure requests, tokens and the static prompt in request logs")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="request logs: chat JSONL, Batch API input/output JSONL, usage CSV")
+    p.add_argument("--format", default="auto", choices=("auto", *FORMATS),
+                   help="log shape (default: recognised per file and line)")
+    p.add_argument("--model", help="tokenizer for prompt text (default: the logged model)")
+    p.add_argument("--to-scenario", metavar="PATH",
+                   help="write a scenario (.toml or .json) with the measured workload")
+    p.add_argument("--base", metavar="SCENARIO",
+                   help="scenario to start from with --to-scenario (default: the example)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: one per core)")
+    p.add_argument("--chunk-mb", type=float, default=16.0,
+                   help="megabytes per worker task (default 16)")
+    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    p.set_defaults(func=cmd_workload)
