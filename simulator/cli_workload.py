@@ -24,8 +24,8 @@ class StderrProgress:
     Called as ``progress(done_bytes, total_bytes)``; :meth:`close` ends the line.
     """
 
-    def __init__(self, stream: IO[str] = sys.stderr, label: str = "reading"):
-        self.stream, self.label = stream, label
+    def __init__(self, stream: IO[str] | None = None, label: str = "reading"):
+        self.stream, self.label = sys.stderr if stream is None else stream, label
         self.bar = None
         self.started = time.monotonic()
         self.shown = False
@@ -60,8 +60,10 @@ def _percent(x: float | None) -> str:
     return "not measured" if x is None else f"{100 * x:.1f}%"
 
 
-def print_report(report, out: IO[str] = sys.stdout) -> None:
-    """The report in words and tables."""
+def print_report(report, out: IO[str] | None = None) -> None:
+    """The report in words and tables (on standard output by default)."""
+    out = sys.stdout if out is None else out
+
     def say(text: str = "") -> None:
         print(text, file=out)
 

@@ -18,7 +18,8 @@ from simulator.tokens import get_encoding
 from simulator.workload import from_logs, percentile_from_counts
 
 ENC = get_encoding("o200k_base")
-WORDS = ["account", "billing", "crash", "refund", "invoice", "login", "password", "slow", "export", "report", "customer", "order", "délai", "注文", "🙂", "naïve"]
+WORDS = ["account", "billing", "crash", "refund", "invoice", "login", "password", "slow",
+         "export", "report", "customer", "order", "délai", "注文", "🙂", "naïve"]
 SYSTEM = "You are the triage assistant. Answer with one word. " + " ".join(WORDS * 5)
 FEWSHOT = [{"role": "user", "content": "My card was charged twice"},
            {"role": "assistant", "content": "billing"}]
