@@ -18,6 +18,7 @@ from pricing import PriceError
 
 from . import tokens
 from .errors import InputError
+from .wording import is_missing
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -35,6 +36,20 @@ def _read_text(path: str) -> str:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
+
+
+def _dataset_file(path: str) -> None:
+    """Refuse a path that is not a readable, non-empty file, with one line saying why."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, not a file (give the .jsonl file inside it)")
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    with p.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            if chunk.strip():
+                return
+    raise InputError(f"{path}: the file is empty: no training examples")
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -78,9 +93,11 @@ def training_costs(report: tokens.DatasetReport, table: pricing.PriceTable) -> p
 
 def cmd_dataset(args: argparse.Namespace) -> int:
     """Validate a fine-tuning JSONL and price a training run on it."""
-    source = sys.stdin if args.file == "-" else args.file
     limit = "model" if args.max_tokens_per_example is None else args.max_tokens_per_example
     epochs = "auto" if args.epochs == "auto" else _positive_int(args.epochs, "--epochs")
+    if args.file != "-":
+        _dataset_file(args.file)
+    source = sys.stdin if args.file == "-" else args.file
     report = tokens.analyze_dataset(source, args.model, epochs=epochs,
                                     max_tokens_per_example=limit)
     if not report.exact:
@@ -114,6 +131,13 @@ def cmd_dataset(args: argparse.Namespace) -> int:
 def cmd_prices(args: argparse.Namespace) -> int:
     """Print the price table with sources."""
     table = pricing.default_table()
+    if args.provider:
+        known = sorted({str(p) for kind in ("finetune", "inference", "gpus", "batch")
+                        for p in table.frame(kind).get("provider", pd.Series(dtype=str))
+                        .dropna()})
+        if args.provider.lower() not in known:
+            raise InputError(f"--provider: no provider {args.provider!r} in the price table; "
+                             f"known: {', '.join(known)}")
     if args.model:
         rates = table.inference_rates(args.model, provider=args.provider)
         for key, value in rates.__dict__.items():
@@ -125,10 +149,44 @@ def cmd_prices(args: argparse.Namespace) -> int:
             frame = table.frame(kind).drop(columns=["comment"])
             if args.provider and "provider" in frame:
                 frame = frame[frame["provider"] == args.provider.lower()]
+            filled = []
+            if kind == "finetune":
+                frame, filled = _example_limits(frame)
             print(f"== {kind} ({len(frame)} rows) ==")
-            print(frame.to_string(index=False) if len(frame) else "(none)")
+            print(_display(frame).to_string(index=False) if len(frame) else "(none)")
+            if filled:
+                print("* max_tokens_per_example not listed for this offering: the model's limit "
+                      "from another offering, as ftroi dataset applies it")
             print()
     return EXIT_OK
+
+
+def _example_limits(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    """Fill an empty ``max_tokens_per_example`` with the limit ``ftroi dataset`` applies
+    for the model (marked ``*``); return the frame and the filled row positions."""
+    frame = frame.reset_index(drop=True).copy()
+    column = frame["max_tokens_per_example"].astype(object)
+    filled = []
+    for i, (model, value) in enumerate(zip(frame["base_model"], column)):
+        if is_missing(value):
+            limit = tokens.model_example_limit(str(model))
+            if limit:
+                column[i] = f"{limit}*"
+                filled.append(i)
+        else:
+            column[i] = str(int(value))
+    frame["max_tokens_per_example"] = column
+    return frame, filled
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells for values a row does not have (an empty cell means "not offered"),
+    whole numbers without a trailing ``.0``."""
+    out = frame.astype(object).copy()
+    for col in out.columns:
+        out[col] = ["" if is_missing(v) else int(v) if isinstance(v, float) and v.is_integer()
+                    and col.endswith(("_tokens", "_per_example")) else v for v in out[col]]
+    return out
 
 
 def _positive_int(text: str, what: str) -> int:
@@ -141,14 +199,51 @@ def _positive_int(text: str, what: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+EXAMPLES = """\
+examples:
+  ftroi tokens prompt.txt --model gpt-4.1          exact tokens with the model's tokenizer
+  ftroi dataset train.jsonl --model gpt-4.1-mini   check a training file, price its training
+  ftroi prices --finetune --provider openai        fine-tuning prices of one provider
+  ftroi prices --model gpt-4o                      the rates used for one model
+  ftroi example > scenario.toml                    a commented scenario to edit
+  ftroi simulate scenario.toml --report report.html --csv report
+  ftroi simulate scenario.toml --vary workload.requests_per_month=30000:60000:120000
+
+--model takes a model id (gpt-4.1, claude-sonnet-4-5, openai/gpt-4o, ft:…); --provider a
+provider of the price table (openai, azure, google, …). 'ftroi COMMAND --help' lists the
+options of each command.
+"""
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("ftroi")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ftroi", description="Fine-tune or keep prompting? Tokens, prices and total cost.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="ftroi", description="Fine-tune or keep prompting? Tokens, prices and total cost.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"ftroi {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("tokens", help="count the tokens of a text file ('-' for stdin)")
     p.add_argument("file")
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", required=True,
+                   help="model whose tokenizer counts, e.g. gpt-4.1 (exact) or "
+                        "claude-sonnet-4-5 (an estimate with its range)")
     p.set_defaults(func=cmd_tokens)
 
     p = sub.add_parser("dataset", help="validate a fine-tuning JSONL and price its training")
@@ -160,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dataset)
 
     p = sub.add_parser("prices", help="show the price table with sources")
-    p.add_argument("--provider")
+    p.add_argument("--provider", help="only this provider's rows, e.g. openai, azure, google")
     p.add_argument("--finetune", action="store_true", help="only fine-tuning offerings")
     p.add_argument("--model", help="show the inference rates resolved for one model")
     p.set_defaults(func=cmd_prices)
@@ -183,8 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (InputError, PriceError, OSError) as exc:
+    except (InputError, PriceError) as exc:
         print(f"ftroi {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ftroi {args.command}: error: {where}{(exc.strerror or str(exc)).lower()}",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from .errors import InputError
 from .wording import SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON, compared_line
@@ -83,6 +84,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _writing(option: str, target: str, write):
     """Run ``write()``; a file-system error becomes one line naming the option and the path."""
+    if option != "--csv" and not Path(target).parent.is_dir():
+        raise InputError(f"{option}: cannot write {target}: no such file or directory "
+                         f"({Path(target).parent})")
     try:
         return write()
     except OSError as exc:
