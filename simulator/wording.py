@@ -120,7 +120,9 @@ def option_models(scenario: Any) -> dict[str, str]:
     follows the models when they change).
 
     >>> from simulator.scenario import Scenario
-    >>> option_models(Scenario(options=("prompt", "finetune")))
+    >>> s = Scenario.from_dict({"options": ["prompt", "finetune"], "prompt": {"model": "gpt-4.1"},
+    ...                         "finetune": {"provider": "openai", "model": "gpt-4.1-mini"}})
+    >>> option_models(s)
     {'prompt': 'gpt-4.1', 'finetune': 'openai gpt-4.1-mini'}
     """
     p, f = scenario.prompt, scenario.finetune
@@ -139,7 +141,9 @@ def compared_line(scenario: Any) -> str:
     """One line naming what is compared, baseline first, and over how long.
 
     >>> from simulator.scenario import Scenario
-    >>> compared_line(Scenario(options=("prompt", "finetune")))
+    >>> s = Scenario.from_dict({"options": ["prompt", "finetune"], "prompt": {"model": "gpt-4.1"},
+    ...                         "finetune": {"provider": "openai", "model": "gpt-4.1-mini"}})
+    >>> compared_line(s)
     'Compared over 24 months: prompt (gpt-4.1, baseline) · finetune (openai gpt-4.1-mini)'
     """
     parts = [f"{o} ({m}{', baseline' if o == scenario.baseline else ''})"
