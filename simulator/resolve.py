@@ -490,12 +490,14 @@ def _count_dataset(scenario: Scenario, values: dict, notes: list) -> None:
     report = tokens.analyze_dataset(
         path, fc.model, epochs=fc.epochs,
         max_tokens_per_example=None if math.isinf(cap) else int(cap))
-    if report.n_errors:
-        first = report.errors[0]
-        raise InputError(f"finetune.dataset: {path}: {report.n_errors} bad line(s); "
-                         f"first: {first}")
     if report.n_examples == 0:
-        raise InputError(f"finetune.dataset: {path}: no training examples")
+        bad = (f" ({report.n_errors} bad line(s); first: {report.errors[0]})"
+               if report.n_errors else "")
+        raise InputError(f"finetune.dataset: {path}: no valid training examples{bad}")
+    if report.n_errors:
+        # Like `ftroi dataset`: bad lines are left out of every figure, and the reader is told.
+        notes.append(f"finetune.dataset: {report.n_errors} bad line(s) left out "
+                     f"(first: {report.errors[0]}); run ftroi dataset {path} to list them")
     values["finetune.examples"] = float(report.n_examples)
     values["finetune.tokens_per_example"] = report.billed_tokens_per_epoch / report.n_examples
     values["finetune.max_tokens_per_example"] = math.inf  # the cap is already applied

@@ -165,3 +165,49 @@ def test_simulate_json_scenario_still_reruns(scenario_file, tmp_path, capsys):
     again.write_text(json.dumps(json.loads((out_dir / "scenario.json").read_text())))
     assert run(capsys, "simulate", str(again), "--csv", str(tmp_path / "o2"))[0] == 0
     assert (tmp_path / "o2" / "summary.csv").read_text() == first
+
+
+def test_simulate_uses_the_valid_lines_of_a_training_file_and_says_how_many_left_out(
+        scenario_file, tmp_path, capsys):
+    from simulator import load_scenario, simulate
+    from simulator.tokens import analyze_dataset
+
+    good = [{"messages": [{"role": "system", "content": "Sort the ticket."},
+                          {"role": "user", "content": f"ticket number {i} about billing"},
+                          {"role": "assistant", "content": "billing"}]} for i in range(30)]
+    lines = [json.dumps(g) for g in good]
+    lines[3] = "{not json"
+    lines[10] = json.dumps({"messages": [{"role": "user", "content": "no answer"}]})
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n")
+    data = tomllib.loads(scenario_file.read_text())
+    data["finetune"].update(dataset="train.jsonl", epochs=3, provider="openai",
+                            model="gpt-4.1-mini", retrain_every_months=0)
+    data["finetune"].pop("examples", None)
+    data["finetune"].pop("tokens_per_example", None)
+    path = tmp_path / "with_data.toml"
+    path.write_text(tomli_w.dumps(data))
+    code, out, err = run(capsys, "simulate", str(path))
+    assert code == 0, err
+    assert "note: finetune.dataset: 2 bad line(s) left out (first: line 4" in out
+    assert "28 examples" in out
+    # the training run is priced on the 28 valid examples only, counted independently
+    valid = tmp_path / "valid.jsonl"
+    valid.write_text("\n".join(ln for i, ln in enumerate(lines) if i not in (3, 10)) + "\n")
+    report = analyze_dataset(valid, "gpt-4.1-mini", epochs=3, max_tokens_per_example=400)
+    result = simulate(load_scenario(path))
+    training = result.monthly.query("option == 'finetune' and component == 'training'")
+    rate = data["finetune"]["train_usd_per_mtok"]
+    assert training.cost_usd.sum() == pytest.approx(report.billed_training_tokens / 1e6 * rate)
+
+
+def test_simulate_with_no_valid_training_line_exits_2(scenario_file, tmp_path, capsys):
+    (tmp_path / "bad.jsonl").write_text("{oops\n[]\n")
+    data = tomllib.loads(scenario_file.read_text())
+    data["finetune"].update(dataset="bad.jsonl", provider="openai", model="gpt-4.1-mini")
+    data["finetune"].pop("examples", None)
+    data["finetune"].pop("tokens_per_example", None)
+    path = tmp_path / "s.toml"
+    path.write_text(tomli_w.dumps(data))
+    code, _, err = run(capsys, "simulate", str(path))
+    assert code == 2 and one_line(err)
+    assert "no valid training examples (2 bad line(s); first: line 1" in err
