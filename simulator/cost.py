@@ -463,7 +463,8 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                               + tuned_upkeep + np.where(tuned_on, 0.0, prompt_upkeep))
         out["inference"] = np.where(tuned_on, tuned, prompted)
         # Re-engineering a prompt it builds in the same month is part of building it.
-        migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback else 0.0
+        migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback \
+            else np.zeros(np.shape(months))
         accuracy = np.where(tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
         q = p["hybrid.finetuned_share"]

@@ -228,7 +228,7 @@ class PromptConfig(_Section):
     }
     TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True, "successor": True}
 
-    model: str = "gpt-4.1"
+    model: str = "gpt-6.1-terra"
     provider: str | None = None
     system_prompt_tokens: float | None = None
     fewshot_tokens: float | None = None
@@ -395,8 +395,8 @@ class FinetuneConfig(_Section):
                                        "method": True, "on_retirement": False,
                                        "migrate_to": True}
 
-    provider: str = "openai"
-    model: str = "gpt-4.1-mini"
+    provider: str = "aws"
+    model: str = "amazon.nova-micro-v1:0"
     prompt_tokens: float = 60
     examples: int | None = None
     tokens_per_example: float | None = None
