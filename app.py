@@ -18,7 +18,9 @@ import pricing
 from pricing import PriceError
 from simulator import Scenario, appstate, charts, monte_carlo, savings_grid, sensitivity, simulate
 from simulator.errors import InputError
+from simulator.html_report import html_report
 from simulator.resolve import resolve
+from simulator.wording import SINGLE_ESTIMATE_APP
 
 STARTED = time.perf_counter()
 st.set_page_config(page_title="ftroi: fine-tune or keep prompting?", page_icon="⚖️",
@@ -470,7 +472,7 @@ if run is not None:
                    "baseline.")
     with tab_bd:
         st.plotly_chart(charts.cost_breakdown(result), key="chart.breakdown")
-        shown = result.summary.copy()
+        shown = appstate.summary_table(result.summary, baseline)
         shown["option"] = shown["option"].map(charts.label)
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
             "tco_usd": st.column_config.NumberColumn("TCO [USD]", format="dollar"),
@@ -481,7 +483,7 @@ if run is not None:
                                                                   format="$%.5f"),
             "savings_usd": st.column_config.NumberColumn("savings [USD]", format="dollar"),
             "roi": st.column_config.NumberColumn("ROI [×]", format="%.2f"),
-            "breakeven_month": st.column_config.NumberColumn("break-even [month]"),
+            "breakeven_month": st.column_config.TextColumn("break-even [month]"),
             "breakeven_volume": st.column_config.NumberColumn("break-even volume "
                                                               "[requests/month]",
                                                               format="localized"),
@@ -523,7 +525,7 @@ if run is not None:
             option = option_picker("ui.mc_option")
             if option:
                 st.plotly_chart(charts.savings_distribution(mc, option), key="chart.mc")
-            table = mc.summary.copy()
+            table = appstate.mc_table(mc.summary, baseline)
             table["option"] = table["option"].map(charts.label)
             st.dataframe(table, hide_index=True, width="stretch", column_config={
                 "p_cheaper": st.column_config.NumberColumn("P(cheaper)", format="percent"),
@@ -553,6 +555,13 @@ if run is not None:
         d4.download_button("Scenario (JSON)", appstate.scenario_json(run.scenario),
                            file_name="scenario.json", mime="application/json",
                            key="dl.scenario")
+        st.download_button(  # built only when clicked: every chart, plotly.js inlined (~5 MB)
+            "Report to hand over (HTML)", lambda: html_report(
+                result, mc, table=price_table(overrides), spread=ui["ui.spread"],
+                hint=SINGLE_ESTIMATE_APP),
+            file_name="ftroi-report.html", mime="text/html", key="dl.report",
+            help="One self-contained file that opens offline: the recommendation, the headline "
+                 "figures, every chart, the summary and the assumptions with their sources.")
         st.subheader("Monthly costs")
         st.dataframe(result.monthly, hide_index=True, width="stretch", height=260,
                      column_config={"cost_usd": st.column_config.NumberColumn(

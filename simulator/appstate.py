@@ -45,6 +45,7 @@ from .scenario import (
     example_scenario,
     field_rule,
 )
+from .wording import NEVER, breakeven_text
 
 OPTION_ACTIONS = {
     "prompt": "Keep prompting a large model",
@@ -890,12 +891,32 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
     p = _p_cheaper(mc_summary, challenger)
     out.update(
         breakeven_month=month, savings_usd=float(row["savings_usd"]), roi=roi, p_cheaper=p,
-        breakeven_text=("never" if month is None else "from the start" if month == 0
-                        else f"month {month}"),
+        breakeven_text=breakeven_text(month),
         savings_text=usd(row["savings_usd"]),
         roi_text="—" if roi is None else f"{roi:.1f}×",
         p_text="—" if p is None else share_text(p),
     )
+    return out
+
+
+def summary_table(summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """The summary as the app's table shows it: the baseline's comparison cells (savings,
+    ROI, break-even) empty and the break-even month as text, ``never`` where it is missing."""
+    out = summary.copy()
+    base = out["option"] == baseline
+    for col in ("savings_usd", "roi", "breakeven_volume"):
+        out[col] = out[col].astype("Float64").mask(base)
+    out["breakeven_month"] = ["" if b else NEVER if is_missing(m) else str(int(m))
+                              for b, m in zip(base, out["breakeven_month"])]
+    return out
+
+
+def mc_table(mc_summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """The Monte Carlo summary as the app's table shows it: without the baseline (it has
+    nothing to compare), break-even month percentiles as text, ``never`` where missing."""
+    out = mc_summary[mc_summary["option"] != baseline].copy()
+    for col in [c for c in out.columns if c.startswith("breakeven_month_p")]:
+        out[col] = [NEVER if is_missing(m) else str(int(m)) for m in out[col]]
     return out
 
 

@@ -215,16 +215,17 @@ def _version() -> str:
 
 def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None = None,
                 skipped: Sequence[str] = (), hint: str = SINGLE_ESTIMATE_CLI,
-                table: Any = None) -> str:
+                table: Any = None, spread: float = DEFAULT_SPREAD) -> str:
     """The whole report as one HTML document (text).
 
-    ``figures`` default to :func:`report_figures` of ``result`` and ``mc``; ``hint`` replaces
-    the Python hint that closes :meth:`Result.explain` when there is no Monte Carlo.
+    ``figures`` default to :func:`report_figures` of ``result`` and ``mc`` (priced with
+    ``table``, the tornado at ± ``spread``); ``hint`` replaces the Python hint that closes
+    :meth:`Result.explain` when there is no Monte Carlo.
     """
     from . import appstate
 
     if figures is None:
-        figures, skipped = report_figures(result, mc, table=table)
+        figures, skipped = report_figures(result, mc, table=table, spread=spread)
     scenario = result.scenario
     H = scenario.horizon_months
     start = start_date(result)

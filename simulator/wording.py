@@ -25,6 +25,10 @@ SINGLE_ESTIMATE_CLI = ("This is a single estimate from the inputs as given; add 
                        "workload.requests_per_month=30000:60000:120000) to see how sure it is.")
 """The same hint for ``ftroi simulate`` users, who run a Monte Carlo with ``--vary``."""
 
+SINGLE_ESTIMATE_APP = ("This is a single estimate from the inputs as given; turn on Monte Carlo "
+                       "under Uncertainty in the app to see how sure it is.")
+"""The same hint for a report downloaded from the app."""
+
 
 def is_missing(x: Any) -> bool:
     """True for None, pandas NA and NaN (a figure that does not exist, e.g. no break-even)."""
