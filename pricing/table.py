@@ -302,17 +302,20 @@ class PriceTable:
         return sorted(names)
 
     # ---- lifecycle ---------------------------------------------------------------------------
-    def _lifecycle(self, kind: str, provider: str, model: str) -> Lifecycle:
-        provider = provider.lower()
-        for name in parse_model_id(model).candidates:
-            for r in self.lifecycle:
-                if r["kind"] == kind and r["provider"] == provider and r["model"] == name:
-                    return _lifecycle_from_row(r)
+    def _lifecycle(self, kind: str, provider: str | None, model: str) -> Lifecycle:
+        mid = parse_model_id(model)
+        provider = (provider or mid.provider or "").lower() or None
+        for name in mid.candidates:
+            rows = [r for r in self.lifecycle if r["kind"] == kind and r["model"] == name
+                    and (provider is None or r["provider"] == provider)]
+            if rows:
+                maker = _maker(name, {r["provider"] for r in rows})
+                return _lifecycle_from_row(next(r for r in rows if r["provider"] == maker))
         return NO_LIFECYCLE
 
-    def model_lifecycle(self, provider: str, model: str) -> Lifecycle:
-        """Lifecycle facts of inference ``model`` at ``provider`` (:data:`NO_LIFECYCLE` when
-        the table has none)."""
+    def model_lifecycle(self, provider: str | None, model: str) -> Lifecycle:
+        """Lifecycle facts of inference ``model`` at ``provider`` (any provider, its maker
+        first, when None); :data:`NO_LIFECYCLE` when the table has none."""
         return self._lifecycle("inference", provider, model)
 
     def offering_lifecycle(self, provider: str, model: str) -> Lifecycle:

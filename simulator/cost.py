@@ -433,7 +433,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     offering's switch month: migration to the successor or fallback to prompting."""
     rate = p["hourly_rate_usd"]
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
-    static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
     tuned_on = np.asarray(months) < S if fallback else np.ones(np.shape(months), dtype=bool)
@@ -453,7 +452,10 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         "hosting": np.where(tuned_on, every_month(fixed, months), 0.0),
     }
     tuned = Vd * _tuned_usd(p, months)
-    prompted = Vd * _prompted_usd(p, static, u + k, months)
+    prompted = 0.0
+    if option == "hybrid" or fallback:  # the prompt's numbers are resolved only then
+        static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
+        prompted = Vd * _prompted_usd(p, static, u + k, months)
     tuned_upkeep = np.where(tuned_on, every_month(p["finetune.maintenance_hours_per_month"]
                                                   * rate, months), 0.0)
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)

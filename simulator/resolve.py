@@ -257,9 +257,8 @@ class _Lookup:
         pinned; :data:`pricing.NO_LIFECYCLE` where the table has none."""
         try:
             if kind == "offering":
-                return self.table.offering_lifecycle(provider or "", model)
-            return self.table.model_lifecycle(provider or "", model) if provider else \
-                self.table.inference_rates(model).lifecycle
+                return self.table.offering_lifecycle(provider, model)
+            return self.table.model_lifecycle(provider, model)
         except PriceError:
             return NO_LIFECYCLE
 

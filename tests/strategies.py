@@ -14,7 +14,8 @@ PINNED_PROMPT = {"input_usd_per_mtok": 2.0, "cached_input_usd_per_mtok": 0.5,
 PINNED_RAG = {"embedding_usd_per_mtok": 0.1}
 PINNED_FINETUNE = {"train_usd_per_mtok": 10.0, "input_usd_per_mtok": 0.3,
                    "output_usd_per_mtok": 1.2, "hosting_usd_per_hour": 0.5,
-                   "min_charge_usd": 0.0, "batch_discount": 0.5, "max_tokens_per_example": 400}
+                   "min_charge_usd": 0.0, "batch_discount": 0.5, "max_tokens_per_example": 400,
+                   "storage_usd_per_month": 1.5, "validation_usd_per_mtok": 0.0}
 PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0}
 
 
@@ -108,7 +109,10 @@ def scenario_dicts(draw, options=None) -> dict:
                      "hosting_usd_per_hour": draw(st.floats(0, 5)),
                      "min_charge_usd": draw(st.floats(0, 20)),
                      "max_tokens_per_example": draw(st.integers(1, 65_536)),
-                     "batch_discount": draw(shares)},
+                     "batch_discount": draw(shares),
+                     "storage_usd_per_month": draw(st.floats(0, 5)),
+                     "validation_usd_per_mtok": draw(money),
+                     "validation_examples": draw(st.integers(0, 500))},
         "selfhost": {"train_tokens_per_second": draw(st.floats(100, 1e4)),
                      "serve_tokens_per_second": draw(st.floats(100, 1e4)),
                      "utilisation": draw(st.floats(0.05, 1.0)),

@@ -85,9 +85,11 @@ def test_finetune_by_hand(hand):
     for m in (1, 2, 3):
         assert cell(hand, "finetune", m, "inference") == pytest.approx(
             V[m] * per_request * DECLINE[m])
-        assert cell(hand, "finetune", m, "hosting") == pytest.approx(0.5 * 730)
+        # hosting 0.5 USD/h around the clock plus 1.5 USD/month of model storage
+        assert cell(hand, "finetune", m, "hosting") == pytest.approx(0.5 * 730 + 1.5)
         assert cell(hand, "finetune", m, "errors") == pytest.approx(V[m] * 0.1 * 0.01)
-        assert cell(hand, "finetune", m, "engineering") == 0.0
+        # upkeep: unset, so the same 1 h/month as the prompt's, at 100 USD/h
+        assert cell(hand, "finetune", m, "engineering") == pytest.approx(1 * 100)
 
 
 def test_selfhost_by_hand(hand):
@@ -124,10 +126,11 @@ def test_hybrid_by_hand(hand):
     for m in (1, 2, 3):
         assert cell(hand, "hybrid", m, "inference") == pytest.approx(
             V[m] * (0.25 * tuned + 0.75 * prompt) * DECLINE[m])
-        assert cell(hand, "hybrid", m, "hosting") == pytest.approx(365.0)
+        assert cell(hand, "hybrid", m, "hosting") == pytest.approx(0.5 * 730 + 1.5)
         accuracy = 0.25 * 0.9 + 0.75 * 0.8
         assert cell(hand, "hybrid", m, "errors") == pytest.approx(V[m] * (1 - accuracy) * 0.01)
-        assert cell(hand, "hybrid", m, "engineering") == pytest.approx(100.0)
+        # prompt upkeep 1 h plus the tuned model's (the same 1 h by default), at 100 USD/h
+        assert cell(hand, "hybrid", m, "engineering") == pytest.approx(200.0)
 
 
 def test_auto_epochs_per_run():
@@ -237,7 +240,8 @@ RATE_FIELDS = ("prompt.input_usd_per_mtok", "prompt.cached_input_usd_per_mtok",
                "prompt.output_usd_per_mtok", "rag.embedding_usd_per_mtok",
                "finetune.train_usd_per_mtok", "finetune.input_usd_per_mtok",
                "finetune.output_usd_per_mtok", "finetune.hosting_usd_per_hour",
-               "finetune.min_charge_usd", "selfhost.gpu_usd_per_hour")
+               "finetune.min_charge_usd", "finetune.storage_usd_per_month",
+               "finetune.validation_usd_per_mtok", "selfhost.gpu_usd_per_hour")
 VARIABLE = ("inference", "embedding", "hosting", "training")
 
 
@@ -268,7 +272,17 @@ def test_no_nan_or_infinity_for_a_valid_scenario(s):
 
 
 def test_all_rates_pinned_needs_no_price_table():
+    """Only lifecycle facts are read when every rate is pinned: a negotiated rate does not
+    keep a model from retiring."""
+    from pricing import NO_LIFECYCLE
+
     class NoTable:
+        def model_lifecycle(self, provider, model):
+            return NO_LIFECYCLE
+
+        def offering_lifecycle(self, provider, model):
+            return NO_LIFECYCLE
+
         def __getattr__(self, name):
             raise AssertionError(f"the price table was consulted ({name})")
 
@@ -298,8 +312,10 @@ def test_finetune_upkeep_hours_are_charged_every_month():
     with_upkeep = base.with_values(**{"finetune.maintenance_hours_per_month": 3})
     rate, horizon = base.hourly_rate_usd, base.horizon_months
     a, b = (simulate(s).summary.set_index("option") for s in (base, with_upkeep))
+    # unset, the tuned model's upkeep is the prompt's (4 h/month in the example)
+    change = 3 - base.prompt.maintenance_hours_per_month
     assert b.loc["finetune", "tco_usd"] - a.loc["finetune", "tco_usd"] == \
-        pytest.approx(3 * rate * horizon)
+        pytest.approx(change * rate * horizon)
     assert b.loc["hybrid", "tco_usd"] - a.loc["hybrid", "tco_usd"] == \
-        pytest.approx(3 * rate * horizon)
+        pytest.approx(change * rate * horizon)
     assert b.loc["prompt", "tco_usd"] == a.loc["prompt", "tco_usd"]

@@ -64,7 +64,7 @@ def test_formula_text_is_made_inert(tmp_path):
     r = simulate(Scenario.from_dict(data))
     paths = r.to_csv(tmp_path)
     text = paths["prices"].read_text()
-    assert "'=HYPERLINK" in text and "'@SUM(A1) gpt-4.1-mini" in text
+    assert "'=HYPERLINK" in text and f"'@SUM(A1) {Scenario().finetune.model}" in text
     for name in ("monthly", "summary", "prices"):
         with open(paths[name], newline="") as fh:
             for row in csv.reader(fh):

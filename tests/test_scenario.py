@@ -25,16 +25,19 @@ from simulator.scenario import (
 from simulator.tokens import count_chat_tokens, count_tokens
 
 
-def test_defaults_follow_model_md():
+def test_defaults_are_the_documented_ones():
     s = Scenario()
     assert (s.horizon_months, s.discount_rate, s.price_decline, s.baseline) == \
         (24, 0.10, 0.0, "prompt")
     assert s.options == ("prompt", "finetune")
     assert (s.workload.requests_per_month, s.workload.input_tokens,
             s.workload.output_tokens) == (60000, 400, 150)
-    assert (s.prompt.model, s.prompt.accuracy) == ("gpt-4.1", 0.87)
+    assert (s.prompt.model, s.prompt.accuracy) == ("gpt-6.1-terra", 0.87)
     assert (s.finetune.provider, s.finetune.model, s.finetune.epochs) == \
-        ("openai", "gpt-4.1-mini", "auto")
+        ("aws", "amazon.nova-micro-v1:0", "auto")
+    assert (s.finetune.on_retirement, s.finetune.migration_hours, s.prompt.migration_hours) \
+        == ("migrate", 40, 16)
+    assert s.finetune.maintenance_hours_per_month is None   # = the prompt's
     assert s.selfhost.gpu == "H100 80GB"
     assert s.hybrid.finetuned_share == 0.8
     values = resolve(Scenario.from_dict(pinned({}))).values
@@ -72,8 +75,8 @@ def test_save_and_load(tmp_path, suffix):
 def test_example_file_parses_and_every_setting_is_commented():
     s = example_scenario()
     assert set(s.options) == {"prompt", "rag", "finetune", "selfhost", "hybrid"}
-    assert s.prompt.model == "gpt-4.1" and s.rag.embedding_model == "text-embedding-3-small"
-    assert (s.finetune.provider, s.finetune.model) == ("openai", "gpt-4.1-mini")
+    assert s.prompt.model == "gpt-6.1-terra" and s.rag.embedding_model == "text-embedding-3-small"
+    assert (s.finetune.provider, s.finetune.model) == ("aws", "amazon.nova-micro-v1:0")
     for line in example_scenario_text().splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             assert "#" in line, f"no comment on: {line}"
@@ -264,7 +267,7 @@ def test_training_jsonl_is_counted_relative_to_the_scenario_file(tmp_path):
     data["finetune"]["retrain_every_months"] = 0
     path = save_scenario(Scenario.from_dict(data), tmp_path / "s.toml")
     result = simulate(load_scenario(path))
-    report = analyze_dataset(tmp_path / "train.jsonl", "gpt-4.1-mini", epochs=2,
+    report = analyze_dataset(tmp_path / "train.jsonl", Scenario().finetune.model, epochs=2,
                              max_tokens_per_example=400)
     assert report.n_examples == 40
     training = result.monthly.query("option == 'finetune' and component == 'training'")
