@@ -11,6 +11,13 @@ The baseline is what one would write by hand: read each line, ``json.loads`` it,
 ``len(enc.encode_ordinary(...))`` every role and content, adding OpenAI's chat overhead.
 Both use the same tiktoken Encoding object, measured in the same run; the ratio is
 baseline time / analyze_dataset time (higher is better). Goals: ≥ 3× shared, ≥ 0.9× unique.
+
+Request logs (``--requests N``, 0 to skip): ``simulator.workload.from_logs`` on generated chat
+request logs (same two kinds: a shared system prompt, all-unique text) in one process and in
+worker processes over byte ranges, each against the same plain loop (``json.loads`` every line,
+encode every role and content). Peak memory: this process's peak RSS and the largest worker's
+(``getrusage``); the sum bounds what the whole run held. Goal: ≥ 1.7× one process with two
+workers on unique text.
 """
 
 from __future__ import annotations
@@ -18,11 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from simulator.tokens import analyze_dataset, get_encoding
+from simulator.workload import from_logs
 
 WORDS = ("account billing crash refund invoice login password slow export report customer "
          "order delivery late broken screen update install error payment card charge twice "
@@ -57,6 +67,61 @@ def plain_loop(path: Path, model_encoding: str) -> int:
     return total
 
 
+def make_log(path: Path, n: int, *, shared: bool, seed: int = 0) -> None:
+    """``n`` chat request log lines with a timestamp and a usage object."""
+    rng = random.Random(seed)
+    system = "You are the support triage assistant for Acme. " + " ".join(WORDS * 3)
+    with path.open("w") as fh:
+        for i in range(n):
+            sys_text = system if shared else f"{i} " + " ".join(rng.choices(WORDS, k=80))
+            user = f"Ticket {i}: " + " ".join(rng.choices(WORDS, k=rng.randint(10, 60)))
+            fh.write(json.dumps({
+                "timestamp": 1_780_000_000 + 30 * i, "model": "gpt-4o-mini",
+                "messages": [{"role": "system", "content": sys_text},
+                             {"role": "user", "content": user}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": rng.randint(1, 200)}}) + "\n")
+
+
+def plain_log_loop(path: Path) -> int:
+    """Prompt tokens of every request, by hand: json.loads, then encode role and content."""
+    enc = get_encoding("o200k_base")
+    total = 0
+    with path.open("rb") as fh:
+        for line in fh:
+            total += 3
+            for message in json.loads(line)["messages"]:
+                total += 3 + len(enc.encode_ordinary(message["role"]))
+                total += len(enc.encode_ordinary(message["content"]))
+    return total
+
+
+def peak_mb(who: int) -> float:
+    """Peak resident memory [MB] of this process (RUSAGE_SELF) or its largest child."""
+    kb = resource.getrusage(who).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+
+def bench_logs(tmp: str, n: int, repeat: int) -> None:
+    for label, shared in (("shared system prompt", True), ("all-unique text", False)):
+        path = Path(tmp) / f"log-{label[:6]}.jsonl"
+        make_log(path, n, shared=shared, seed=1)
+        size_mb = path.stat().st_size / 1e6
+        t_base, base_total = best_of(lambda path=path: plain_log_loop(path), repeat)
+        print(f"logs, {label:22s} {n:,} requests, {size_mb:,.0f} MB: plain loop {t_base:.2f} s")
+        times = {}
+        for workers in (1, 2):
+            t, report = best_of(lambda path=path, workers=workers: from_logs(
+                path, workers=workers, chunk_bytes=4 * 2**20), repeat)
+            total = round(report.prompt_tokens.mean * report.prompt_tokens.n)
+            assert total == base_total, (total, base_total)
+            times[workers] = t
+            print(f"  from_logs, {workers} process{'es' if workers > 1 else ''}: {t:.2f} s, "
+                  f"ratio {t_base / t:.2f}x the plain loop")
+        print(f"  2 workers / 1 process: {times[1] / times[2]:.2f}x")
+    print(f"peak RSS: this process {peak_mb(resource.RUSAGE_SELF):,.0f} MB, largest worker "
+          f"{peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB")
+
+
 def best_of(fn, repeat: int) -> tuple[float, object]:
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -70,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=200_000,
+                        help="request-log lines for the workload rows (0: skip them)")
     args = parser.parse_args()
     get_encoding("o200k_base")  # build once, outside the timings
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +151,8 @@ def main() -> None:
             print(f"{label:22s} {args.examples:,} examples, {base_total:,} tokens: "
                   f"plain loop {t_base:.3f} s, analyze_dataset {t_ours:.3f} s, "
                   f"ratio {t_base / t_ours:.2f}x")
+        if args.requests:
+            bench_logs(tmp, args.requests, args.repeat)
 
 
 if __name__ == "__main__":
