@@ -100,6 +100,11 @@ def dataset_report(data: bytes, model: str, epochs: int | str):
     return appstate.read_dataset(data, model, epochs=epochs)
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def model_lifecycles() -> dict:
+    return price_table().model_lifecycles()
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def default_state() -> dict:
     return appstate.default_state()
@@ -169,6 +174,8 @@ def number(path: str, *, disabled: bool = False) -> None:
 table0 = price_table()
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 dataset: dict | None = None
+start = appstate.start_date(st.session_state.get("extras", {}))
+horizon_months = int(st.session_state["horizon_months"])
 
 with st.sidebar:
     st.header("Inputs")
@@ -181,12 +188,21 @@ with st.sidebar:
         slots["Workload"] = st.container()
 
     with st.expander("Prompting", expanded=True):
-        models = table0.inference_models()
+        lifecycles = model_lifecycles()
+        models = appstate.model_choices(table0.inference_models(), lifecycles, start,
+                                        horizon_months)
         if st.session_state["prompt.model"] not in models:
             models = [st.session_state["prompt.model"], *models]
         st.selectbox("Prompted model", models, key="prompt.model",
+                     format_func=lambda m: appstate.choice_label(
+                         m, lifecycles.get(m.lower(), pricing.NO_LIFECYCLE), start),
                      help="The large model you would keep prompting; every model with a price "
-                          "(ftroi's table and genai-prices) is listed.")
+                          "(ftroi's table and genai-prices) is listed, those that serve "
+                          "through your horizon first, retired ones last.")
+        prompt_life = lifecycles.get(st.session_state["prompt.model"].lower())
+        if prompt_life is not None and (warning := appstate.closing_warning(
+                st.session_state["prompt.model"], prompt_life, start, horizon_months)):
+            st.warning(warning)
         st.radio("Static prompt given as", appstate.PROMPT_MODES, key="prompt.mode",
                  horizontal=True,
                  help="Numbers: type token counts. Text: paste the prompt and the few-shot "
@@ -219,8 +235,8 @@ with st.sidebar:
         slots["Prompting"] = st.container()
 
     with st.expander("Fine-tuning"):
-        offerings = {appstate.offering_key(o.provider, o.model): o
-                     for o in table0.finetune_offerings()}
+        offerings = appstate.offering_choices(table0.finetune_offerings(), start,
+                                              horizon_months)
         keys = list(offerings)
         if st.session_state["finetune.offering"] not in offerings:
             keys = [st.session_state["finetune.offering"], *keys]
@@ -232,11 +248,19 @@ with st.sidebar:
                 return f"{provider} · {model_name}"
             train = (f"${o.train_usd_per_mtok:g}/1M training tokens" if o.train_usd_per_mtok
                      is not None else f"${o.train_usd_per_hour:g}/training hour")
-            return f"{provider} · {model_name.split('/')[-1]} ({train})"
+            badge = o.lifecycle.badge(start)
+            return (f"{provider} · {model_name.split('/')[-1]} ({train})"
+                    + (f" · {badge}" if badge else ""))
 
         st.selectbox("Fine-tuning offering", keys, key="finetune.offering",
                      format_func=offering_label,
-                     help="Provider and base model to tune; rates from the Prices tab.")
+                     help="Provider and base model to tune; rates from the Prices tab. "
+                          "Offerings open through your horizon come first, closed ones last.")
+        chosen = offerings.get(st.session_state["finetune.offering"])
+        if chosen is not None and (warning := appstate.closing_warning(
+                f"{chosen.provider} {chosen.model} fine-tuning", chosen.lifecycle, start,
+                horizon_months)):
+            st.warning(warning)
         number("finetune.prompt_tokens")
         st.radio("Training data", appstate.DATA_MODES, key="finetune.data_mode",
                  horizontal=True,
@@ -430,7 +454,10 @@ if run is not None:
     with answer:
         st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
-                                               None if mc is None else mc.n))
+                                               None if mc is None else mc.n,
+                                               result.lifecycle_short))
+        for sentence in result.lifecycle:
+            st.warning(sentence)
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
         c1.metric("Best option", charts.label(figures["winner"]),
                   help="Lowest total cost of ownership over the horizon.")

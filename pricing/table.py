@@ -318,6 +318,23 @@ class PriceTable:
         first, when None); :data:`NO_LIFECYCLE` when the table has none."""
         return self._lifecycle("inference", provider, model)
 
+    def model_lifecycles(self) -> dict[str, Lifecycle]:
+        """Lifecycle facts by inference model name (its maker's where several providers
+        sell it): the table's rows, then genai-prices' deprecated flags."""
+        out: dict[str, Lifecycle] = {}
+        if self.use_genai_prices:
+            for provider in _genai_snapshot().providers:
+                for m in provider.models:
+                    if m.deprecated:
+                        out.setdefault(m.id.lower(), Lifecycle(
+                            status="deprecated",
+                            source=f"genai-prices {genai_prices_version()} (deprecated flag)",
+                            source_url="https://github.com/pydantic/genai-prices"))
+        names = sorted({r["model"] for r in self.lifecycle if r["kind"] == "inference"})
+        for name in names:
+            out[name] = self.model_lifecycle(None, name)
+        return out
+
     def offering_lifecycle(self, provider: str, model: str) -> Lifecycle:
         """Lifecycle facts of ``provider``'s fine-tuning offering for base ``model``."""
         return self._lifecycle("finetune", provider, model)

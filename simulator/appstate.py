@@ -25,13 +25,18 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pricing import NO_LIFECYCLE, Lifecycle
+from pricing.table import standard_method
+
 from . import tokens
 from .errors import InputError
+from .lifecycle import add_months, training_closed_at_start
 from .report import Result, format_usd, inert_frame, is_missing, share_text
 from .scenario import (
     DEFAULT_EXAMPLES,
@@ -343,6 +348,74 @@ def fewshot_from_text(text: str) -> str | list:
     return text
 
 
+# ---- lifecycle badges ---------------------------------------------------------------------------
+
+def availability_rank(life: Lifecycle, start: date, horizon_months: int) -> int:
+    """Where a model or offering goes in a picker: 0 open through the horizon, 1 closing
+    inside it (or marked deprecated), 2 already closed on ``start``."""
+    if training_closed_at_start(life, start):
+        return 2
+    end = add_months(start, horizon_months)
+    dates = [d for d in (life.training_ends, life.serving_ends) if d is not None]
+    if any(d < end for d in dates) or life.status != "active":
+        return 1
+    return 0
+
+
+def model_choices(names: Iterable[str], lifecycles: Mapping[str, Lifecycle], start: date,
+                  horizon_months: int) -> list[str]:
+    """Model names for a picker: those open through the horizon first, then the closing and
+    deprecated ones, then the retired ones (each group in name order)."""
+    return sorted(names, key=lambda n: (availability_rank(
+        lifecycles.get(n.lower(), NO_LIFECYCLE), start, horizon_months), n))
+
+
+def choice_label(name: str, life: Lifecycle, start: date) -> str:
+    """``name`` with its lifecycle badge: ``gpt-4.1 · serves until 2027-01-13``."""
+    badge = life.badge(start)
+    return f"{name} · {badge}" if badge else name
+
+
+def offering_choices(offerings: Iterable[Any], start: date, horizon_months: int
+                     ) -> dict[str, Any]:
+    """One offering per provider and base model (its standard method), keyed for the
+    picker, open ones first, then closing, then closed."""
+    by_key: dict[str, list] = {}
+    for o in offerings:
+        by_key.setdefault(offering_key(o.provider, o.model), []).append(o)
+    chosen = {}
+    for key, group in by_key.items():
+        method = standard_method(o.method for o in group)
+        chosen[key] = next(o for o in group if o.method == method)
+    order = sorted(chosen, key=lambda k: (availability_rank(chosen[k].lifecycle, start,
+                                                            horizon_months), k))
+    return {k: chosen[k] for k in order}
+
+
+def start_date(extras: Mapping[str, Any]) -> date:
+    """The scenario's start date from the page's extra fields (a loaded ``as_of``), else
+    today: what picker badges and warnings are measured from."""
+    value = extras.get("as_of")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else date.today()
+    except ValueError:
+        return date.today()
+
+
+def closing_warning(subject: str, life: Lifecycle, start: date, horizon_months: int
+                    ) -> str | None:
+    """A warning for a picker whose choice closes inside the horizon, or None."""
+    if availability_rank(life, start, horizon_months) != 1:
+        return None
+    badge = life.badge(start) or "marked deprecated"
+    successor = f" Its successor: {life.successor}." if life.successor else ""
+    return (f"{subject}: {badge}, inside your {horizon_months}-month horizon from "
+            f"{start.isoformat()}. The answer prices the way out (see the headline)."
+            f"{successor}")
+
+
 def offering_key(provider: str, model: str) -> str:
     """The fine-tuning picker's value for an offering."""
     return f"{provider}/{model}"
@@ -404,7 +477,9 @@ def _numeric_default(path: str, scenario: Scenario) -> float:
                 "prompt.fewshot_tokens": DEFAULT_FEWSHOT_TOKENS,
                 "finetune.examples": DEFAULT_EXAMPLES,
                 "finetune.tokens_per_example": DEFAULT_TOKENS_PER_EXAMPLE,
-                "finetune.epochs": 3}
+                "finetune.epochs": 3,
+                "finetune.maintenance_hours_per_month":
+                    scenario.prompt.maintenance_hours_per_month}
     if path in defaults:
         return defaults[path]
     raise InputError(f"{path}: no value and no default")  # pragma: no cover - all covered
@@ -429,6 +504,10 @@ def scenario_dict(state: Mapping[str, Any], *,
         if f.path.startswith("ui.") or f.path == "finetune.epochs":
             continue
         flat[f.path] = f.to_scenario(state[f.path])
+    if flat.get("finetune.maintenance_hours_per_month") == flat.get(
+            "prompt.maintenance_hours_per_month"):
+        # Equal upkeep is the default (symmetric unless the user says otherwise).
+        flat.pop("finetune.maintenance_hours_per_month")
     flat["prompt.model"] = state["prompt.model"]
     if state["prompt.mode"] == "Text":
         flat.pop("prompt.system_prompt_tokens", None)
@@ -921,8 +1000,19 @@ def mc_table(mc_summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 
 def headline(summary: pd.DataFrame, baseline: str, horizon: int,
-             mc_summary: pd.DataFrame | None = None, n_draws: int | None = None) -> str:
-    """One sentence: the recommendation and how sure it is."""
+             mc_summary: pd.DataFrame | None = None, n_draws: int | None = None,
+             lifecycle: Iterable[str] = ()) -> str:
+    """One sentence: the recommendation and how sure it is; ``lifecycle`` (a result's
+    ``lifecycle_short``) adds the roads that close inside the horizon and what moving costs."""
+    sentence = _headline(summary, baseline, horizon, mc_summary, n_draws)
+    closing = list(lifecycle)
+    if closing:
+        sentence += " Priced with the calendar: " + "; ".join(closing) + "."
+    return sentence
+
+
+def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
+              mc_summary: pd.DataFrame | None, n_draws: int | None) -> str:
     k = key_figures(summary, baseline, horizon, mc_summary)
     base = OPTION_NOUNS[baseline]
     if k["challenger"] is None:

@@ -114,12 +114,12 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
         raise TypeError(f"simulate() takes a Scenario, got {type(scenario).__name__}")
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
-    moves = move_sentences(inputs, costs)
+    moves, short = move_sentences(inputs, costs)
     return Result(scenario=scenario, monthly=monthly_frame(costs),
                   summary=summary_frame(figures, inputs.baseline),
                   prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
                   notes=moves + tuple(inputs.notes), start_date=inputs.start_date,
-                  lifecycle=moves)
+                  lifecycle=moves, lifecycle_short=short)
 
 
 ROAD_USERS = {"prompt": ("prompt", "rag", "hybrid", "finetune"), "finetune": ("finetune", "hybrid")}
@@ -127,11 +127,12 @@ ROAD_USERS = {"prompt": ("prompt", "rag", "hybrid", "finetune"), "finetune": ("f
 
 
 def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
-                   ) -> tuple[str, ...]:
+                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Each road that closes inside the horizon, in words, dates and dollars: what closes,
     where it goes from which month, and what the move costs (the ``migration`` component of
-    the first option on that road)."""
-    out = []
+    the first option on that road). Returns full sentences and short clauses (for a
+    headline)."""
+    out, short = [], []
     hourly = float(np.asarray(inputs.values["hourly_rate_usd"]).reshape(-1)[0])
     for road in ("finetune", "prompt"):
         move = inputs.moves.get(road)
@@ -149,6 +150,16 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
         events = "; ".join(e.words() for e in move.events)
         when = f"from month {S} (starting {month_start(inputs.start_date, S).isoformat()})"
         why = f" ({move.why})" if move.why else ""
+        subject = move.events[0].subject if move.events else road
+        if road == "prompt":
+            short.append(f"{subject} retires in month {S}: moving to {move.to} costs "
+                         f"{format_usd(cost)}")
+        elif move.fallback:
+            short.append(f"{subject} fine-tuning closes in month {S}: falling back to "
+                         f"prompting costs {format_usd(cost)}")
+        else:
+            short.append(f"{subject} fine-tuning closes in month {S}: migrating to "
+                         f"{move.to} costs {format_usd(cost)}")
         if road == "prompt":
             hours = float(inputs.values["prompt.migration_hours"])
             text = (f"{events}: {when} the prompt moves to {move.to}{why} at its rates; "
@@ -171,7 +182,7 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
                     f"successor with every example labelled so far, its evaluation and "
                     f"{hours:g} h of engineering), and the successor's rates apply from then on")
         out.append(text[0].upper() + text[1:] + ".")
-    return tuple(out)
+    return tuple(out), tuple(short)
 
 
 def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:

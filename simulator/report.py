@@ -64,6 +64,7 @@ class Result:
     start_date : the scenario's month 0 (its ``as_of``, or the day it was simulated)
     lifecycle : one sentence per road that closes inside the horizon: what closes on which
         date, where the road goes from which month, what the move costs
+    lifecycle_short : the same as short clauses, for a headline
     """
 
     scenario: Scenario
@@ -73,6 +74,7 @@ class Result:
     notes: tuple[str, ...] = ()
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
+    lifecycle_short: tuple[str, ...] = ()
 
     # ---- tables ---------------------------------------------------------------------------
     def cumulative(self) -> pd.DataFrame:

