@@ -43,6 +43,7 @@ import tiktoken_ext.openai_public as _openai_public
 from pricing.names import parse_model_id
 from pricing.schema import Column, read_price_csv
 
+from . import open_tokenizers
 from .errors import InputError
 
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
@@ -110,6 +111,11 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     tiktoken's own constructor supplies the regex, special tokens and expected sha256; only
     the loading of the rank file is replaced.
     """
+    if name in open_tokenizers.OPEN_ENCODINGS:
+        try:
+            return tiktoken.Encoding(**open_tokenizers.encoding_spec(name))
+        except open_tokenizers.OpenTokenizerMissing as exc:
+            raise InputError(str(exc)) from None
     if name not in OFFLINE_ENCODINGS:
         raise InputError(f"encoding {name!r} is not available offline; use one of "
                          f"{', '.join(OFFLINE_ENCODINGS)}")
@@ -208,6 +214,13 @@ def tokenizer_for(model: str) -> Tokenizer:
             return Tokenizer(model=mid.raw, encoding=ESTIMATE_ENCODING, exact=False,
                              note=f"{mid.raw} uses {encoding}, which is not shipped offline; "
                                   f"counted with {ESTIMATE_ENCODING} as an estimate")
+    open_encoding = open_tokenizers.encoding_for_model(mid.name)
+    if open_encoding is not None and open_tokenizers.available(open_encoding):
+        return Tokenizer(model=mid.raw, encoding=open_encoding, exact=True,
+                         family=open_encoding,
+                         source_url=open_tokenizers.OPEN_ENCODINGS[open_encoding].source_url)
+    hint = (f"; {open_tokenizers.INSTALL_HINT} makes it exact"
+            if open_encoding is not None else "")
     best = None
     for row in estimate_families():
         for prefix in row["model_prefixes"]:
@@ -221,11 +234,11 @@ def tokenizer_for(model: str) -> Tokenizer:
             source_url=row["source_url"],
             note=(f"{mid.raw} has no public tokenizer; estimated as {ESTIMATE_ENCODING} "
                   f"tokens × {row['factor']:g} (range {row['low']:g}–{row['high']:g}, "
-                  f"{row['family']} family)"),
+                  f"{row['family']} family){hint}"),
         )
     return Tokenizer(
         model=mid.raw, encoding=ESTIMATE_ENCODING, exact=False,
-        note=f"unknown model {mid.raw!r}: estimated with {ESTIMATE_ENCODING} tokens × 1",
+        note=f"unknown model {mid.raw!r}: estimated with {ESTIMATE_ENCODING} tokens × 1{hint}",
     )
 
 
