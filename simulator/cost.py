@@ -1,4 +1,4 @@
-"""Monthly cost components of every option, as pure vectorised functions (MODEL.md).
+"""Monthly cost components of every option, as pure vectorised functions (README, Method: "Cost model").
 
 Conventions
     * Time runs along the **last** axis, months ``m = 0..H``. Month 0 holds the one-time
@@ -10,7 +10,7 @@ Conventions
       ``(n, H+1)``. One code path serves one scenario, a grid and Monte Carlo draws.
     * Money is [USD], token rates are [USD per 1M tokens], hourly rates [USD/h].
 
-Where the code goes beyond MODEL.md, and why
+Choices the formulas make, and why
     * ``rag`` also embeds each request's user content (``u`` tokens) to query the vector
       store, at the (declining) embedding rate: a real retrieval pipeline pays for it.
     * The first training run, at t = 0, is billed at today's rate (decline factor 1, as in

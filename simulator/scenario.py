@@ -1,4 +1,4 @@
-"""The scenario: what a user saves, shares and runs (MODEL.md, "The scenario file").
+"""The scenario: what a user saves, shares and runs (README, Method; ``ftroi example`` prints one with comments).
 
 A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
 (``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``) plus the
@@ -46,7 +46,7 @@ OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
 
 SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid")
 
-# Defaults for the token numbers that text may replace (MODEL.md's example scenario).
+# Defaults for the token numbers that text may replace (the example scenario's).
 DEFAULT_SYSTEM_PROMPT_TOKENS = 1200
 DEFAULT_FEWSHOT_TOKENS = 1800
 DEFAULT_EXAMPLES = 600
@@ -515,7 +515,7 @@ SECTION_TYPES: dict[str, type] = {
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
-    """Everything one comparison needs (MODEL.md). Checked on creation.
+    """Everything one comparison needs (README, Method). Checked on creation.
 
     horizon_months : ``H`` [months], 1..600
     discount_rate : yearly discount rate ``ρ`` for the NPV [share/year]
