@@ -1,4 +1,4 @@
-"""Totals, present values and break-even points of monthly cost arrays (README, Method: "What comes out").
+"""Totals, present values and break-even points of monthly cost arrays (README, Method).
 
 All functions take monthly costs with months ``0..H`` on the last axis (month 0 = one-time
 costs at t = 0) and any leading draw axes; "no solution" is NaN, never an exception.

@@ -1,4 +1,4 @@
-"""Monthly cost components of every option, as pure vectorised functions (README, Method: "Cost model").
+"""Monthly cost components of every option, as pure vectorised functions (README, Method).
 
 Conventions
     * Time runs along the **last** axis, months ``m = 0..H``. Month 0 holds the one-time

@@ -90,9 +90,10 @@ def wide_sheet(result: Any, start: _dt.date | None = None) -> pd.DataFrame:
 def summary_sheet(result: Any) -> pd.DataFrame:
     """The summary as a reader checks it: money to the cent, with ``tco_usd`` and
     ``upfront_usd`` the sums of the rounded monthly cells, ``cost_per_request_usd`` that
-    TCO over the requests and ``savings_usd`` the TCOs' difference to the baseline's; the baseline's ``savings_usd``, ``roi``,
-    ``breakeven_month`` and ``breakeven_volume`` empty; a break-even month that does not
-    exist written ``never``; ROI and break-even volume empty where undefined."""
+    TCO over the requests and ``savings_usd`` the TCOs' difference to the baseline's; the
+    baseline's ``savings_usd``, ``roi``, ``breakeven_month`` and ``breakeven_volume`` empty;
+    a break-even month that does not exist written ``never``; ROI and break-even volume
+    empty where undefined."""
     s = result.summary
     base = result.scenario.baseline
     totals = _month_totals(result)

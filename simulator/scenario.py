@@ -1,4 +1,4 @@
-"""The scenario: what a user saves, shares and runs (README, Method; ``ftroi example`` prints one with comments).
+"""The scenario: what a user saves, shares and runs (README, Method).
 
 A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
 (``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``) plus the
