@@ -447,6 +447,12 @@ class Task:
     csv_columns: tuple = ()   # (name, index) pairs for usage-csv
 
 
+PER_MESSAGE = tokens.TOKENS_PER_MESSAGE
+MEMO_MIN_CHARS = tokens._TextCounter.MEMO_MIN_CHARS
+MEMO_MAX = 20_000
+"""Distinct long texts remembered per range (then only those keep being looked up)."""
+
+
 class _Scanner:
     """Counts the requests of one range; the state behind :func:`scan_range`."""
 
@@ -456,7 +462,8 @@ class _Scanner:
         # Text is counted raw with the encoding; estimates are scaled once, at the end. Tools
         # are counted with a model of the same encoding, so they come out raw too.
         self.tools_model = model if tok.exact else "gpt-4o"
-        self.counter = tokens._TextCounter(enc)
+        self.counter = tokens._TextCounter(enc, max_entries=MEMO_MAX)
+        self.memo_room = True
         self.role_tokens: dict[str, int] = {}
         self.tool_tokens: dict[str, int] = {}
         self.p = Partial()
@@ -504,16 +511,35 @@ class _Scanner:
 
     def _prompt_tokens(self, req: Request) -> tuple[int, int]:
         text, overhead = 0, tokens.REPLY_PRIMING_TOKENS
+        role_tokens, total = self.role_tokens, self.counter.total
+        memo, encode, room = self.counter.memo, self.counter.encode, self.memo_room
         for i, message in enumerate(req.messages):
+            # Fast path: the common {"role": "...", "content": "text"} message; long texts
+            # (a system prompt repeated in every request) are tokenized once.
+            if type(message) is dict and len(message) == 2:
+                role, content = message.get("role"), message.get("content")
+                if type(content) is str and type(role) is str and role in role_tokens:
+                    overhead += PER_MESSAGE + role_tokens[role]
+                    if len(content) < MEMO_MIN_CHARS:
+                        text += len(encode(content))
+                    else:
+                        n = memo.get(content)
+                        if n is None:
+                            n = len(encode(content))
+                            if room:
+                                memo[content] = n
+                                room = self.memo_room = len(memo) < MEMO_MAX
+                        text += n
+                    continue
             parts = tokens.message_text_parts(message, f"messages[{i}]")
             role = parts[0]
-            n = self.role_tokens.get(role)
+            n = role_tokens.get(role)
             if n is None:
-                n = self.role_tokens[role] = len(self.counter.encode(role))
+                n = role_tokens[role] = len(self.counter.encode(role))
             overhead += tokens.TOKENS_PER_MESSAGE + n
             if message.get("name") is not None:
                 overhead += tokens.TOKENS_PER_NAME
-            text += self.counter.total(parts[1:])
+            text += total(parts[1:])
         if req.tools:
             if not isinstance(req.tools, list):
                 raise InputError("'tools' must be a list")
@@ -537,16 +563,13 @@ def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
     """Count the requests in ``lines`` (numbered from 1) of one format."""
     scanner = _Scanner(model)
     n = 0
-    for n, raw in enumerate(lines, start=1):
-        try:
-            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        except UnicodeDecodeError as exc:
-            scanner.fail(n, f"not UTF-8 text (byte {exc.start})")
-            continue
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             if fmt == "usage-csv":
+                if isinstance(line, bytes):
+                    line = line.decode("utf-8")
                 row = next(csv.reader([line]))
                 req = parse_csv_row(row, columns or {})
                 kind = fmt
@@ -562,6 +585,8 @@ def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
             scanner.take(req, kind)
         except InputError as exc:
             scanner.fail(n, str(exc))
+        except UnicodeDecodeError as exc:
+            scanner.fail(n, f"not UTF-8 text (byte {exc.start})")
         except (csv.Error, ValueError, OverflowError) as exc:
             scanner.fail(n, f"unreadable: {exc}")
     partial = scanner.finish()
