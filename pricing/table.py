@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from importlib.metadata import version
@@ -78,19 +78,22 @@ class Lifecycle:
         return self.serving_ends is None or day <= self.serving_ends
 
     def badge(self, today: date) -> str:
-        """Short words for a picker: ``retired 2026-10-20``, ``new jobs end 2027-01-06``,
+        """Short words for a picker, with the days service ends as providers announce them
+        (the day after the last one): ``retired 2026-10-23``, ``new jobs end 2027-01-06``,
         ``deprecated``; empty for an active model with no announced end."""
+        def closes(day: date) -> str:
+            return (day + timedelta(days=1)).isoformat()
+
         if self.serving_ends is not None and self.serving_ends < today:
-            return f"retired {self.serving_ends.isoformat()}"
+            return f"retired {closes(self.serving_ends)}"
         if self.training_ends is not None and self.training_ends < today:
-            tail = (f", serves until {self.serving_ends.isoformat()}"
-                    if self.serving_ends else "")
-            return f"no new jobs since {self.training_ends.isoformat()}{tail}"
+            tail = f", serving ends {closes(self.serving_ends)}" if self.serving_ends else ""
+            return f"no new jobs since {closes(self.training_ends)}{tail}"
         parts = []
         if self.training_ends is not None:
-            parts.append(f"new jobs end {self.training_ends.isoformat()}")
+            parts.append(f"new jobs end {closes(self.training_ends)}")
         if self.serving_ends is not None:
-            parts.append(f"serves until {self.serving_ends.isoformat()}")
+            parts.append(f"serving ends {closes(self.serving_ends)}")
         if parts:
             return ", ".join(parts)
         return "deprecated" if self.status != "active" else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -143,7 +144,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
         for key, value in rates.__dict__.items():
             print(f"{key:<26}  {value}")
         return EXIT_OK
-    kinds = ["finetune"] if args.finetune else ["finetune", "inference", "gpus", "batch"]
+    kinds = ["finetune"] if args.finetune else ["finetune", "inference", "gpus", "batch",
+                                                  "lifecycle"]
     with pd.option_context("display.max_colwidth", 60, "display.width", 250):
         for kind in kinds:
             frame = table.frame(kind).drop(columns=["comment"])
@@ -152,6 +154,10 @@ def cmd_prices(args: argparse.Namespace) -> int:
             filled = []
             if kind == "finetune":
                 frame, filled = _example_limits(frame)
+                today = date.today()
+                frame.insert(3, "lifecycle", [
+                    table.offering_lifecycle(prov, model).badge(today) or "open"
+                    for prov, model in zip(frame["provider"], frame["base_model"])])
             print(f"== {kind} ({len(frame)} rows) ==")
             print(_display(frame).to_string(index=False) if len(frame) else "(none)")
             if filled:

@@ -8,6 +8,7 @@ returns per-option monthly costs and the summary figures as arrays.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -115,11 +116,23 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
     moves, short = move_sentences(inputs, costs)
+    calendar = moves or (calm_sentence(inputs),)
     return Result(scenario=scenario, monthly=monthly_frame(costs),
                   summary=summary_frame(figures, inputs.baseline),
                   prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
-                  notes=moves + tuple(inputs.notes), start_date=inputs.start_date,
-                  lifecycle=moves, lifecycle_short=short)
+                  notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
+                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short)
+
+
+def calm_sentence(inputs: Inputs) -> str:
+    """For a horizon no road closes in: what was checked, to which date (empty when
+    nothing was)."""
+    if not inputs.roads or inputs.start_date is None:
+        return ""
+    end = month_start(inputs.start_date, inputs.horizon_months + 1) - timedelta(days=1)
+    return (f"No announced retirement or closing date falls inside the horizon "
+            f"({inputs.start_date.isoformat()} to {end.isoformat()}) for "
+            f"{' or '.join(inputs.roads)}.")
 
 
 ROAD_USERS = {"prompt": ("prompt", "rag", "hybrid", "finetune"), "finetune": ("finetune", "hybrid")}

@@ -77,6 +77,7 @@ class Inputs:
     start_date : the scenario's month 0 (``as_of``, or today)
     moves : road (``prompt``/``finetune``) -> :class:`Move`, for each road that closes
         inside the horizon
+    roads : what was checked against the calendar, in words (``OpenAI gpt-6.1-terra``)
     """
 
     horizon_months: int
@@ -87,6 +88,7 @@ class Inputs:
     notes: tuple[str, ...]
     start_date: date | None = None
     moves: Mapping[str, Move] = field(default_factory=dict)
+    roads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,6 +152,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     start = start_date(scenario)
     as_of = start
     moves: dict[str, Move] = {}
+    roads: list[str] = []
     fc = scenario.finetune
     if values["finetune.maintenance_hours_per_month"] is None:
         values["finetune.maintenance_hours_per_month"] = values[
@@ -158,7 +161,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
     if need["finetune_api"]:
-        _finetune_rates(scenario, values, prices, lookup, start, moves, notes)
+        _finetune_rates(scenario, values, prices, lookup, start, moves, notes, roads)
         if moves.get("finetune") is not None and moves["finetune"].fallback:
             need["prompt"] = True
 
@@ -185,7 +188,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         for key, value in pinned.items():
             _set_rate(values, prices, f"prompt.{key}", value, rates,
                       f"{pc.model}" + (f" ({rates.provider})" if rates else ""))
-        _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes)
+        _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes, roads)
     # ---- rag --------------------------------------------------------------------------------
     rc = scenario.rag
     if need["rag"]:
@@ -232,7 +235,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                   unit="USD/error")
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
-                  start_date=start, moves=moves)
+                  start_date=start, moves=moves, roads=tuple(roads))
 
 
 def start_date(scenario: Scenario) -> date:
@@ -310,7 +313,7 @@ OFFERING_KEYS = ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mto
 
 
 def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
-                    start: date, moves: dict, notes: list) -> None:
+                    start: date, moves: dict, notes: list, roads: list) -> None:
     """The offering's rates (pinned or from the table), its lifecycle and, when it closes
     inside the horizon, its successor's rates (``finetune.after.*``)."""
     fc = scenario.finetune
@@ -329,6 +332,7 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
         raise InputError(f"finetune.model: {fc.provider} {fc.model} cannot be fine-tuned from "
                          f"the start date {start.isoformat()}: {closed}{succ}; pick an "
                          f"offering that is open, or an earlier as_of")
+    roads.append(f"{provider_name(fc.provider)} {fc.model} fine-tuning")
     plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months,
                          f"{provider_name(fc.provider)} {fc.model}")
     if not plan.moves:
@@ -410,7 +414,7 @@ def _record_offering(values: dict, prices: list, prefix: str, pinned: dict,
 
 
 def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
-                      rates: Any, start: date, moves: dict, notes: list) -> None:
+                      rates: Any, start: date, moves: dict, notes: list, roads: list) -> None:
     """The prompted model's lifecycle: refused when retired before the start; when it
     retires inside the horizon, its successor's rates (``prompt.after.*``) from then on."""
     pc = scenario.prompt
@@ -422,6 +426,7 @@ def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _L
                          f"{start.isoformat()}: {closed}{succ}; pick a model that serves, or "
                          f"an earlier as_of")
     subject = f"{provider_name(rates.provider)} {pc.model}" if rates else pc.model
+    roads.insert(0, subject)
     plan = plan_prompt(life, start, scenario.horizon_months, subject)
     if not plan.moves:
         return

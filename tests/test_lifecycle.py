@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import shutil
 import tempfile
 from datetime import date, timedelta
@@ -96,7 +97,9 @@ def test_openai_wind_down_as_published():
     assert base.serving_ends == date(2027, 1, 13)
     assert base.lifecycle.successor == "openai/gpt-6-luna"
     assert pricing.finetune_rates("openai", "gpt-4.1-mini").lifecycle.badge(
-        date(2026, 11, 23)) == "new jobs end 2027-01-05, serves until 2027-01-13"
+        date(2026, 11, 23)) == "new jobs end 2027-01-06, serving ends 2027-01-14"
+    assert pricing.finetune_rates("openai", "gpt-4.1-nano").lifecycle.badge(
+        date(2026, 11, 23)) == "retired 2026-10-23"
 
 
 def test_genai_prices_deprecated_flag_is_used():
@@ -372,3 +375,62 @@ def test_before_the_switch_month_nothing_changes(start):
     assert list(a.index) == list(b.index)
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy())
     assert (with_dates.monthly.cost_usd >= 0).all()
+
+
+# ---- what the reader sees: notes, pickers, the command line ------------------------------------
+
+def test_a_calm_horizon_says_what_was_checked():
+    r = simulate(example_scenario().with_values(as_of=date(2026, 11, 23)))
+    assert ("No announced retirement or closing date falls inside the horizon (2026-11-23 to "
+            "2028-11-22) for OpenAI gpt-6.1-terra or AWS Bedrock amazon.nova-micro-v1:0 "
+            "fine-tuning.") in r.notes
+
+
+def test_pickers_list_open_choices_first_and_warn_about_closing_ones():
+    from simulator import appstate
+
+    table = pricing.default_table()
+    start = date(2026, 11, 23)
+    lifecycles = table.model_lifecycles()
+    order = appstate.model_choices(["gpt-4.1", "gpt-3.5-turbo", "gpt-6.1-terra"], lifecycles,
+                                   start, 24)
+    assert order == ["gpt-6.1-terra", "gpt-4.1", "gpt-3.5-turbo"]
+    assert appstate.choice_label("gpt-4.1", lifecycles["gpt-4.1"], start) == \
+        "gpt-4.1 · serving ends 2027-01-14"
+    offerings = appstate.offering_choices(table.finetune_offerings(), start, 24)
+    ranks = [appstate.availability_rank(o.lifecycle, start, 24) for o in offerings.values()]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2
+    assert len(offerings) == len({(o.provider, o.model) for o in table.finetune_offerings()})
+    ft = offerings["openai/gpt-4.1-mini"]
+    warning = appstate.closing_warning("OpenAI gpt-4.1-mini fine-tuning", ft.lifecycle, start, 24)
+    assert warning.startswith("OpenAI gpt-4.1-mini fine-tuning: new jobs end 2027-01-06, "
+                              "serving ends 2027-01-14, inside your 24-month horizon")
+    assert appstate.closing_warning("x", offerings["aws/amazon.nova-micro-v1:0"].lifecycle,
+                                    start, 24) is None
+
+
+def test_headline_names_the_moves():
+    from simulator import appstate
+
+    r = simulate(Scenario.from_dict({**OPENAI, "as_of": "2026-11-23"}))
+    text = appstate.headline(r.summary, "prompt", 24, lifecycle=r.lifecycle_short)
+    assert "Priced with the calendar: OpenAI gpt-4.1-mini fine-tuning closes in month 2" in text
+    assert "OpenAI gpt-4.1 retires in month 2: moving to OpenAI gpt-6-luna costs $1,600" in text
+
+
+def test_cli_prices_show_lifecycle(capsys):
+    from simulator.cli import main
+
+    assert main(["prices", "--finetune", "--provider", "openai"]) == 0
+    out = capsys.readouterr().out
+    assert "lifecycle" in out and "retired 2026-10-23" in out
+
+
+def test_cli_simulate_names_the_dates(tmp_path, capsys):
+    from simulator.cli import main
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({**OPENAI, "as_of": "2026-11-23"}))
+    assert main(["simulate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2027-01-06" in out and "2027-01-14" in out and "falls back to prompting" in out
