@@ -16,7 +16,16 @@ import streamlit as st
 
 import pricing
 from pricing import PriceError
-from simulator import Scenario, appstate, charts, monte_carlo, savings_grid, sensitivity, simulate
+from simulator import (
+    Scenario,
+    app_traffic,
+    appstate,
+    charts,
+    monte_carlo,
+    savings_grid,
+    sensitivity,
+    simulate,
+)
 from simulator.errors import InputError
 from simulator.html_report import html_report
 from simulator.resolve import resolve
@@ -98,6 +107,11 @@ def count_text(text: str, model: str, fewshot: bool) -> tuple[int, bool, str]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def dataset_report(data: bytes, model: str, epochs: int | str):
     return appstate.read_dataset(data, model, epochs=epochs)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def traffic_report(data: bytes, name: str, _progress=None):
+    return app_traffic.report_from_upload(data, name, _progress)
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -182,9 +196,34 @@ with st.sidebar:
     st.caption("Defaults: the example scenario (`ftroi example`). Hover the ? icons for what "
                "each input means.")
     with st.expander("Workload", expanded=True):
+        logs = st.file_uploader(
+            "Your traffic: request logs", type=["jsonl", "json", "csv"], key="workload.logs",
+            help="Chat request JSONL, Batch API input/output JSONL or a usage CSV "
+                 "(timestamp, prompt_tokens, completion_tokens): fills the fields below "
+                 "(and the static prompt's tokens in Numbers mode) from what the logs show.")
+        traffic = None
+        if logs is not None:
+            bar = st.progress(0.0, text="Reading your logs…")
+            traffic = traffic_report(logs.getvalue(), logs.name, lambda done, total:
+                                     bar.progress(done / max(total, 1), text="Reading your logs…"))
+            bar.empty()
+            if st.session_state.get("ftroi.logs_id") != logs.file_id:
+                numbers_mode = st.session_state["prompt.mode"] == "Numbers"
+                for key, value in app_traffic.widget_values(traffic,
+                                                            numbers_mode=numbers_mode).items():
+                    st.session_state[key] = value
+                st.session_state["ftroi.logs_id"] = logs.file_id
         for p in ("workload.requests_per_month", "workload.growth_per_month",
                   "workload.input_tokens", "workload.output_tokens"):
             number(p)
+        if traffic is not None:
+            st.caption(app_traffic.traffic_caption(traffic))
+            for label, stats in (("User input tokens per request", traffic.input_tokens),
+                                 ("Output tokens per request", traffic.output_tokens)):
+                if stats is not None:
+                    st.caption(label)
+                    st.bar_chart(app_traffic.histogram_frame(stats), x="tokens", y="requests",
+                                 height=140)
         slots["Workload"] = st.container()
 
     with st.expander("Prompting", expanded=True):

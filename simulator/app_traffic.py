@@ -1,0 +1,85 @@
+"""The app's "Your traffic" upload: request logs in, workload widget values out.
+
+Everything here is plain Python for ``app.py`` to call (no streamlit): reading an uploaded
+log (:func:`report_from_upload`), the widget values it sets (:func:`widget_values`), the words
+saying where they came from (:func:`traffic_caption`) and the histogram rows a chart draws
+(:func:`histogram_frame`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .appstate import FIELD_BY_PATH
+from .logscan import LogIssue
+from .workload import TokenStats, WorkloadReport, from_logs
+
+WORKLOAD_WIDGETS = ("workload.requests_per_month", "workload.growth_per_month",
+                    "workload.input_tokens", "workload.output_tokens")
+PROMPT_WIDGETS = ("prompt.system_prompt_tokens", "prompt.fewshot_tokens")
+
+
+def report_from_upload(data: bytes, name: str,
+                       progress: Callable[[int, int], None] | None = None) -> WorkloadReport:
+    """Measure an uploaded log (its bytes and file name), in this process, range by range.
+
+    ``progress(done_bytes, total_bytes)`` is called after each 4 MB range; bad lines are
+    named by the upload's own file name.
+    """
+    name = Path(name).name or "upload"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        report = from_logs(path, workers=1, chunk_bytes=4 * 2**20, progress=progress)
+    return dataclasses.replace(
+        report, files=(name,), formats={name: next(iter(report.formats.values()))},
+        errors=tuple(LogIssue(name, e.line, e.message) for e in report.errors))
+
+
+def widget_values(report: WorkloadReport, *, numbers_mode: bool) -> dict[str, float | int]:
+    """Widget key -> value for the fields the logs measured (clamped to each widget's range).
+
+    The static prompt's token counts are set only in the app's "Numbers" mode.
+    """
+    values = report.scenario_values()
+    keys = WORKLOAD_WIDGETS + (PROMPT_WIDGETS if numbers_mode else ())
+    return {key: FIELD_BY_PATH[key].to_widget(values[key]) for key in keys if key in values}
+
+
+def traffic_caption(report: WorkloadReport) -> str:
+    """One paragraph: which fields came from which logs, and the caveats."""
+    parts = [f"From your logs ({', '.join(report.files)}: {report.n_requests:,} requests"
+             + (f", {report.n_errors:,} bad lines left out" if report.n_errors else "") + ")."]
+    if report.requests_per_month is not None:
+        growth = ("not measured" if report.growth_per_month is None
+                  else f"{100 * report.growth_per_month:+.1f}%/month")
+        parts.append(f"Requests in month 1: {report.requests_per_month:,.0f} "
+                     f"(the last complete month); growth {growth}.")
+    for label, stats in (("User input", report.input_tokens), ("Output", report.output_tokens)):
+        if stats is not None:
+            parts.append(f"{label}: mean {stats.mean:,.1f} tokens (p5 {stats.p5:,.0f}, "
+                         f"p50 {stats.p50:,.0f}, p95 {stats.p95:,.0f}).")
+    if report.input_source == "counted":
+        parts.append(f"Static prefix shared by every request: system {report.system_prompt_tokens:,}"
+                     f" + few-shot {report.fewshot_tokens:,} tokens, "
+                     f"{100 * report.static_share:.0f}% of the prompt.")
+    parts += [f"Note: {n}" for n in report.notes]
+    return " ".join(parts)
+
+
+def histogram_frame(stats: TokenStats | None, bins: int = 30) -> pd.DataFrame:
+    """Requests per token-count bin: columns ``tokens`` (the bin's lower edge) and
+    ``requests``; empty without statistics."""
+    if stats is None:
+        return pd.DataFrame({"tokens": [], "requests": []})
+    edges = np.unique(np.linspace(stats.min, stats.max + 1, bins + 1).astype(np.int64))
+    if edges.size < 2:
+        edges = np.array([stats.min, stats.min + 1])
+    counts, _ = np.histogram(stats.values, bins=edges, weights=stats.counts)
+    return pd.DataFrame({"tokens": edges[:-1], "requests": counts.astype(np.int64)})
