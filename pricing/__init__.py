@@ -18,11 +18,11 @@ from .names import ModelId, parse_model_id
 from .schema import PriceError, UnknownModelError
 from .table import (
     HOURS_PER_MONTH,
+    NO_LIFECYCLE,
     FinetuneRates,
     GpuRate,
-    Lifecycle,
-    NO_LIFECYCLE,
     InferenceRates,
+    Lifecycle,
     PriceTable,
     default_table,
     genai_prices_version,
@@ -31,11 +31,11 @@ from .table import (
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "NO_LIFECYCLE",
     "FinetuneRates",
     "GpuRate",
-    "Lifecycle",
-    "NO_LIFECYCLE",
     "InferenceRates",
+    "Lifecycle",
     "ModelId",
     "PriceError",
     "PriceTable",

@@ -189,16 +189,17 @@ def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
 
 def _lifecycle_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     if row["kind"] == "inference" and row.get("training_ends") is not None:
-        return ("training_ends", "only a fine-tuning offering (kind finetune) has a last "
-                                 "training day")
+        return ("training_ends",
+                "only a fine-tuning offering (kind finetune) has a last training day")
     train, serve = row.get("training_ends"), row.get("serving_ends")
     if train is not None and serve is not None and train > serve:
         return ("training_ends", f"{train} is after serving_ends {serve}")
     if row["status"] == "retired" and serve is None:
         return ("serving_ends", "a retired model needs the last day it served")
     if row["status"] == "active" and row.get("announced_on") is not None:
-        return ("status", "a retirement was announced (announced_on), so the status is "
-                          "deprecated or retired, not active")
+        why = ("a retirement was announced (announced_on), so the status is deprecated or "
+               "retired, not active")
+        return ("status", why)
     if row.get("successor") is not None and "/" not in row["successor"]:
         return ("successor", f"{row['successor']!r}: write the successor as provider/model")
     return None

@@ -408,7 +408,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     elif option in ("finetune", "hybrid"):
         out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V))
     elif option == "selfhost":
-        runs, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False)
+        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False)
         out["labelling"] = labelling
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
