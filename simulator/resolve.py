@@ -326,12 +326,8 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
     what = f"{fc.provider} {fc.model}" + (f" ({rates.method})" if rates else "")
     _record_offering(values, prices, "finetune", pinned, fc.max_tokens_per_example, rates, what)
     life = rates.lifecycle if rates else lookup.lifecycle("offering", fc.provider, fc.model)
-    closed = training_closed_at_start(life, start)
-    if closed:
-        succ = f" (its successor: {life.successor})" if life.successor else ""
-        raise InputError(f"finetune.model: {fc.provider} {fc.model} cannot be fine-tuned from "
-                         f"the start date {start.isoformat()}: {closed}{succ}; pick an "
-                         f"offering that is open, or an earlier as_of")
+    _refuse_closed("finetune.model", f"{fc.provider} {fc.model} cannot be fine-tuned",
+                   training_closed_at_start(life, start), life, start, "an offering that is open")
     roads.append(f"{provider_name(fc.provider)} {fc.model} fine-tuning")
     plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months,
                          f"{provider_name(fc.provider)} {fc.model}")
@@ -385,6 +381,16 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
                      f"migration only: name a later offering with finetune.migrate_to")
 
 
+def _refuse_closed(path: str, what: str, closed: str | None, life: Lifecycle, start: date,
+                   instead: str) -> None:
+    """An :class:`InputError` for a road that is closed on the start date (``closed`` says
+    why), naming the provider's successor; nothing when ``closed`` is None."""
+    if closed:
+        succ = f" (its successor: {life.successor})" if life.successor else ""
+        raise InputError(f"{path}: {what} from the start date {start.isoformat()}: {closed}"
+                         f"{succ}; pick {instead}, or an earlier as_of")
+
+
 def _record_offering(values: dict, prices: list, prefix: str, pinned: dict,
                      pinned_cap: int | None, rates: Any, what: str) -> None:
     """Set ``prefix.<rate>`` for each offering rate (pinned or ``rates``'), recording it."""
@@ -419,12 +425,8 @@ def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _L
     retires inside the horizon, its successor's rates (``prompt.after.*``) from then on."""
     pc = scenario.prompt
     life = rates.lifecycle if rates else lookup.lifecycle("model", pc.provider, pc.model)
-    closed = closed_at_start(life, start)
-    if closed:
-        succ = f" (its successor: {life.successor})" if life.successor else ""
-        raise InputError(f"prompt.model: {pc.model} cannot be prompted from the start date "
-                         f"{start.isoformat()}: {closed}{succ}; pick a model that serves, or "
-                         f"an earlier as_of")
+    _refuse_closed("prompt.model", f"{pc.model} cannot be prompted",
+                   closed_at_start(life, start), life, start, "a model that serves")
     subject = f"{provider_name(rates.provider)} {pc.model}" if rates else pc.model
     roads.insert(0, subject)
     plan = plan_prompt(life, start, scenario.horizon_months, subject)
