@@ -36,7 +36,8 @@ st.set_page_config(page_title="ftroi: fine-tune or keep prompting?", page_icon="
                    layout="wide")
 
 PRICE_KINDS = {"inference": "Inference (per 1M tokens)", "finetune": "Fine-tuning offerings",
-               "gpus": "GPUs (per hour)", "batch": "Batch discounts"}
+               "gpus": "GPUs (per hour)", "batch": "Batch discounts",
+               "lifecycle": "Lifecycle dates (last training day, last serving day, successor)"}
 Overrides = tuple[tuple[str, str], ...]
 
 
