@@ -1,11 +1,14 @@
 """Every notebook under ``notebooks/`` runs from top to bottom against the installed package.
 
-Each notebook is executed with nbclient in a fresh temporary folder (so its exports do not
-litter the repository) by a kernel started from this interpreter (``sys.executable -m
-ipykernel_launcher``), so it sees exactly the package ``pip install -e ".[test]"`` installed,
-whatever other Jupyter kernels the machine has. A failing cell fails the test with that cell's
-source and error. Notebooks assert the conclusions their text states, so a price-table change
-that flips a conclusion fails here.
+Each notebook is executed with nbclient, from a fresh temporary folder, by a kernel started
+from this interpreter (``sys.executable -m ipykernel_launcher``), so it sees exactly the package
+``pip install -e ".[test]"`` installed, whatever other Jupyter kernels the machine has. A
+failing cell fails the test with that cell's source and error. Notebooks assert the
+conclusions their text states, so a price-table change that flips a conclusion fails here.
+
+Notebooks write only to a temporary directory (``tempfile.mkdtemp()``), never into the
+checkout: the test lists every file under the repository before and after each run and fails
+on any new one (tool caches such as ``__pycache__`` aside).
 """
 
 from __future__ import annotations
@@ -24,10 +27,26 @@ pytest.importorskip("ipykernel")
 
 from nbclient.exceptions import CellExecutionError
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+# Directories that tools (not notebooks) fill: left out of the before/after listing.
+SKIP_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache",
+             ".mypy_cache"}
 KERNEL_NAME = "ftroi-test-python"
 TIMEOUT_S = 120
 BUDGET_S = 60  # each notebook aims for under ~20 s; this only catches a runaway
+
+
+def repo_files(root: Path = REPO) -> set[Path]:
+    """Every file under ``root``, as paths relative to it (tool caches left out)."""
+    found = set()
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if any(part in SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts):
+            continue
+        if not path.is_dir():
+            found.add(rel)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +87,7 @@ def test_notebook_runs(path: Path, tmp_path: Path, kernel_dir: Path, monkeypatch
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name=KERNEL_NAME,
                                      resources={"metadata": {"path": str(tmp_path)}})
+    before = repo_files()
     start = time.perf_counter()
     try:
         client.execute(cwd=str(tmp_path))
@@ -76,6 +96,20 @@ def test_notebook_runs(path: Path, tmp_path: Path, kernel_dir: Path, monkeypatch
         pytest.fail(f"{path.name} failed:\n{message}", pytrace=False)
     elapsed = time.perf_counter() - start
     assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.1f} s"
-    # Nothing is written next to the notebooks.
-    assert not (path.parent / "report").exists()
-    assert not any(p.suffix in (".csv", ".toml") for p in path.parent.iterdir())
+    # Nothing is written into the checkout: no new file anywhere under the repository.
+    new = sorted(str(p) for p in repo_files() - before)
+    assert not new, f"{path.name} wrote into the repository: {', '.join(new)}"
+
+
+def test_repo_files_sees_new_files_but_not_caches(tmp_path: Path):
+    """The before/after listing catches what notebook 01 used to write (report/, a .toml)."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01.ipynb").write_text("{}", encoding="utf-8")
+    before = repo_files(tmp_path)
+    (tmp_path / "notebooks" / "report").mkdir()
+    (tmp_path / "notebooks" / "report" / "summary.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "notebooks" / "scenario.toml").write_text("", encoding="utf-8")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "m.pyc").write_bytes(b"")
+    assert repo_files(tmp_path) - before == {Path("notebooks/report/summary.csv"),
+                                             Path("notebooks/scenario.toml")}
