@@ -90,6 +90,94 @@ def never_cell(value: Any) -> Any:
     return value
 
 
+def volume_text(volume: float) -> str:
+    """A month-1 volume for a sentence: ``4,400,000`` below ten million, ``12.35M`` above.
+
+    >>> volume_text(31412.87), volume_text(15_920_000.0)
+    ('31,413', '15.92M')
+    """
+    return f"{volume / 1e6:,.2f}M" if volume >= 1e7 else f"{volume:,.0f}"
+
+
+def volume_windows_text(intervals: Any, checked_up_to: float = math.inf,
+                        unit: str = "requests/month") -> str:
+    """Where an option is cheaper, by month-1 volume, as words that never claim more than
+    the intervals say: ``at every volume``, ``above V``, ``below V``, ``between V1 and V2``,
+    several of these joined by ``or``, or ``at no volume``.
+
+    ``intervals`` are ``(low, high)`` pairs [requests/month], ``high`` infinite when open
+    ended (:class:`simulator.breakeven.VolumeWindows`).
+
+    >>> volume_windows_text([(31412.9, math.inf)])
+    'above 31,413 requests/month'
+    >>> volume_windows_text([(4.4e6, 5.3e6), (10.07e6, 10.61e6), (15.75e6, 15.92e6)])
+    'between 4,400,000 and 5,300,000, between 10.07M and 10.61M or between 15.75M and 15.92M requests/month'
+    >>> volume_windows_text([(0.0, math.inf)]), volume_windows_text([])
+    ('at every volume', 'at no volume')
+    """
+    intervals = list(intervals)
+    if not intervals:
+        text = "at no volume"
+    elif len(intervals) == 1 and intervals[0][0] == 0 and math.isinf(intervals[0][1]):
+        text = "at every volume"
+    else:
+        parts = []
+        for lo, hi in intervals:
+            if math.isinf(hi):
+                parts.append(f"above {volume_text(lo)}" if lo > 0 else "at every volume")
+            elif lo == 0:
+                parts.append(f"below {volume_text(hi)}")
+            else:
+                parts.append(f"between {volume_text(lo)} and {volume_text(hi)}")
+        text = (", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0])
+        text += f" {unit}"
+    if math.isfinite(checked_up_to):
+        text += f" (volumes checked up to {volume_text(checked_up_to)} {unit})"
+    return text
+
+
+def volume_windows_cell(intervals: Any) -> str:
+    """The same for a table cell: ``≥ 31,413``, ``≤ 9,956,768``, ``4,400,000–5,300,000``,
+    several joined by ``; ``, ``any`` or :data:`NEVER`.
+
+    >>> volume_windows_cell([(201282.05, 1010769.2), (1043590.0, math.inf)])
+    '201,282–1,010,769; ≥ 1,043,590'
+    >>> volume_windows_cell([(0.0, math.inf)]), volume_windows_cell([])
+    ('any', 'never')
+    """
+    intervals = list(intervals)
+    if not intervals:
+        return NEVER
+    parts = []
+    for lo, hi in intervals:
+        if math.isinf(hi):
+            parts.append("any" if lo == 0 else f"≥ {lo:,.0f}")
+        elif lo == 0:
+            parts.append(f"≤ {hi:,.0f}")
+        else:
+            parts.append(f"{lo:,.0f}–{hi:,.0f}")
+    return "; ".join(parts)
+
+
+def crossings_text(crossings: Any) -> str:
+    """Every month the cumulative curves cross, in words, from ``(month, cheaper)`` pairs
+    (:func:`simulator.breakeven.crossing_months`).
+
+    >>> crossings_text([(5, True), (12, False), (15, True)])
+    'at or below from month 5, dearer again from month 12, at or below again from month 15'
+    >>> crossings_text([(0, True)]), crossings_text([])
+    ('at or below from the start', 'never at or below')
+    """
+    parts = []
+    below_before = False
+    for month, cheaper in crossings:
+        again = " again" if (cheaper and below_before) or (not cheaper and parts) else ""
+        when = "from the start" if month == 0 else f"from month {month}"
+        parts.append(f"at or below{again} {when}" if cheaper else f"dearer{again} {when}")
+        below_before = below_before or cheaper
+    return ", ".join(parts) if parts else "never at or below"
+
+
 def add_months(start: _dt.date, months: int) -> _dt.date:
     """The first day of the calendar month ``months`` after ``start``'s month.
 
