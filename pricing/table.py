@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
+from . import genai as _genai
+from .genai import genai_prices_version
 from .names import ModelId, parse_model_id
 from .schema import (
     BATCH_COLUMNS,
@@ -109,7 +110,10 @@ class InferenceRates:
 
     All prices in [USD per 1M tokens]. ``cached_input_usd_per_mtok`` equals the input price
     where the provider gives no caching discount. ``batch_discount`` is the share taken off
-    for batch-API requests [0..1] (0 where there is no batch API).
+    for batch-API requests [0..1] (0 where there is no batch API). ``tier`` names the rate
+    used where a price depends on the time of day or the prompt size (``standard hours UTC
+    00:30-16:30; …``; ``standard`` otherwise); ``host`` says why a bare name went to this
+    provider when several carry it (empty otherwise).
     """
 
     provider: str
@@ -124,6 +128,8 @@ class InferenceRates:
     effective_from: date | None = None
     comment: str = ""
     lifecycle: Lifecycle = NO_LIFECYCLE
+    tier: str = "standard"
+    host: str = ""
 
     @property
     def serving_ends(self) -> date | None:
@@ -229,9 +235,22 @@ class PriceTable:
     # ---- inference -------------------------------------------------------------------------
     def inference_rates(self, model: str, *, provider: str | None = None,
                         as_of: date | None = None) -> InferenceRates:
-        """Per-token prices of ``model`` on ``as_of`` (default: the latest known).
+        """Per-token prices of ``model`` on ``as_of`` (default: the latest known), at standard
+        hours on the base tier (``.tier`` names it).
 
-        An OpenAI fine-tuned id (``ft:gpt-4o-mini-…``) gets the tuned-model rates.
+        ``model`` is a bare name (``llama-3.1-8b-instruct``: its default host, see
+        :mod:`pricing.genai`; ``.host`` says why that provider), ``provider/model``
+        (``ovhcloud/llama-3.1-8b-instruct``) or a provider's own id
+        (``amazon.nova-pro-v1:0``). An OpenAI fine-tuned id (``ft:gpt-4o-mini-…``) gets the
+        tuned-model rates.
+
+        Raises
+        ------
+        UnknownModelError
+            Nobody prices the name (closest names, never the name itself), or ``provider``
+            does not carry it (the providers that do).
+        PriceError
+            The table prices the model only from a later date (that date is named).
         """
         mid = parse_model_id(model)
         if not mid.name:
@@ -248,60 +267,131 @@ class PriceTable:
                 source_url=tuned.source_url, checked_on=tuned.checked_on,
                 effective_from=tuned.effective_from, comment="tuned-model rates",
             )
-        provider = (provider or mid.provider or "").lower() or None
-        row = self._local_inference(mid, provider, as_of)
-        if row is not None:
-            rates = self._inference_from_row(row, mid)
-            return replace(rates, lifecycle=self.model_lifecycle(rates.provider, rates.model))
-        if self.use_genai_prices:
-            found = _genai_rates(mid, provider, as_of)
+        wanted = (provider or "").strip().lower() or None
+        for names, prov in self._attempts(mid, wanted):
+            found = self._inference_at(names, prov, as_of)
             if found is not None:
-                discount = self.batch_discount(found.provider, as_of=as_of)
-                life = self.model_lifecycle(found.provider, found.model)
-                if not life.known and _genai_deprecated(found.provider, found.model):
-                    life = Lifecycle(
-                        status="deprecated",
-                        source=f"genai-prices {genai_prices_version()} (deprecated flag)",
-                        source_url="https://github.com/pydantic/genai-prices",
-                        comment="marked deprecated in the genai-prices data; no date given")
-                return replace(found, batch_discount=discount, lifecycle=life)
-        raise UnknownModelError(
-            f"no inference price for model {model!r}"
-            + (f" at provider {provider!r}" if provider else "")
-            + _closest(mid.alias, self.inference_models())
-        )
+                return found
+        raise UnknownModelError(self._not_found(model, mid, wanted))
 
-    def _local_inference(self, mid: ModelId, provider: str | None,
-                         as_of: date | None) -> dict | None:
-        for name in mid.candidates:
-            rows = [r for r in self.inference
-                    if r["model"] == name and (provider is None or r["provider"] == provider)]
+    def _attempts(self, mid: ModelId, provider: str | None):
+        """(names, provider) pairs to try in order for a parsed id."""
+        raw = mid.raw.lower()
+        if provider is not None:
+            names = (raw, *mid.candidates) if raw not in mid.candidates else mid.candidates
+            return [(names, provider)]
+        if mid.provider is not None:
+            return [(mid.candidates, mid.provider), ((raw,), None)]
+        first, slash, rest = mid.name.partition("/")
+        attempts = [(mid.candidates, None)]
+        if slash and rest and first in self.inference_providers():
+            names = tuple(dict.fromkeys((rest, *parse_model_id(rest).candidates)))
+            attempts.insert(0, (names, first))
+        return attempts
+
+    def _inference_at(self, names: tuple[str, ...], provider: str | None,
+                      as_of: date | None) -> InferenceRates | None:
+        """The table's rates for the first of ``names`` it has, else genai-prices'."""
+        for name in names:
+            rows = self._local_rows(name, provider)
             if rows:
-                if provider is None and len({r["provider"] for r in rows}) > 1:
-                    # Several providers sell the model: take its maker's price.
-                    maker = _maker(name, {r["provider"] for r in rows})
-                    rows = [r for r in rows if r["provider"] == maker]
-                return _latest(rows, as_of)
+                row = _latest(rows, as_of)
+                if row is None:
+                    first = min(r["effective_from"] for r in rows)
+                    raise PriceError(
+                        f"no inference price for model {name!r} at {rows[0]['provider']} in "
+                        f"force on {as_of}: the table prices it from {first.isoformat()}; use "
+                        f"that date or later (--as-of {first.isoformat()})")
+                rates = self._inference_from_row(row)
+                return replace(rates, lifecycle=self.model_lifecycle(rates.provider,
+                                                                     rates.model))
+        for name in names if self.use_genai_prices else ():
+            found = _genai_rates_for(name, provider, as_of)
+            if found is not None:
+                return self._with_table_facts(found, as_of)
         return None
 
-    def _inference_from_row(self, row: dict, mid: ModelId) -> InferenceRates:
+    def _with_table_facts(self, found: InferenceRates, as_of: date | None) -> InferenceRates:
+        discount = self.batch_discount(found.provider, as_of=as_of)
+        life = self.model_lifecycle(found.provider, found.model)
+        if not life.known and _genai_deprecated(found.provider, found.model):
+            life = Lifecycle(
+                status="deprecated",
+                source=f"genai-prices {genai_prices_version()} (deprecated flag)",
+                source_url="https://github.com/pydantic/genai-prices",
+                comment="marked deprecated in the genai-prices data; no date given")
+        return replace(found, batch_discount=discount, lifecycle=life)
+
+    def _local_rows(self, name: str, provider: str | None) -> list[dict]:
+        rows = [r for r in self.inference
+                if r["model"] == name and (provider is None or r["provider"] == provider)]
+        if provider is None and len({r["provider"] for r in rows}) > 1:
+            # Several providers sell the model: take its maker's price.
+            maker = _maker(name, {r["provider"] for r in rows})
+            rows = [r for r in rows if r["provider"] == maker]
+        return rows
+
+    def _not_found(self, model: str, mid: ModelId, provider: str | None) -> str:
+        """Why ``model`` has no price, with what would work instead."""
+        at = f" at provider {provider!r}" if provider else ""
+        head = f"no inference price for model {model!r}{at}"
+        if provider and provider not in self.inference_providers():
+            return head + _closest(provider, self.inference_providers(), exclude=provider,
+                                   label="known providers")
+        carriers = self.inference_hosts(mid.alias if provider else mid.name)
+        if provider and carriers:
+            return (head + f"; carried by {', '.join(carriers)} (give one as provider, or "
+                    f"write provider/model, e.g. {carriers[0]}/{mid.alias})")
+        return head + _closest(mid.alias, self.inference_models(), exclude=mid.alias)
+
+    def _inference_from_row(self, row: dict) -> InferenceRates:
         cached = row["cached_input_usd_per_mtok"]
+        inherited = row.get("_inherited") or {}
+        source = _row_source(row)
+        if inherited:
+            source += "; " + "; ".join(f"{col} inherited from {src}"
+                                       for col, src in inherited.items())
         return InferenceRates(
             provider=row["provider"], model=row["model"],
             input_usd_per_mtok=row["input_usd_per_mtok"],
             cached_input_usd_per_mtok=row["input_usd_per_mtok"] if cached is None else cached,
             output_usd_per_mtok=row["output_usd_per_mtok"] or 0.0,
             batch_discount=self.batch_discount(row["provider"], as_of=None),
-            source=f"ftroi table ({row['_file']}, row {row['_row']})",
-            source_url=row["source_url"], checked_on=row["checked_on"],
+            source=source, source_url=row["source_url"], checked_on=row["checked_on"],
             effective_from=row["effective_from"], comment=row["comment"] or "",
         )
 
+    def inference_hosts(self, model: str) -> list[str]:
+        """Every provider that prices ``model`` (the table's and genai-prices'), sorted."""
+        mid = parse_model_id(model)
+        out = set()
+        for name in {mid.raw.lower(), *mid.candidates}:
+            out |= {r["provider"] for r in self.inference if r["model"] == name}
+            if self.use_genai_prices:
+                out |= {p for p, _ in _genai.hosts(name)}
+        return sorted(out)
+
+    def inference_providers(self) -> list[str]:
+        """Every provider with an inference price, sorted."""
+        out = {r["provider"] for r in self.inference}
+        if self.use_genai_prices:
+            out |= set(_genai.provider_ids())
+        return sorted(out)
+
+    def inference_offers(self) -> list[tuple[str, str]]:
+        """Every (provider, model) with an inference price, sorted; ``provider/model`` prices
+        each of them."""
+        out = {(r["provider"], r["model"]) for r in self.inference}
+        if self.use_genai_prices:
+            out |= set(_genai.listed())
+        return sorted(out)
+
     def inference_models(self) -> list[str]:
-        """Every model name with an inference price (local table and genai-prices), sorted."""
+        """Every model name with an inference price, sorted: each prices as a bare name (at
+        its default host; :meth:`inference_hosts` lists the others)."""
         names = {r["model"] for r in self.inference}
         if self.use_genai_prices:
-            names |= set(_genai_model_ids())
+            names |= {m for _, m in _genai.listed()}
         return sorted(names)
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -503,29 +593,25 @@ def _finetune_from_row(row: dict) -> FinetuneRates:
     )
 
 
-def _closest(name: str, known: Iterable[str]) -> str:
-    """A message tail naming up to five known names closest to ``name`` (case-insensitive)."""
-    by_lower = {k.lower(): k for k in known}
+def _closest(name: str, known: Iterable[str], *, exclude: str | None = None,
+             label: str = "closest known") -> str:
+    """A message tail naming up to five known names closest to ``name`` (case-insensitive),
+    never ``exclude`` (the name just rejected)."""
     wanted = name.strip().lower()
+    skip = {wanted, (exclude or "").strip().lower()}
+    by_lower = {k.lower(): k for k in known if k.lower() not in skip}
     close = difflib.get_close_matches(wanted, list(by_lower), n=5, cutoff=0.5)
     close += [k for k in sorted(by_lower) if wanted and k.startswith(wanted) and k not in close]
     names = [by_lower[k] for k in close[:5]]
-    return f"; closest known: {', '.join(names)}" if names else ""
+    return f"; {label}: {', '.join(names)}" if names else ""
 
 
 # ---- genai-prices ---------------------------------------------------------------------------
 
-_FAR_FUTURE = datetime(2999, 1, 1, tzinfo=timezone.utc)
-
-
-@cache
 def _genai_snapshot():
-    from genai_prices import data_snapshot
-
-    return data_snapshot.get_snapshot()
+    return _genai.snapshot()
 
 
-@cache
 def _genai_deprecated(provider: str, model: str) -> bool:
     """True if genai-prices marks ``model`` at ``provider`` deprecated."""
     for p in _genai_snapshot().providers:
@@ -534,57 +620,39 @@ def _genai_deprecated(provider: str, model: str) -> bool:
     return False
 
 
-@cache
-def _genai_model_ids() -> tuple[str, ...]:
-    snap = _genai_snapshot()
-    return tuple(sorted({m.id.lower() for p in snap.providers for m in p.models}))
-
-
-def genai_prices_version() -> str:
-    """Version of the installed genai-prices package (its data snapshot)."""
-    return version("genai-prices")
-
-
-def _decimal(value: Any) -> float | None:
-    if value is None:
-        return None
-    base = getattr(value, "base", value)  # TieredPrices: the base tier
-    return float(base)
-
-
 def _genai_rates(mid: ModelId, provider: str | None, as_of: date | None) -> InferenceRates | None:
-    snap = _genai_snapshot()
-    when = (datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc)
-            if as_of else _FAR_FUTURE)
+    """Rates of ``mid`` at ``provider`` (None: its default host) from genai-prices, at
+    standard hours on the base tier; None when no provider carries it with a price."""
     for name in mid.candidates:
-        try:
-            prov, model = snap.find_provider_model(name, None, provider, None)
-        except LookupError:
-            continue
-        prices = model.get_prices(when)
-        input_price = _decimal(getattr(prices, "input_mtok", None))
-        if input_price is None:
-            continue
-        cached = _decimal(getattr(prices, "cache_read_mtok", None))
-        output = _decimal(getattr(prices, "output_mtok", None))
-        tiered = any(hasattr(v, "tiers") for v in prices.__dict__.values())
-        notes = []
-        if tiered:
-            notes.append("long-context tiers exist; the base tier is used")
-        if model.price_comments:
-            notes.append(model.price_comments)
-        urls = prov.pricing_urls or []
-        return InferenceRates(
-            provider=prov.id, model=model.id,
-            input_usd_per_mtok=input_price,
-            cached_input_usd_per_mtok=input_price if cached is None else cached,
-            output_usd_per_mtok=output or 0.0,
-            batch_discount=0.0,
-            source=f"genai-prices {genai_prices_version()}",
-            source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",
-            checked_on=None, comment="; ".join(notes),
-        )
+        found = _genai_rates_for(name, provider, as_of)
+        if found is not None:
+            return found
     return None
+
+
+def _genai_rates_for(name: str, provider: str | None, as_of: date | None
+                     ) -> InferenceRates | None:
+    """Rates of the exact id ``name`` (no parsing) at ``provider`` from genai-prices."""
+    found = _genai.find(name, provider)
+    if found is None:
+        return None
+    prov, model, why = found
+    input_price, cached, output, tier = _genai.standard_prices(model, as_of)
+    if input_price is None:
+        return None
+    notes = [n for n in (tier, model.price_comments) if n]
+    urls = prov.pricing_urls or []
+    return InferenceRates(
+        provider=prov.id, model=model.id.lower(),
+        input_usd_per_mtok=input_price,
+        cached_input_usd_per_mtok=input_price if cached is None else cached,
+        output_usd_per_mtok=output or 0.0,
+        batch_discount=0.0,
+        source=_genai.snapshot_info().label,
+        source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",
+        checked_on=_genai.snapshot_info().fetched_on, comment="; ".join(notes),
+        tier=tier or "standard", host=why,
+    )
 
 
 # ---- loading ------------------------------------------------------------------------------

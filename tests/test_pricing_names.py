@@ -1,0 +1,143 @@
+"""A model is a provider and a name: every listed name prices, hosts, errors that help,
+time-of-day and tiered prices."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import pricing
+from pricing import PriceError, UnknownModelError, genai
+
+
+@pytest.fixture(scope="module")
+def table():
+    return pricing.default_table()
+
+
+# ---- every listed name prices -----------------------------------------------------------------
+
+def test_every_listed_name_prices(table):
+    names = table.inference_models()
+    assert len(names) > 1500
+    failed = []
+    for name in names:
+        try:
+            rates = table.inference_rates(name)
+        except PriceError as exc:
+            failed.append(f"{name}: {exc}")
+            continue
+        assert rates.provider and rates.input_usd_per_mtok >= 0, name
+    assert not failed, f"{len(failed)} listed names do not price: {failed[:5]}"
+
+
+def test_every_offer_prices_at_its_provider(table):
+    offers = table.inference_offers()
+    failed = []
+    for provider, model in offers:
+        for rates in (table.inference_rates(model, provider=provider),
+                      table.inference_rates(f"{provider}/{model}")):
+            if rates.provider != provider:
+                failed.append(f"{provider}/{model} -> {rates.provider}")
+    assert not failed, failed[:5]
+
+
+@pytest.mark.parametrize("name, provider, rates, why", [
+    # genai-prices ovhcloud: the only host of this id (0.11 per 1M in and out)
+    ("llama-3.1-8b-instruct", "ovhcloud", (0.11, 0.11, 0.11), "only provider"),
+    # genai-prices openrouter: mistral-small 0.20 / 0.60; Mistral's own list lacks the alias
+    ("mistral-small", "openrouter", (0.2, 0.2, 0.6), "only provider"),
+    # Bedrock's own id for Nova Pro: 0.80 in, 0.20 cached, 3.20 out
+    ("amazon.nova-pro-v1:0", "aws", (0.8, 0.2, 3.2), "only provider"),
+    # Anthropic and Vertex both list it: the maker wins (0.80 / 0.08 / 4.00)
+    ("claude-3-5-haiku", "anthropic", (0.8, 0.08, 4.0), "its maker anthropic chosen"),
+])
+def test_a_bare_name_goes_to_its_default_host_and_says_why(name, provider, rates, why):
+    r = pricing.inference_rates(name)
+    assert r.provider == provider
+    assert (r.input_usd_per_mtok, r.cached_input_usd_per_mtok, r.output_usd_per_mtok) == rates
+    assert why in r.host
+
+
+def test_most_common_host_when_the_maker_does_not_list_it():
+    carriers = ["doubleword", "openrouter", "together"]
+    chosen, why = genai.default_host("some-open-model", carriers)
+    assert chosen == "openrouter" and "most common host openrouter" in why
+
+
+def test_provider_and_providers_own_ids(table):
+    by_arg = table.inference_rates("llama-3.1-8b-instruct", provider="ovhcloud")
+    assert table.inference_rates("ovhcloud/llama-3.1-8b-instruct") == by_arg
+    fw = table.inference_rates("accounts/fireworks/models/llama-v3p1-8b-instruct")
+    assert (fw.provider, fw.input_usd_per_mtok) == ("fireworks", 0.2)
+    assert table.inference_hosts("claude-3-5-haiku") == ["anthropic", "google"]
+
+
+# ---- errors that help -------------------------------------------------------------------------
+
+def test_errors_never_suggest_the_rejected_name():
+    with pytest.raises(UnknownModelError) as info:
+        pricing.inference_rates("gpt-4o-mnii")
+    tail = str(info.value).split("closest known:")[1]
+    assert "gpt-4o-mini" in tail and "gpt-4o-mnii" not in tail
+
+
+def test_errors_say_which_providers_carry_a_name():
+    with pytest.raises(UnknownModelError, match=r"at provider 'openai'; carried by ovhcloud .*"
+                                                r"ovhcloud/llama-3.1-8b-instruct"):
+        pricing.inference_rates("llama-3.1-8b-instruct", provider="openai")
+    with pytest.raises(UnknownModelError, match=r"known providers: openai"):
+        pricing.inference_rates("gpt-4o", provider="opnai")
+
+
+def test_a_date_before_any_price_names_the_first_date():
+    with pytest.raises(PriceError, match=r"'text-embedding-3-small' at openai in force on "
+                                         r"2020-01-01: the table prices it from 2024-01-01"):
+        pricing.inference_rates("text-embedding-3-small", as_of=date(2020, 1, 1))
+
+
+# ---- time of day and tiers --------------------------------------------------------------------
+
+def test_deepseek_chat_standard_daytime_rates():
+    # DeepSeek pricing page (api-docs.deepseek.com/quick_start/pricing): deepseek-chat
+    # 0.27 input (cache miss) / 0.07 cache hit / 1.10 output per 1M tokens at standard hours,
+    # half that off-peak (UTC 16:30-00:30).
+    for as_of in (None, date(2026, 11, 23)):
+        r = pricing.inference_rates("deepseek-chat", as_of=as_of)
+        assert (r.input_usd_per_mtok, r.cached_input_usd_per_mtok, r.output_usd_per_mtok) == \
+            (0.27, 0.07, 1.1)
+        assert r.tier.startswith("standard hours UTC 00:30-16:30")
+        assert "off-peak rate (0.135 in / 0.55 out) is not used" in r.tier
+
+
+@pytest.mark.parametrize("model, rates", [
+    ("deepseek-chat", (0.27, 0.07, 1.1)),
+    ("deepseek-reasoner", (0.55, 0.14, 2.19)),
+    ("deepseek-flash", (0.3, 0.006, 1.2)),
+    ("deepseek-v4-flash", (0.3, 0.006, 1.2)),
+    ("deepseek-v4-pro", (1.32, 0.044, 3.96)),
+])
+def test_deepseek_time_based_prices_use_standard_hours(model, rates):
+    r = pricing.inference_rates(model)
+    assert (r.input_usd_per_mtok, r.cached_input_usd_per_mtok, r.output_usd_per_mtok) == rates
+    assert r.tier.startswith("standard hours UTC")
+
+
+def test_every_provider_with_time_based_prices_is_tested():
+    timed = {p.id for p in genai.snapshot().providers for m in p.models if genai.is_time_based(m)}
+    assert timed == {"deepseek"}, f"add a test for the time-based prices of {timed - {'deepseek'}}"
+
+
+def test_a_window_applies_only_from_its_start_date():
+    # DeepSeek V4 Pro: flat 0.435 / 0.87 before 2026-08-17, peak windows after.
+    before = pricing.inference_rates("deepseek-v4-pro", as_of=date(2026, 8, 1))
+    assert (before.input_usd_per_mtok, before.output_usd_per_mtok, before.tier) == \
+        (0.435, 0.87, "standard")
+
+
+def test_the_base_tier_is_used_and_named():
+    # Anthropic: claude-sonnet-4-5 3 / 15 per 1M up to 200k prompt tokens (6 / 22.50 above).
+    r = pricing.inference_rates("claude-sonnet-4-5")
+    assert (r.input_usd_per_mtok, r.output_usd_per_mtok) == (3.0, 15.0)
+    assert r.tier == "base tier: prompts up to 200,000 tokens (higher rates above)"
