@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import limits
 from .errors import InputError
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
@@ -100,8 +101,9 @@ class Rule:
                 return None
             raise InputError(f"{path}: is required, got nothing")
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise InputError(f"{path}: {self.describe()}, got {value!r} "
+            raise InputError(f"{path}: {self.describe()}, got {limits.shorten(value)} "
                              f"({type(value).__name__})")
+        limits.check_number(path, value)
         x = float(value)
         if not math.isfinite(x):
             raise InputError(f"{path}: {self.describe()}, got {value!r}")
@@ -115,7 +117,7 @@ class Rule:
         """Elementwise: True where ``x`` breaks the range (not the whole-number part)."""
         too_low = (x <= self.lo) if self.lo_open else (x < self.lo)
         too_high = (x >= self.hi) if self.hi_open else (x > self.hi)
-        return too_low | too_high | ~np.isfinite(x)
+        return too_low | too_high | ~np.isfinite(x) | (np.abs(x) > limits.MAX_NUMBER)
 
     def check_array(self, path: str, values: np.ndarray) -> None:
         """Raise an :class:`InputError` naming ``path`` if any of ``values`` breaks the range."""
@@ -138,8 +140,15 @@ def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{path}: must be a non-empty text, got {value!r}")
+        raise InputError(f"{path}: must be a non-empty text, got {limits.shorten(value)}")
+    if len(value) > MAX_NAME_CHARS:
+        raise InputError(f"{path}: {limits.shorten(value)} is too long: at most "
+                         f"{MAX_NAME_CHARS} characters")
     return value.strip()
+
+
+MAX_NAME_CHARS = 1000
+"""Characters of a name field (model, provider, GPU, dataset path) and of ``title``."""
 
 
 class _Section:
@@ -250,9 +259,7 @@ class PromptConfig(_Section):
         self._check_fields()
         _check_successor("prompt.successor", self.successor)
         if self.system_prompt is not None:
-            if not isinstance(self.system_prompt, str):
-                raise InputError(f"prompt.system_prompt: must be text, got "
-                                 f"{type(self.system_prompt).__name__}")
+            limits.check_text("prompt.system_prompt", self.system_prompt)
             if self.system_prompt_tokens is not None:
                 raise InputError("prompt.system_prompt: give either system_prompt (text, "
                                  "counted) or system_prompt_tokens (a number), not both")
@@ -276,19 +283,22 @@ ON_RETIREMENT = ("migrate", "prompt")
 
 def _check_fewshot(value: Any) -> str | tuple:
     if isinstance(value, str):
-        return value
+        return limits.check_text("prompt.fewshot", value)
     if isinstance(value, (list, tuple)):
         items = tuple(value)
         if all(isinstance(v, str) for v in items):
+            for i, v in enumerate(items):
+                limits.check_text(f"prompt.fewshot[{i}]", v)
             return items
         if all(isinstance(v, Mapping) for v in items):
             for i, v in enumerate(items):
                 if not isinstance(v.get("role"), str) or not isinstance(v.get("content"), str):
                     raise InputError(f"prompt.fewshot[{i}]: a message needs text 'role' and "
-                                     f"'content', got {dict(v)!r}")
+                                     f"'content', got {limits.shorten(dict(v))}")
+                limits.check_text(f"prompt.fewshot[{i}].content", v["content"])
             return tuple(dict(v) for v in items)
     raise InputError("prompt.fewshot: must be a text, a list of texts or a list of "
-                     f"{{role, content}} messages, got {value!r}")
+                     f"{{role, content}} messages, got {limits.shorten(value)}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -563,7 +573,10 @@ class Scenario:
         for name, rule in self.RULES.items():
             object.__setattr__(self, name, rule.check(name, getattr(self, name)))
         if not isinstance(self.title, str):
-            raise InputError(f"title: must be text, got {self.title!r}")
+            raise InputError(f"title: must be text, got {limits.shorten(self.title)}")
+        if len(self.title) > MAX_NAME_CHARS:
+            raise InputError(f"title: {limits.shorten(self.title)} is too long: at most "
+                             f"{MAX_NAME_CHARS} characters")
         if isinstance(self.options, str) or not isinstance(self.options, (list, tuple)):
             raise InputError(f"options: must be a list of option names, got {self.options!r}")
         opts = tuple(self.options)
@@ -594,6 +607,8 @@ class Scenario:
                                  f"got {type(getattr(self, name)).__name__}")
         if self.source_dir is not None:
             object.__setattr__(self, "source_dir", Path(self.source_dir))
+        limits.check_volume_growth(self.workload.requests_per_month,
+                                   self.workload.growth_per_month, self.horizon_months)
 
     @property
     def simulated_options(self) -> tuple[str, ...]:
@@ -726,22 +741,17 @@ def load_scenario(path: str | Path) -> Scenario:
     if suffix not in (".toml", ".json"):
         raise InputError(f"{path}: a scenario file must end in .toml or .json")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:  # never more than the cap in memory
+            raw = fh.read(limits.MAX_DOCUMENT_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}") from None
+    if len(raw) > limits.MAX_DOCUMENT_BYTES:
+        raise InputError(f"{path}: more than {limits.MAX_DOCUMENT_BYTES:,} bytes: a scenario "
+                         f"file is at most {limits.MAX_DOCUMENT_BYTES / 2**20:g} MiB")
+    parse = limits.parse_toml if suffix == ".toml" else limits.parse_json
+    data = parse(raw, field=str(path))
     try:
         return Scenario.from_dict(data, source_dir=path.parent)
     except InputError as exc:
