@@ -93,3 +93,32 @@ def parse_model_id(model: str) -> ModelId:
 def _looks_like_size(name: str) -> bool:
     # Do not cut "-1106" style suffixes from names that are not snapshots, such as a bare number.
     return re.fullmatch(r"[\d.-]+", name) is not None
+
+
+_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)b(?![a-z0-9])")
+
+
+def base_model_key(model: str) -> str:
+    """A fine-tuning base model reduced to what providers share, so that one name finds the
+    offerings for that model at every provider.
+
+    >>> base_model_key("meta-llama/Llama-3.1-8B-Instruct")
+    'llama-3.1-8b'
+    >>> base_model_key("accounts/fireworks/models/llama-v3p1-8b-instruct")
+    'llama-3.1-8b'
+    >>> base_model_key("meta-llama/meta-llama-3.1-8b-instruct-reference")
+    'llama-3.1-8b'
+    """
+    name = parse_model_id(model).alias.rsplit("/", 1)[-1]
+    name = re.sub(r"^meta-(?=llama)", "", name)
+    name = re.sub(r"(?<=\d)p(?=\d)", ".", name)            # Fireworks: v3p1 -> v3.1
+    name = re.sub(r"^llama-v(?=\d)", "llama-", name)
+    name = re.sub(r"(-(instruct|reference|turbo|it|chat|hf))+$", "", name)
+    return name
+
+
+def params_b(model: str) -> float | None:
+    """The parameter count a model's name states [billions]: ``llama-3.1-8b`` -> 8,
+    ``qwen3-235b-a22b`` -> 235; None when the name states none."""
+    match = _SIZE.search(base_model_key(model))
+    return float(match.group(1)) if match else None

@@ -129,8 +129,13 @@ FINETUNE_COLUMNS = _columns(
     Column(name="method", parse=_choice(FINETUNE_METHODS), default="sft"),
     Column(name="storage_usd_per_month", parse=_price),
     Column(name="validation_usd_per_mtok", parse=_price),
+    Column(name="params_min_b", parse=_price),
+    Column(name="params_max_b", parse=_price),
     *_META,
 )
+"""``params_min_b`` / ``params_max_b`` [billions of parameters]: the provider's size band
+when the offering is priced by model size (empty upper bound: no upper limit); such a row
+prices any base model of its provider whose size falls in the band."""
 FINETUNE_KEY = ("provider", "base_model", "method", "effective_from")
 
 INFERENCE_COLUMNS = _columns(
@@ -184,6 +189,9 @@ def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     per_hour = row.get("train_usd_per_hour") is not None
     if per_mtok == per_hour:
         return ("train_usd_per_mtok", "give exactly one of train_usd_per_mtok and train_usd_per_hour")
+    low, high = row.get("params_min_b"), row.get("params_max_b")
+    if high is not None and (low is None or low > high):
+        return ("params_min_b", "a size band needs params_min_b no larger than params_max_b")
     return None
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import genai as _genai
 from .genai import genai_prices_version
-from .names import ModelId, parse_model_id
+from .names import ModelId, base_model_key, params_b, parse_model_id
 from .schema import (
     BATCH_COLUMNS,
     BATCH_KEY,
@@ -443,8 +443,12 @@ class PriceTable:
                        method: str | None = None) -> FinetuneRates:
         """The fine-tuning offering of ``provider`` for base ``model`` on ``as_of``.
 
-        ``method`` picks one training method (``sft``, ``lora-sft``, ``full-dpo`` …); without
-        it, the offering's standard supervised method (:func:`standard_method`).
+        ``model`` is the provider's id or a friendly name (``llama-3.1-8b``,
+        ``meta-llama/Llama-3.1-8B-Instruct``: :func:`pricing.names.base_model_key`); a model
+        the provider has no row for is priced by the provider's size band that holds it
+        (``params_min_b``..``params_max_b``), and ``.comment`` says so. ``method`` picks one
+        training method (``sft``, ``lora-sft``, ``full-dpo`` …); without it, the offering's
+        standard supervised method (:func:`standard_method`).
         """
         mid = parse_model_id(model)
         provider_id = (provider or mid.provider or "").strip().lower()
@@ -454,28 +458,22 @@ class PriceTable:
         if not offered:
             raise UnknownModelError(
                 f"no fine-tuning offerings for provider {provider!r}"
-                + _closest(provider_id, sorted({r["provider"] for r in self.finetune}))
+                + _closest(provider_id, sorted({r["provider"] for r in self.finetune}),
+                           label="providers that tune")
             )
-        for name in mid.candidates:
-            rows = [r for r in offered if r["base_model"] == name]
-            if rows:
-                methods = sorted({r["method"] for r in rows})
-                wanted = method.strip().lower() if method else standard_method(methods)
-                if wanted not in methods:
-                    raise UnknownModelError(
-                        f"{provider_id} {name}: no {wanted!r} training (offered: "
-                        f"{', '.join(methods)})")
-                rows = [r for r in rows if r["method"] == wanted]
-                row = _latest(rows, as_of)
-                if row is None:
-                    raise PriceError(
-                        f"{provider_id} {name}: no fine-tuning price in force on {as_of} "
-                        f"(earliest from {min(r['effective_from'] for r in rows)})"
-                    )
-                return self._finetune_with_lifecycle(row)
+        rows = _named_rows(offered, model)
+        if rows:
+            return self._finetune_with_lifecycle(
+                _pick_offering(provider_id, rows, method, as_of))
+        banded = _band_rows(offered, model)
+        if banded:
+            row = _pick_offering(provider_id, banded, method, as_of)
+            return _banded(_finetune_from_row(row), row, mid.alias)
+        tuners = sorted({o.provider for o in self.finetune_offerings(model)})
+        elsewhere = f"; tuned by {', '.join(tuners)}" if tuners else ""
         raise UnknownModelError(
-            f"provider {provider_id!r} offers no fine-tuning for model {model!r}"
-            + _closest(mid.alias, sorted({r["base_model"] for r in offered}))
+            f"provider {provider_id!r} offers no fine-tuning for model {model!r}" + elsewhere
+            + _closest(mid.alias, sorted({r["base_model"] for r in offered}), exclude=mid.alias)
         )
 
     def _finetune_with_lifecycle(self, row: dict) -> FinetuneRates:
@@ -484,16 +482,20 @@ class PriceTable:
 
     def finetune_offerings(self, model: str | None = None) -> list[FinetuneRates]:
         """Every offering in force now (latest row per provider, model and method), optionally
-        for one base model under any provider."""
-        wanted = parse_model_id(model).candidates if model else None
-        keys = sorted({(r["provider"], r["base_model"], r["method"]) for r in self.finetune})
+        for one base model under any provider: by the provider's id, a friendly name, or the
+        provider's size band that holds it (one per provider and method, named ``model``)."""
         out = []
-        for prov, base, method in keys:
-            if wanted and base not in wanted:
-                continue
-            out.append(self._finetune_with_lifecycle(_latest(
-                [r for r in self.finetune if r["provider"] == prov and r["base_model"] == base
-                 and r["method"] == method], None)))
+        for prov in sorted({r["provider"] for r in self.finetune}):
+            offered = [r for r in self.finetune if r["provider"] == prov]
+            rows = offered if model is None else _named_rows(offered, model)
+            banded = False
+            if model is not None and not rows:
+                rows, banded = _band_rows(offered, model), True
+            for base, method in sorted({(r["base_model"], r["method"]) for r in rows}):
+                row = _latest([r for r in rows if r["base_model"] == base
+                               and r["method"] == method], None)
+                out.append(_banded(_finetune_from_row(row), row, parse_model_id(model).alias)
+                           if banded else self._finetune_with_lifecycle(row))
         return out
 
     # ---- GPUs ----------------------------------------------------------------------------
@@ -549,6 +551,64 @@ def _maker(model: str, providers: set[str]) -> str:
         if maker in providers:
             return maker
     return sorted(providers)[0]
+
+
+def _named_rows(offered: list[dict], model: str) -> list[dict]:
+    """Rows of one provider for ``model``: by id (with or without its snapshot date), else
+    by friendly name (:func:`base_model_key`)."""
+    for name in parse_model_id(model).candidates:
+        rows = [r for r in offered if r["base_model"] == name]
+        if rows:
+            return rows
+    key = base_model_key(model)
+    rows = [r for r in offered if base_model_key(r["base_model"]) == key]
+    first = min((r["base_model"] for r in rows), default=None)
+    return [r for r in rows if r["base_model"] == first]
+
+
+def _band_rows(offered: list[dict], model: str) -> list[dict]:
+    """Rows of one provider's size band holding ``model`` (its stated size), for the base
+    model of the band whose name is closest; empty when the name states no size."""
+    size = params_b(model)
+    if size is None:
+        return []
+    rows = [r for r in offered if r["params_min_b"] is not None and r["params_min_b"] <= size
+            and (r["params_max_b"] is None or size <= r["params_max_b"])]
+    if not rows:
+        return []
+    key = base_model_key(model)
+    bases = sorted({r["base_model"] for r in rows})
+    best = max(bases, key=lambda b: (difflib.SequenceMatcher(None, key, base_model_key(b))
+                                     .ratio(), b))
+    return [r for r in rows if r["base_model"] == best]
+
+
+def _pick_offering(provider: str, rows: list[dict], method: str | None,
+                   as_of: date | None) -> dict:
+    """The row of ``rows`` (one base model) for ``method`` in force on ``as_of``."""
+    name = rows[0]["base_model"]
+    methods = sorted({r["method"] for r in rows})
+    wanted = method.strip().lower() if method else standard_method(methods)
+    if wanted not in methods:
+        raise UnknownModelError(
+            f"{provider} {name}: no {wanted!r} training (offered: {', '.join(methods)})")
+    rows = [r for r in rows if r["method"] == wanted]
+    row = _latest(rows, as_of)
+    if row is None:
+        first = min(r["effective_from"] for r in rows)
+        raise PriceError(f"{provider} {name}: no fine-tuning price in force on {as_of} "
+                         f"(earliest from {first}; use that date or later)")
+    return row
+
+
+def _banded(rates: FinetuneRates, row: dict, model: str) -> FinetuneRates:
+    """``rates`` of a size-band row, applied to ``model``."""
+    low, high = row["params_min_b"], row["params_max_b"]
+    band = f"{low:g}-{high:g}B" if high is not None else f"over {low:g}B"
+    words = (f"priced by {row['provider']}'s {band} size band (the row of "
+             f"{row['base_model']}: its training, tuned-model and hosting rates)")
+    return replace(rates, model=model, comment=words + "; " + rates.comment,
+                   source=rates.source + " (size band)")
 
 
 STANDARD_METHODS = ("sft", "lora-sft", "full-sft")

@@ -141,3 +141,41 @@ def test_the_base_tier_is_used_and_named():
     r = pricing.inference_rates("claude-sonnet-4-5")
     assert (r.input_usd_per_mtok, r.output_usd_per_mtok) == (3.0, 15.0)
     assert r.tier == "base tier: prompts up to 200,000 tokens (higher rates above)"
+
+
+# ---- friendly names for fine-tuning -----------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["llama-3.1-8b", "llama-3.1-8b-instruct",
+                                  "meta-llama/Llama-3.1-8B-Instruct"])
+def test_friendly_names_find_every_provider_that_tunes_the_model(table, name):
+    found = {(o.provider, o.model, o.method, o.train_usd_per_mtok)
+             for o in table.finetune_offerings(name)}
+    # fireworks.ai/pricing up-to-16B LoRA SFT $0.50 per 1M; together.ai/pricing $0.48
+    assert found == {
+        ("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct", "lora-sft", 0.5),
+        ("together", "meta-llama/meta-llama-3.1-8b-instruct-reference", "lora-sft", 0.48)}
+    assert table.finetune_rates("together", name).train_usd_per_mtok == 0.48
+    assert table.finetune_rates("fireworks", name).model == \
+        "accounts/fireworks/models/llama-v3p1-8b-instruct"
+
+
+def test_a_size_band_prices_any_model_in_it(table):
+    # Fireworks prices LoRA SFT by size: up to 16B $0.50 per 1M, 16.1-80B $3.00.
+    small = table.finetune_rates("fireworks", "llama-3.2-3b-instruct")
+    assert (small.model, small.train_usd_per_mtok) == ("llama-3.2-3b-instruct", 0.5)
+    assert "fireworks's 0-16B size band" in small.comment and "size band" in small.source
+    mid = table.finetune_rates("fireworks", "mistral-small-24b", method="lora-sft")
+    assert mid.train_usd_per_mtok == 3.0
+    # Together's 17-69B band: LoRA SFT $1.50 per 1M
+    assert table.finetune_rates("together", "qwen3-14b").train_usd_per_mtok == 0.48
+    assert table.finetune_rates("together", "gemma-3-27b").train_usd_per_mtok == 1.5
+    assert {o.provider for o in table.finetune_offerings("llama-3.2-3b")} == \
+        {"fireworks", "together"}
+
+
+def test_no_band_and_no_name_says_who_tunes_it(table):
+    with pytest.raises(UnknownModelError, match="offers no fine-tuning for model "
+                                                "'llama-3.1-8b'; tuned by fireworks, together"):
+        table.finetune_rates("openai", "llama-3.1-8b")
+    with pytest.raises(UnknownModelError, match="offers no fine-tuning"):
+        table.finetune_rates("together", "gpt-oss-120b")  # 120B: outside Together's bands
