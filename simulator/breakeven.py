@@ -6,24 +6,28 @@ costs at t = 0) and any leading draw axes; "no solution" is NaN, never an except
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from .cost import (
-    as_columns,
-    discount_factor,
-    month_index,
-    option_costs,
-    requests_per_month,
-    selfhost_hosting_usd,
-    total_usd,
-)
+from pricing import HOURS_PER_MONTH
 
-LADDER_REQUESTS = 10.0 ** np.arange(0, 13)
-"""Month-1 volumes tried to bracket a stepwise break-even volume [requests/month]."""
-BISECTION_STEPS = 64
+from .cost import discount_factor, month_index
+
+VOLUME_RTOL = 1e-9
+"""Relative accuracy of a break-even volume at a self-hosted replica step [1]: the replica
+count's own rounding guard (``ceil(x - 1e-9)`` in :func:`simulator.cost.serving_replicas`)."""
+VOLUME_PROBE = 1e6
+"""Second month-1 volume at which TCOs are priced to get their slope [requests/month]."""
+VOLUME_LIMIT = 1e15
+"""Largest month-1 volume examined when two stepped TCOs grow at the same rate
+[requests/month]."""
+MAX_STEPS = 2_000_000
+"""Most replica steps examined for one option; beyond them the volumes are not checked (and
+:attr:`VolumeWindows.checked_up_to` says so)."""
+STATUSES = ("always", "above", "below", "between", "windows", "never")
+"""What :attr:`VolumeWindows.status` may be."""
 
 
 def tco_usd(monthly_usd) -> np.ndarray:
@@ -78,6 +82,40 @@ def breakeven_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.nda
     return np.where(stays[..., -1], first, np.nan)
 
 
+def payback_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
+    """First month whose cumulative cost is at or below the baseline's (the option has paid
+    for itself) [month]; NaN when that never happens within the horizon.
+
+    Unlike :func:`breakeven_month_of_cumulative` the option may be dearer again later.
+
+    >>> float(payback_month_of_cumulative(np.array([100.0, 110, 170]),
+    ...                                   np.array([0.0, 120, 160])))
+    1.0
+    """
+    ok = _at_or_below(cum_o, cum_b, rtol)
+    return np.where(ok.any(axis=-1), np.argmax(ok, axis=-1).astype(float), np.nan)
+
+
+def crossing_months(cum_o, cum_b, *, rtol: float = 1e-9) -> tuple[tuple[int, bool], ...]:
+    """Every month in which the cumulative curves cross, for one scenario: ``(month,
+    cheaper)`` with ``cheaper`` True where the option's cumulative cost comes to at or below
+    the baseline's that month, False where it rises above it again. Month 0 is listed when the
+    option starts at or below the baseline.
+
+    >>> crossing_months(np.array([100.0, 110, 170, 180]), np.array([0.0, 120, 160, 200]))
+    ((1, True), (2, False), (3, True))
+    """
+    ok = _at_or_below(np.asarray(cum_o, dtype=float), np.asarray(cum_b, dtype=float), rtol)
+    ok = ok.reshape(-1)
+    changed = np.flatnonzero(ok[1:] != ok[:-1]) + 1
+    out = [(0, True)] if ok.size and ok[0] else []
+    return tuple(out + [(int(m), bool(ok[m])) for m in changed])
+
+
+def _at_or_below(cum_o, cum_b, rtol):
+    return cum_o <= cum_b + rtol * (np.abs(cum_b) + 1.0)
+
+
 def linear_breakeven_volume(diff_at_zero, diff_slope) -> np.ndarray:
     """Root ``V = -D(0) / D'`` of a difference in TCO linear in volume [requests/month].
 
@@ -96,72 +134,201 @@ def linear_breakeven_volume(diff_at_zero, diff_slope) -> np.ndarray:
     return np.where(root >= 0, root, np.nan)
 
 
-def bisect_sign_change(diff, d0, *, ladder=LADDER_REQUESTS, steps: int = BISECTION_STEPS
-                       ) -> np.ndarray:
-    """Smallest volume found where ``diff(V)`` leaves the sign of ``d0 = diff(0)``.
+@dataclass(frozen=True, kw_only=True)
+class VolumeWindows:
+    """The month-1 volumes ``V_1`` [requests/month] at which an option's TCO is at or below
+    the baseline's, every other input fixed (README, Method).
 
-    ``diff`` maps an array of volumes (shape of ``d0``) to the TCO difference. The volumes
-    ``ladder`` are tried in turn to bracket the change, then the bracket is bisected; a
-    step function changes sign at a jump, which is where the search lands. NaN when no
-    ladder volume changes sign. Where steps make the difference cross zero several times
-    inside one bracket, one of those crossings is returned.
+    intervals : disjoint, sorted ``(low, high)`` pairs of positive width [requests/month];
+        ``high`` is ``inf`` when the option stays cheaper at every larger volume
+    exact : True where both TCOs are linear in volume (every option but ``selfhost``): the
+        ends are exact roots. False across self-hosted replica steps, where each end is exact
+        to the relative ``tolerance``
+    tolerance : relative accuracy of the ends [1]
+    checked_up_to : the largest volume examined [requests/month]; ``inf`` when the sign
+        beyond the last replica step is proven, which it is unless both TCOs grow at the
+        same rate per request
     """
-    d0 = np.asarray(d0, dtype=float)
-    sign0 = np.sign(d0)
-    lo = np.zeros_like(d0)
-    hi = np.full_like(d0, np.nan)
-    for v in ladder:
-        todo = np.isnan(hi)
-        if not todo.any():
-            break
-        flipped = np.sign(diff(np.full_like(d0, v))) != sign0
-        hi = np.where(todo & flipped, v, hi)
-        lo = np.where(todo & ~flipped, v, lo)
-    found = ~np.isnan(hi)
-    hi = np.where(found, hi, lo)
-    for _ in range(steps):
-        mid = 0.5 * (lo + hi)
-        same = np.sign(diff(mid)) == sign0
-        lo = np.where(same, mid, lo)
-        hi = np.where(same, hi, mid)
-    return np.where(sign0 == 0, 0.0, np.where(found, hi, np.nan))
+
+    intervals: tuple[tuple[float, float], ...] = ()
+    exact: bool = True
+    tolerance: float = 0.0
+    checked_up_to: float = math.inf
+
+    @property
+    def status(self) -> str:
+        """``always`` (cheaper at every volume), ``above`` V, ``below`` V, ``between`` V1 and
+        V2, ``windows`` (several intervals) or ``never``."""
+        if not self.intervals:
+            return "never"
+        if len(self.intervals) > 1:
+            return "windows"
+        lo, hi = self.intervals[0]
+        if lo == 0:
+            return "always" if math.isinf(hi) else "below"
+        return "above" if math.isinf(hi) else "between"
+
+    @property
+    def smallest(self) -> float:
+        """The smallest volume from which the option is cheaper [requests/month]; NaN for
+        ``never``."""
+        return self.intervals[0][0] if self.intervals else math.nan
+
+    def contains(self, volume: float) -> bool:
+        """True when ``volume`` lies in one of the intervals (ends included)."""
+        return any(lo <= volume <= hi for lo, hi in self.intervals)
 
 
-def _tco_linear_parts(option: str, values: Mapping[str, Any], horizon_months: int):
-    """TCO without the step part at V_1 = 0, and its slope per month-1 request."""
-    at0 = dict(values, **{"workload.requests_per_month": 0.0})
-    at1 = dict(values, **{"workload.requests_per_month": 1.0})
-    a = tco_usd(total_usd(option_costs(option, at0, horizon_months, step_part=False)))
-    b = tco_usd(total_usd(option_costs(option, at1, horizon_months, step_part=False))) - a
-    return a, b
+@dataclass(frozen=True, kw_only=True)
+class ReplicaSteps:
+    """Self-hosted serving over the horizon as a step function of month-1 volume ``V_1``:
+    ``T(V_1) = Σ_m replica_usd × max(r_0, ceil(V_1 / per_replica_m − 1e-9))`` [USD].
 
-
-def breakeven_volume(values: Mapping[str, Any], option: str, baseline: str,
-                     horizon_months: int) -> np.ndarray:
-    """Month-1 volume ``V_1`` at which the option's TCO equals the baseline's [requests/month].
-
-    Exact where both TCOs are linear in volume (every option but ``selfhost``); by
-    bisection where self-hosted replicas make the cost a step function. NaN where there is
-    no such volume. Other fields (growth, horizon, prices) stay as given.
+    per_replica : ``Δ_m``, the month-1 volume that fills one replica in month ``m = 1..H``
+        [requests/month] (``inf`` when requests carry no tokens)
+    min_replicas : ``r_0`` [replicas]
+    replica_usd : one replica for one month, ``730 h × p_gpu`` [USD]
     """
-    a_o, b_o = _tco_linear_parts(option, values, horizon_months)
-    a_b, b_b = _tco_linear_parts(baseline, values, horizon_months)
+
+    per_replica: np.ndarray
+    min_replicas: float
+    replica_usd: float
+
+    def tco(self, volume) -> np.ndarray:
+        """``T(V_1)`` [USD]; ``volume`` a float or an array."""
+        v = np.asarray(volume, dtype=float)[..., None]
+        need = np.ceil(v / self.per_replica - 1e-9)
+        return self.replica_usd * np.sum(np.maximum(self.min_replicas, need), axis=-1)
+
+
+def linear_windows(diff_at_zero: float, diff_slope: float) -> VolumeWindows:
+    """Volumes where ``D(V) = D(0) + D' V ≤ 0``, ``D`` the option's TCO minus the
+    baseline's [USD]: at most one interval, with exact ends.
+
+    >>> linear_windows(1000.0, -0.5).intervals
+    ((2000.0, inf),)
+    >>> linear_windows(-1000.0, 0.5).status, linear_windows(1.0, 0.0).status
+    ('below', 'never')
+    """
+    return stepped_windows(diff_at_zero, diff_slope, None)
+
+
+def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float = 1.0
+                    ) -> VolumeWindows:
+    """Volumes where ``D(V) = a + b V + sign × T(V) ≤ 0``, ``T`` the self-hosted serving
+    step function (``sign`` +1 when the option self-hosts, −1 when the baseline does) [USD].
+
+    Between two replica steps ``D`` is linear, so each segment's part of the set is exact;
+    the steps sit at ``(j + 1e-9) Δ_m`` (relative accuracy :data:`VOLUME_RTOL`). Beyond the
+    last segment examined the sign is proven from the bounds ``s V ≤ T(V) < s V + K``
+    (``s = replica_usd Σ 1/Δ_m``, ``K = replica_usd × H``), so every sign change is found.
+
+    >>> steps = ReplicaSteps(per_replica=np.array([100.0]), min_replicas=1, replica_usd=50.0)
+    >>> [tuple(round(x, 6) for x in w) for w in stepped_windows(60.0, -1.0, steps).intervals]
+    [(160.0, 200.0), (210.0, inf)]
+    """
+    a, b = float(a), float(b)
+    scale = max(abs(a), 1.0)
+    flat_b = abs(b) * VOLUME_LIMIT <= scale
+    if steps is None or steps.replica_usd == 0 or not np.isfinite(steps.per_replica).any():
+        const = a if steps is None else a + sign * steps.tco(0.0).item()
+        return _linear(const, 0.0 if flat_b else b)
+    per = np.asarray(steps.per_replica, dtype=float)
+    per = per[np.isfinite(per)]
+    r0, jump = float(steps.min_replicas), float(steps.replica_usd)
+    t0 = float(steps.tco(0.0))
+    k_excess = jump * len(steps.per_replica)
+    c = b + sign * jump * float(np.sum(1.0 / per))
+    floor_end = r0 * float(per.max())
+    proven = True
+    if abs(c) * VOLUME_LIMIT <= max(scale, abs(t0), k_excess):
+        v_end, proven = VOLUME_LIMIT, False
+    elif c > 0:      # D ≥ a + cV + min(0, sign K) > 0 beyond
+        v_end = (-a - min(0.0, sign * k_excess)) / c
+    else:            # D ≤ a + cV + max(0, sign K) ≤ 0 beyond
+        v_end = (a + max(0.0, sign * k_excess)) / -c
+    v_end = max(v_end, floor_end, 0.0) * (1.0 + 1e-6) + 1.0
+    counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
+    if counts.sum() > MAX_STEPS:
+        v_end = _volume_for_steps(per, r0, MAX_STEPS)
+        counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
+        proven = False
+    points = np.sort(np.concatenate([(np.arange(r0, r0 + n) + 1e-9) * d
+                                     for n, d in zip(counts.astype(int), per)]))
+    points = points[points < v_end]
+    lo = np.concatenate([[0.0], points])
+    hi = np.concatenate([points, [v_end]])
+    const = a + sign * (t0 + jump * np.arange(lo.size))
+    if flat_b:
+        sub_lo, sub_hi = lo, np.where(const <= 0, hi, -np.inf)
+    else:
+        root = -const / b
+        sub_lo, sub_hi = (lo, np.minimum(hi, root)) if b > 0 else (np.maximum(lo, root), hi)
+    keep = sub_hi > sub_lo
+    sub_lo, sub_hi = sub_lo[keep], sub_hi[keep]
+    if proven and c < 0:
+        sub_lo, sub_hi = np.append(sub_lo, v_end), np.append(sub_hi, np.inf)
+    intervals = _merge(sub_lo, sub_hi)
+    return VolumeWindows(intervals=intervals, exact=False, tolerance=VOLUME_RTOL,
+                         checked_up_to=math.inf if proven else v_end)
+
+
+def _linear(a: float, b: float) -> VolumeWindows:
+    if b == 0:
+        return VolumeWindows(intervals=((0.0, math.inf),) if a <= 0 else ())
+    root = -a / b
+    if b > 0:
+        return VolumeWindows(intervals=((0.0, root),) if root > 0 else ())
+    return VolumeWindows(intervals=((max(root, 0.0), math.inf),))
+
+
+def _merge(lo: np.ndarray, hi: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Sorted intervals joined where one ends where the next begins (gaps narrower than the
+    tolerance of a step, :data:`VOLUME_RTOL`, are closed)."""
+    if lo.size == 0:
+        return ()
+    gap = lo[1:] > hi[:-1] * (1.0 + 2 * VOLUME_RTOL)
+    starts = np.concatenate([[0], np.flatnonzero(gap) + 1])
+    ends = np.concatenate([starts[1:] - 1, [lo.size - 1]])
+    return tuple((float(lo[s]), float(hi[e])) for s, e in zip(starts, ends))
+
+
+def _volume_for_steps(per: np.ndarray, r0: float, n: int) -> float:
+    """The month-1 volume below which about ``n`` replica steps lie."""
+    return (n / float(np.sum(1.0 / per)) + r0 * float(per.max()))
+
+
+def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
+    """The self-hosted serving step function of one draw (``p`` column-shaped values as in
+    :func:`simulator.cost.chain_basis`)."""
+    from .cost import requests_per_month, selfhost_capacity_tokens, selfhost_tokens_per_request
+
+    def pick(x) -> float:
+        flat = np.asarray(x, dtype=float).reshape(-1)
+        return float(flat[draw] if flat.size > 1 else flat[0])
+
+    growth = requests_per_month(1.0, pick(p["workload.growth_per_month"]), months)[1:]
+    tokens = pick(selfhost_tokens_per_request(p))
+    capacity = pick(selfhost_capacity_tokens(p))
+    with np.errstate(divide="ignore"):
+        per = np.where(tokens * growth > 0, capacity / (tokens * growth), np.inf)
+    return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
+                        replica_usd=HOURS_PER_MONTH * pick(p["selfhost.gpu_usd_per_hour"]))
+
+
+def volume_windows(a_option, b_option, a_baseline, b_baseline, option: str, baseline: str,
+                   p, months) -> tuple[VolumeWindows, ...]:
+    """:class:`VolumeWindows` of ``option`` against ``baseline``, one per draw.
+
+    ``a_*`` is each TCO without self-hosted serving at ``V_1 = 0`` [USD], ``b_*`` its slope
+    per month-1 request [USD per request/month]; floats or ``(n,)`` arrays. ``p`` holds the
+    column-shaped values (:func:`simulator.cost.as_columns`).
+    """
+    a = np.atleast_1d(np.asarray(a_option, dtype=float) - a_baseline).reshape(-1)
+    b = np.atleast_1d(np.asarray(b_option, dtype=float) - b_baseline).reshape(-1)
+    a, b = np.broadcast_arrays(a, b)
     if "selfhost" not in (option, baseline):
-        return linear_breakeven_volume(a_o - a_b, b_o - b_b)
-    p = as_columns(values)
-    months = month_index(horizon_months)
-    per_month1_request = requests_per_month(1.0, p["workload.growth_per_month"], months)
-
-    def step(opt: str, volume: np.ndarray) -> np.ndarray:
-        if opt != "selfhost":
-            return 0.0
-        v = volume[..., None] if np.ndim(volume) else volume
-        return tco_usd(selfhost_hosting_usd(p, v * per_month1_request, months))
-
-    def diff(volume):
-        return (a_o + b_o * volume + step(option, volume)) - (a_b + b_b * volume
-                                                              + step(baseline, volume))
-
-    shape = np.broadcast_shapes(np.shape(a_o), np.shape(a_b))
-    zero = np.zeros(shape)
-    return bisect_sign_change(diff, diff(zero))
+        return tuple(stepped_windows(x, y, None) for x, y in zip(a.tolist(), b.tolist()))
+    sign = 1.0 if option == "selfhost" else -1.0
+    return tuple(stepped_windows(x, y, replica_steps(p, months, i), sign)
+                 for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())))

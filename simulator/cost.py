@@ -212,6 +212,12 @@ def labelling_usd(new_examples, usd_per_example, hours_per_example, hourly_rate_
 
 # ---- serving ------------------------------------------------------------------------------------
 
+def replica_capacity_tokens(serve_tokens_per_second, utilisation):
+    """Tokens one serving replica processes in a month, ``throughput × 3600 × 730 ×
+    utilisation`` [tokens/month]."""
+    return serve_tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH * utilisation
+
+
 def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min_replicas,
                      months) -> np.ndarray:
     """GPU replicas needed each month (0 at month 0) [replicas].
@@ -221,7 +227,7 @@ def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min
     >>> serving_replicas(np.array([0, 1e9, 1e10]), 2500, 0.5, 1, np.array([0, 1, 2])).tolist()
     [0.0, 1.0, 4.0]
     """
-    capacity = serve_tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH * utilisation
+    capacity = replica_capacity_tokens(serve_tokens_per_second, utilisation)
     need = np.ceil(tokens_per_month / capacity - 1e-9)
     return np.where(np.asarray(months) >= 1, np.maximum(min_replicas, need), 0.0)
 
@@ -497,6 +503,12 @@ def selfhost_tokens_per_request(p: Mapping[str, Any]):
     """Tokens a self-hosted replica processes per request, ``s_ft + u + k + o`` [tokens]."""
     return (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
             + p["workload.chat_overhead_tokens"] + p["workload.output_tokens"])
+
+
+def selfhost_capacity_tokens(p: Mapping[str, Any]):
+    """Tokens one self-hosted replica serves in a month [tokens/month]."""
+    return replica_capacity_tokens(p["selfhost.serve_tokens_per_second"],
+                                   p["selfhost.utilisation"])
 
 
 def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:

@@ -17,11 +17,14 @@ import pandas as pd
 from pricing import PriceTable
 
 from .breakeven import (
+    VOLUME_PROBE,
     breakeven_month_of_cumulative,
-    breakeven_volume,
+    crossing_months,
     cumulative_usd,
     npv_usd,
+    payback_month_of_cumulative,
     tco_usd,
+    volume_windows,
 )
 from .cost import (
     all_costs,
@@ -42,7 +45,10 @@ MIN_INVESTMENT_USD = 1e-6
 
 SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
                    "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
-                   "breakeven_volume", "accuracy")
+                   "breakeven_volume", "accuracy", "payback_month", "crossing_months",
+                   "breakeven_volume_status")
+"""Columns of :attr:`Result.summary`, in order (the three last ones added by issue 11)."""
+TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
 
 
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
@@ -53,16 +59,26 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     ----------
     inputs : from :func:`simulator.resolve.resolve`
     values : field values to use instead of ``inputs.values`` (floats or ``(n,)`` arrays)
-    volumes : also solve the break-even volumes (the costliest figure)
+    volumes : also find the volumes at which each option is cheaper: the same chain prices
+        two more month-1 volumes (0 and :data:`~simulator.breakeven.VOLUME_PROBE`) in the
+        same call, which gives each TCO's value at zero volume and its slope
 
     Returns
     -------
     costs : option -> component -> array ``(H+1,)`` or ``(n, H+1)`` [USD/month]
-    figures : option -> figure name (:data:`SUMMARY_COLUMNS`) -> float or ``(n,)`` array
+    figures : option -> figure name (:data:`SUMMARY_COLUMNS`) -> float or ``(n,)`` array;
+        with ``volumes`` also ``volume_windows`` (one
+        :class:`~simulator.breakeven.VolumeWindows` per draw), and for a single scenario
+        ``crossings`` (:func:`~simulator.breakeven.crossing_months`)
     """
     values = inputs.values if values is None else values
     H = inputs.horizon_months
-    costs = all_costs(values, inputs.options, H)
+    n = _draw_count(values)
+    if volumes:
+        probed = all_costs(_with_volume_probes(values, n), inputs.options, H)
+        costs = {o: {c: _block(a, 0, n) for c, a in comps.items()} for o, comps in probed.items()}
+    else:
+        costs = all_costs(values, inputs.options, H)
     p = as_columns(values)
     months = month_index(H)
     requests = np.sum(requests_per_month(p["workload.requests_per_month"],
@@ -77,6 +93,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         tco = tco_usd(total)
         upfront = total[..., 0]
         savings = tco_base - tco
+        cum = cumulative_usd(total)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # ROI needs an investment (a millionth of a dollar or more); cost per request at
             # least one request in total. Otherwise they are missing (NaN), never infinite.
@@ -94,14 +111,59 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             "cost_per_request_usd": per_request,
             "savings_usd": savings,
             "roi": roi,
-            "breakeven_month": breakeven_month_of_cumulative(cumulative_usd(total), cum_base),
+            "breakeven_month": breakeven_month_of_cumulative(cum, cum_base),
+            "payback_month": payback_month_of_cumulative(cum, cum_base),
             "accuracy": np.broadcast_to(acc, np.shape(tco)),
         }
-        if volumes:
-            figures[option]["breakeven_volume"] = (
-                np.full(np.shape(tco), np.nan) if option == inputs.baseline
-                else breakeven_volume(values, option, inputs.baseline, H))
+        if n == 0:
+            figures[option]["crossings"] = crossing_months(cum, cum_base)
+    if volumes:
+        parts = {o: _linear_parts(probed[o], o, n) for o in inputs.options}
+        a_b, b_b = parts[inputs.baseline]
+        for option in inputs.options:
+            if option == inputs.baseline:
+                figures[option]["breakeven_volume"] = np.full(np.shape(tco_base), np.nan)
+                continue
+            windows = volume_windows(*parts[option], a_b, b_b, option, inputs.baseline, p,
+                                     months)
+            smallest = np.array([w.smallest for w in windows])
+            figures[option]["volume_windows"] = windows
+            figures[option]["breakeven_volume"] = smallest[0] if n == 0 else smallest
     return costs, figures
+
+
+def _draw_count(values: Mapping[str, Any]) -> int:
+    """The length of the draw axis of ``values`` (0 when every value is a scalar)."""
+    return max((v.shape[0] for v in values.values()
+                if isinstance(v, np.ndarray) and v.ndim == 1), default=0)
+
+
+def _with_volume_probes(values: Mapping[str, Any], n: int) -> dict[str, Any]:
+    """``values`` three times over along the draw axis, with month-1 volume as given, 0 and
+    :data:`~simulator.breakeven.VOLUME_PROBE` in the three blocks."""
+    out = {k: (np.tile(v, 3) if isinstance(v, np.ndarray) and v.ndim == 1 else v)
+           for k, v in values.items()}
+    volume = np.broadcast_to(np.asarray(values["workload.requests_per_month"], dtype=float),
+                             (max(n, 1),))
+    out["workload.requests_per_month"] = np.concatenate(
+        [volume, np.zeros_like(volume), np.full_like(volume, VOLUME_PROBE)])
+    return out
+
+
+def _block(array: np.ndarray, k: int, n: int) -> np.ndarray:
+    """Block ``k`` of :func:`_with_volume_probes`' rows (a single row when ``n`` is 0)."""
+    return array[k] if n == 0 else array[k * n:(k + 1) * n]
+
+
+def _linear_parts(comps: Mapping[str, np.ndarray], option: str, n: int):
+    """An option's TCO without self-hosted serving at ``V_1 = 0`` [USD] and its slope per
+    month-1 request, from the probed rows (the TCO is linear in ``V_1`` once the replica
+    steps are set aside)."""
+    tco = tco_usd(total_usd(comps))
+    if option == "selfhost":
+        tco = tco - tco_usd(comps["hosting"])
+    at_zero = _block(tco, 1, n)
+    return at_zero, (_block(tco, 2, n) - at_zero) / VOLUME_PROBE
 
 
 def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
@@ -121,7 +183,11 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
                   summary=summary_frame(figures, inputs.baseline),
                   prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
-                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short)
+                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
+                  volume_windows={o: f["volume_windows"][0] for o, f in figures.items()
+                                  if "volume_windows" in f},
+                  crossings={o: f["crossings"] for o, f in figures.items()
+                             if o != inputs.baseline})
 
 
 def calm_sentence(inputs: Inputs) -> str:
@@ -227,18 +293,30 @@ def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame
 
 
 def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd.DataFrame:
-    """One row per option (baseline first); missing break-evens are ``<NA>``."""
+    """One row per option (baseline first); missing break-evens are ``<NA>``.
+
+    ``crossing_months`` lists the months in which the cumulative curves cross (``5, 12,
+    15``); ``breakeven_volume_status`` says where the option is cheaper by month-1 volume
+    (:attr:`~simulator.breakeven.VolumeWindows.status`); both are empty for the baseline.
+    """
     rows = []
     for option, f in figures.items():
         row = {"option": option}
         for col in SUMMARY_COLUMNS[1:]:
+            if col in TEXT_COLUMNS:
+                continue
             value = f.get(col, np.nan)
             row[col] = float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan
+        is_base = option == baseline
+        row["crossing_months"] = "" if is_base else ", ".join(
+            str(m) for m, _ in f.get("crossings", ()))
+        windows = f.get("volume_windows")
+        row["breakeven_volume_status"] = "" if is_base or not windows else windows[0].status
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    month = frame["breakeven_month"]
-    frame["breakeven_month"] = pd.array(
-        [pd.NA if np.isnan(x) else int(x) for x in month], dtype="Int64")
+    for col in ("breakeven_month", "payback_month"):
+        frame[col] = pd.array([pd.NA if np.isnan(x) else int(x) for x in frame[col]],
+                              dtype="Int64")
     frame["breakeven_volume"] = pd.array(
         [pd.NA if np.isnan(x) else x for x in frame["breakeven_volume"]], dtype="Float64")
     frame["roi"] = pd.array([pd.NA if np.isnan(x) else x for x in frame["roi"]],

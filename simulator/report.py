@@ -8,7 +8,8 @@ carriage return) are prefixed with an apostrophe, so they are shown, never run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,16 @@ from typing import Any
 import pandas as pd
 
 from .scenario import Scenario
-from .wording import NEVER, SINGLE_ESTIMATE_PYTHON, format_usd, is_missing, share_text
+from .wording import (
+    NEVER,
+    SINGLE_ESTIMATE_PYTHON,
+    crossings_text,
+    format_usd,
+    is_missing,
+    share_text,
+    volume_windows_cell,
+    volume_windows_text,
+)
 
 __all__ = ["Result", "format_usd", "inert_frame", "inert_text", "is_missing", "share_text"]
 
@@ -55,9 +65,14 @@ class Result:
     summary : one row per option, baseline first: ``tco_usd`` (Σ over months 0..H) [USD],
         ``npv_usd`` [USD], ``upfront_usd`` (month 0) [USD], ``requests`` (Σ V_m) [requests],
         ``cost_per_request_usd`` [USD/request], ``savings_usd`` (baseline TCO − option TCO)
-        [USD], ``roi`` (savings / upfront) [1], ``breakeven_month`` [month],
-        ``breakeven_volume`` (month-1 volume with equal TCOs) [requests/month], ``accuracy``
-        [0..1]; missing values (``<NA>``) mean "never" or "undefined"
+        [USD], ``roi`` (savings / upfront) [1], ``breakeven_month`` (first month from which
+        the cumulative cost stays at or below the baseline's) [month], ``breakeven_volume``
+        (the smallest month-1 volume from which the option is cheaper) [requests/month],
+        ``accuracy`` [0..1], ``payback_month`` (first month the cumulative cost is at or
+        below the baseline's) [month], ``crossing_months`` (every month the cumulative curves
+        cross, as text ``5, 12, 15``), ``breakeven_volume_status`` (``always``, ``above``,
+        ``below``, ``between``, ``windows`` or ``never``); missing values (``<NA>``) mean
+        "never" or "undefined"
     prices : every rate used: ``field, value, unit, source, source_url, checked_on, note``
     notes : what the reader should know (lifecycle moves first, then estimated token
         counts, renamed fields)
@@ -65,6 +80,10 @@ class Result:
     lifecycle : one sentence per road that closes inside the horizon: what closes on which
         date, where the road goes from which month, what the move costs
     lifecycle_short : the same as short clauses, for a headline
+    volume_windows : option -> :class:`~simulator.breakeven.VolumeWindows`: every interval
+        of month-1 volume in which the option's TCO is at or below the baseline's
+    crossings : option -> ``((month, cheaper), …)``: every month the cumulative curves
+        cross (:func:`~simulator.breakeven.crossing_months`)
     """
 
     scenario: Scenario
@@ -75,6 +94,8 @@ class Result:
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
     lifecycle_short: tuple[str, ...] = ()
+    volume_windows: Mapping[str, Any] = field(default_factory=dict)
+    crossings: Mapping[str, tuple] = field(default_factory=dict)
 
     # ---- tables ---------------------------------------------------------------------------
     def cumulative(self) -> pd.DataFrame:
@@ -115,13 +136,28 @@ class Result:
                 if not is_missing(r["cost_per_request_usd"]) else "n/a",
                 "savings": "" if base else format_usd(r["savings_usd"]),
                 "ROI": "" if base else "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
+                "payback month": "" if base else NEVER if is_missing(r["payback_month"])
+                else str(int(r["payback_month"])),
                 "break-even month": "" if base else NEVER if is_missing(r["breakeven_month"])
                 else str(int(r["breakeven_month"])),
-                "break-even volume/month": "" if base else "—" if is_missing(
-                    r["breakeven_volume"]) else f"{r['breakeven_volume']:,.0f}",
+                "cheaper at volume/month": "" if base else self._volume_cell(r),
                 "accuracy": f"{r['accuracy']:.3f}",
             })
         return pd.DataFrame(rows).to_string(index=False)
+
+    def _volume_cell(self, row: Any) -> str:
+        windows = self.volume_windows.get(row["option"])
+        if windows is not None:
+            return volume_windows_cell(windows.intervals)
+        vol = row["breakeven_volume"]
+        return "—" if is_missing(vol) else f"≥ {vol:,.0f}"
+
+    def volumes_sentence(self, option: str) -> str:
+        """Where ``option`` is cheaper by month-1 volume, in words (empty when unknown)."""
+        windows = self.volume_windows.get(option)
+        if windows is None:
+            return ""
+        return volume_windows_text(windows.intervals, windows.checked_up_to)
 
     @property
     def baseline(self) -> str:
@@ -153,13 +189,19 @@ class Result:
                 f"({gap / base_tco:.0%})." if base_tco > 0 else
                 f"Keep {base}: over {H} months it costs {format_usd(base_tco)}, less than any "
                 f"alternative.")
-            vol = others.loc[closest, "breakeven_volume"]
-            if not is_missing(vol):
-                direction = "above" if vol > v1 else "below"
-                parts.append(f"{closest} would break even at a month-1 volume of "
-                             f"{vol:,.0f} requests/month ({direction} today's {v1:,.0f}).")
-            else:
-                parts.append(f"{closest} does not break even at any volume with these rates.")
+            payback = others.loc[closest, "payback_month"]
+            if not is_missing(payback):
+                parts.append(f"{closest}'s cumulative cost is "
+                             f"{crossings_text(self.crossings.get(closest, ()))}, so it is "
+                             f"dearer by the horizon.")
+            windows = self.volume_windows.get(closest)
+            if windows is not None:
+                if windows.intervals:
+                    parts.append(f"{closest} would be cheaper at a month-1 volume "
+                                 f"{self.volumes_sentence(closest)} (today's: {v1:,.0f}).")
+                else:
+                    parts.append(f"{closest} is not cheaper at any month-1 volume with these "
+                                 f"rates.")
         else:
             row = s.loc[winner]
             saving = row["savings_usd"]
@@ -173,18 +215,12 @@ class Result:
                 f"{format_usd(base_tco)} for {base}, saving {format_usd(saving)} "
                 f"({saving / base_tco:.0%} of the baseline){roi}. Its cumulative cost is at or "
                 f"below {base}'s {when}.")
-            vol = row["breakeven_volume"]
-            if not is_missing(vol) and vol > 0:
-                if vol < v1:
-                    parts.append(f"It stays cheaper as long as month-1 volume stays above "
-                                 f"{vol:,.0f} requests/month ({vol / v1:.0%} of today's "
-                                 f"{v1:,.0f}).")
-                else:
-                    parts.append(f"It stays cheaper as long as month-1 volume stays below "
-                                 f"{vol:,.0f} requests/month ({vol / v1:.1f}× today's "
-                                 f"{v1:,.0f}).")
-            else:
-                parts.append(f"It is cheaper than {base} at any volume with these rates.")
+            payback = row["payback_month"]
+            if not is_missing(payback) and not is_missing(month) and payback < month:
+                parts.append(f"It first pays for itself in month {int(payback)}: its "
+                             f"cumulative cost is "
+                             f"{crossings_text(self.crossings.get(winner, ()))}.")
+            parts.append(self._volume_words(winner, base, v1))
             runner = s.drop(index=[winner, base])
             if not runner.empty:
                 second = runner["tco_usd"].idxmin()
@@ -201,6 +237,27 @@ class Result:
                          + " ".join(self.lifecycle))
         parts.append(_certainty(uncertainty, winner, base))
         return " ".join(p for p in parts if p)
+
+    def _volume_words(self, option: str, base: str, v1: float) -> str:
+        """Where the winning ``option`` stays cheaper by month-1 volume, truthfully."""
+        windows = self.volume_windows.get(option)
+        if windows is None:
+            return ""
+        status = windows.status
+        if status == "always":
+            return f"It is cheaper than {base} at every month-1 volume with these rates."
+        if status == "above":
+            vol = windows.smallest
+            return (f"It stays cheaper as long as month-1 volume stays above {vol:,.0f} "
+                    f"requests/month ({vol / v1:.0%} of today's {v1:,.0f}).") if v1 else ""
+        if status == "below":
+            vol = windows.intervals[0][1]
+            return (f"It stays cheaper as long as month-1 volume stays below {vol:,.0f} "
+                    f"requests/month ({vol / v1:.1f}× today's {v1:,.0f}).") if v1 else ""
+        return (f"It is cheaper only at a month-1 volume {self.volumes_sentence(option)} "
+                f"(today's: {v1:,.0f}); outside these it is dearer"
+                + (", as whole GPU replicas are added" if "selfhost" in (option, base)
+                   else "") + ".")
 
     def __str__(self) -> str:
         lines = [self.table(), "", self.explain()]

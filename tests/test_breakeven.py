@@ -8,12 +8,13 @@ from hypothesis import assume, given, settings
 from strategies import hand_scenario, pinned, scenarios
 
 from simulator import Scenario, simulate
+from simulator import evaluate
 from simulator.breakeven import (
-    bisect_sign_change,
+    ReplicaSteps,
     breakeven_month,
-    breakeven_volume,
     linear_breakeven_volume,
     npv_usd,
+    stepped_windows,
     tco_usd,
 )
 from simulator.resolve import resolve
@@ -52,11 +53,29 @@ def test_linear_breakeven_volume():
     assert out.tolist() == [10.0, 10.0]
 
 
-def test_bisection_finds_a_step():
-    def diff(v):                       # 100 until volume 1234.5, then -50
-        return np.where(v < 1234.5, 100.0, -50.0)
-    assert float(bisect_sign_change(diff, np.array(100.0))) == pytest.approx(1234.5, rel=1e-9)
-    assert np.isnan(bisect_sign_change(lambda v: np.full_like(v, 1.0), np.array(1.0)))
+def assert_intervals(got, expected, rel=1e-8):
+    """Intervals equal to the hand-computed ones, each end to ``rel``."""
+    assert len(got) == len(expected), (got, expected)
+    for (lo, hi), (elo, ehi) in zip(got, expected):
+        assert lo == pytest.approx(elo, rel=rel, abs=1e-9)
+        assert hi == pytest.approx(ehi, rel=rel)
+
+
+def test_stepped_windows_by_hand():
+    # D(V) = 60 - V + 50 max(1, ceil(V/100)): 110 - V on [0, 100] (never ≤ 0), 160 - V on
+    # (100, 200] (≤ 0 from 160), 210 - V on (200, 300] (from 210), and so on: ≤ 0 from 210.
+    steps = ReplicaSteps(per_replica=np.array([100.0]), min_replicas=1, replica_usd=50.0)
+    w = stepped_windows(60.0, -1.0, steps)
+    assert w.status == "windows" and not w.exact and w.smallest == pytest.approx(160.0)
+    assert_intervals(w.intervals, [(160.0, 200.0), (210.0, np.inf)])
+    # The baseline self-hosts: D(V) = -60 + 0.6 V - 50 max(1, ceil(V/100)). On the k-th step
+    # ((k-1)100, 100k] it is ≤ 0 up to (60 + 50k)/0.6: the whole step for k ≤ 6, then
+    # shrinking windows until (60 + 50k)/0.6 falls below (k-1)100 at k = 12.
+    w = stepped_windows(-60.0, 0.6, steps, sign=-1.0)
+    expected = [(0.0, 410 / 0.6)] + [(100.0 * (k - 1), (60 + 50 * k) / 0.6)
+                                     for k in (8, 9, 10, 11)]
+    assert_intervals(w.intervals, expected)
+    assert w.checked_up_to == np.inf
 
 
 def test_breakeven_volume_by_hand():
@@ -139,13 +158,16 @@ def test_cumulative_curves_cross_at_the_reported_month(s):
 
 @settings(max_examples=30, deadline=None)
 @given(s=scenarios(options=["prompt", "finetune"]))
-def test_at_the_breakeven_volume_the_tcos_are_equal(s):
-    volume = simulate(s).summary.set_index("option").loc["finetune", "breakeven_volume"]
-    s_base = s.baseline
-    assume(volume is not pd_na() and s_base == "prompt" and volume < 1e12)
-    tco = simulate(with_values(s, {"workload.requests_per_month": float(volume)})).summary
-    tco = tco.set_index("option")["tco_usd"]
-    assert tco["finetune"] == pytest.approx(tco["prompt"], rel=1e-6, abs=1e-6)
+def test_at_each_end_of_an_interval_the_tcos_are_equal(s):
+    result = simulate(s)
+    assume(s.baseline == "prompt")
+    for lo, hi in result.volume_windows["finetune"].intervals:
+        for end in (lo, hi):
+            if not 0 < end < 1e12:
+                continue
+            tco = simulate(with_values(s, {"workload.requests_per_month": float(end)})).summary
+            tco = tco.set_index("option")["tco_usd"]
+            assert tco["finetune"] == pytest.approx(tco["prompt"], rel=1e-6, abs=1e-6)
 
 
 def test_array_breakeven_volume_matches_scalar():
@@ -153,11 +175,13 @@ def test_array_breakeven_volume_matches_scalar():
     inputs = resolve(s)
     rates = np.array([1.0, 2.0, 8.0])
     values = dict(inputs.values, **{"prompt.output_usd_per_mtok": rates})
-    out = breakeven_volume(values, "selfhost", "prompt", 3)
+    _, figures = evaluate(inputs, values)
     for i, r in enumerate(rates):
         one = dict(inputs.values, **{"prompt.output_usd_per_mtok": float(r)})
-        assert out[i] == pytest.approx(float(breakeven_volume(one, "selfhost", "prompt", 3)),
-                                       nan_ok=True)
+        _, single = evaluate(inputs, one)
+        assert figures["selfhost"]["volume_windows"][i] == single["selfhost"]["volume_windows"][0]
+        assert figures["selfhost"]["breakeven_volume"][i] == pytest.approx(
+            single["selfhost"]["breakeven_volume"], nan_ok=True)
 
 
 def test_docstring_examples_run():

@@ -96,8 +96,10 @@ def test_monthly_table_shape_and_order(result):
 def test_summary_columns(result):
     assert list(result.summary.columns) == [
         "option", "tco_usd", "npv_usd", "upfront_usd", "requests", "cost_per_request_usd",
-        "savings_usd", "roi", "breakeven_month", "breakeven_volume", "accuracy"]
+        "savings_usd", "roi", "breakeven_month", "breakeven_volume", "accuracy",
+        "payback_month", "crossing_months", "breakeven_volume_status"]
     assert result.summary.breakeven_month.dtype == "Int64"
+    assert result.summary.payback_month.dtype == "Int64"
 
 
 def test_cumulative_starts_at_upfront(result):
