@@ -241,7 +241,7 @@ def read_price_csv(
     -------
     list of dict
         One dict per row, parsed; empty cells are ``None``; each row carries ``_row`` (the data
-        row number, 1-based) and ``_file``.
+        row number, 1-based), ``_file`` and ``_given`` (the columns with a value in the row).
 
     Raises
     ------
@@ -308,5 +308,6 @@ def read_price_csv(
         seen[row_key] = row_number
         row["_row"] = row_number
         row["_file"] = label
+        row["_given"] = frozenset(c for c, cell in zip(header, cells) if cell.strip())
         rows.append(row)
     return rows

@@ -636,6 +636,10 @@ def _row_source(row: dict) -> str:
 
 def _finetune_from_row(row: dict) -> FinetuneRates:
     cached = row["cached_input_usd_per_mtok"]
+    source = _row_source(row)
+    if row.get("_inherited"):
+        source += "; " + "; ".join(f"{col} inherited from {src}"
+                                   for col, src in row["_inherited"].items())
     return FinetuneRates(
         provider=row["provider"], model=row["base_model"], method=row["method"],
         train_usd_per_mtok=row["train_usd_per_mtok"], train_usd_per_hour=row["train_usd_per_hour"],
@@ -648,7 +652,7 @@ def _finetune_from_row(row: dict) -> FinetuneRates:
         batch_discount=row["batch_discount"] or 0.0,
         storage_usd_per_month=row["storage_usd_per_month"] or 0.0,
         validation_usd_per_mtok=row["validation_usd_per_mtok"],
-        source=_row_source(row), source_url=row["source_url"], checked_on=row["checked_on"],
+        source=source, source_url=row["source_url"], checked_on=row["checked_on"],
         effective_from=row["effective_from"], comment=row["comment"] or "",
     )
 
@@ -763,9 +767,70 @@ def load_price_table(
         if override is not None:
             _, columns, key = SHIPPED_FILES[kind]
             extra = read_price_csv(override, columns, key, kind=kind)
+            if kind in INHERITED:
+                extra = [_inherit(kind, row, use_genai_prices) for row in extra]
             rows = _merge(list(rows), extra, key)
         tables[kind] = tuple(rows)
     return PriceTable(**tables, use_genai_prices=use_genai_prices)
+
+
+INHERITED = {
+    "inference": ("cached_input_usd_per_mtok", "output_usd_per_mtok"),
+    "finetune": ("cached_input_usd_per_mtok", "hosting_usd_per_hour", "min_charge_usd",
+                 "max_tokens_per_example", "batch_discount", "storage_usd_per_month",
+                 "validation_usd_per_mtok", "params_min_b", "params_max_b"),
+}
+"""Optional rate columns an override row inherits from the shipped price of the same model
+(and method) when it leaves them out or empty."""
+
+
+def _inherit(kind: str, row: dict, use_genai_prices: bool) -> dict:
+    """``row`` with every rate it leaves out taken from the shipped price of the same model,
+    recorded in ``_inherited``; a left-out output price with nothing to inherit is refused."""
+    missing = [c for c in INHERITED[kind] if c not in row["_given"]]
+    if not missing:
+        return row
+    found, where = _shipped_values(kind, row, use_genai_prices)
+    row = dict(row)
+    inherited = {}
+    for col in missing:
+        value = found.get(col)
+        if col == "cached_input_usd_per_mtok" and value is not None and \
+                value >= found.get("input_usd_per_mtok", value):
+            value = None  # no shipped discount: cached = input, as documented
+        if value is not None:
+            row[col] = value
+            inherited[col] = where
+        elif kind == "inference" and col == "output_usd_per_mtok" and not found.get("_seen"):
+            raise PriceError(
+                f"{row['_file']}, row {row['_row']}, column 'output_usd_per_mtok': no output "
+                f"price given and no shipped price of {row['provider']} {row['model']} to "
+                f"inherit; give the rate (0 only if output is free)")
+    row["_inherited"] = inherited
+    return row
+
+
+def _shipped_values(kind: str, row: dict, use_genai_prices: bool) -> tuple[dict, str]:
+    """(column -> value, where from) of the shipped price ``row`` overrides; ``_seen`` is
+    True when there is one (even with an empty output, as for embedding models)."""
+    if kind == "finetune":
+        same = [r for r in _shipped_cached("finetune") if r["provider"] == row["provider"]
+                and r["base_model"] == row["base_model"] and r["method"] == row["method"]]
+        ship = _latest(same, row["effective_from"]) or _latest(same, None)
+        return ({**ship, "_seen": True}, _row_source(ship)) if ship else ({}, "")
+    same = [r for r in _shipped_cached("inference") if r["provider"] == row["provider"]
+            and r["model"] == row["model"]]
+    ship = _latest(same, row["effective_from"]) or _latest(same, None)
+    if ship:
+        return {**ship, "_seen": True}, _row_source(ship)
+    if use_genai_prices:
+        found = _genai_rates_for(row["model"], row["provider"], row["effective_from"])
+        if found is not None:
+            return ({"input_usd_per_mtok": found.input_usd_per_mtok,
+                     "cached_input_usd_per_mtok": found.cached_input_usd_per_mtok,
+                     "output_usd_per_mtok": found.output_usd_per_mtok, "_seen": True},
+                    found.source)
+    return {}, ""
 
 
 @cache

@@ -122,7 +122,11 @@ def test_override_file_wins_and_names_itself(tmp_path):
     table = load_price_table(inference=path)
     r = table.inference_rates("gpt-4.1")
     assert (r.input_usd_per_mtok, r.output_usd_per_mtok) == (1.5, 6.0)
-    assert r.cached_input_usd_per_mtok == 1.5  # no discount given: cached = input
+    # No cached column: the shipped cached rate of gpt-4.1 (0.50, OpenAI pricing page) is
+    # inherited, and the source says so.
+    assert r.cached_input_usd_per_mtok == 0.5
+    assert "cached_input_usd_per_mtok inherited from ftroi table (pricing/data/inference.csv" \
+        in r.source
     assert "negotiated.csv" in r.source and r.source_url == "contract 2026-01"
     assert pricing.inference_rates("gpt-4.1").input_usd_per_mtok != 1.5  # shipped untouched
 

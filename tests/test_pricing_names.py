@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 import pricing
-from pricing import PriceError, UnknownModelError, genai
+from pricing import PriceError, UnknownModelError, genai, load_price_table
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +179,74 @@ def test_no_band_and_no_name_says_who_tunes_it(table):
         table.finetune_rates("openai", "llama-3.1-8b")
     with pytest.raises(UnknownModelError, match="offers no fine-tuning"):
         table.finetune_rates("together", "gpt-oss-120b")  # 120B: outside Together's bands
+
+
+# ---- overrides that cannot lose a price --------------------------------------------------------
+
+INFERENCE_COLS = ["provider", "model", "effective_from", "input_usd_per_mtok",
+                  "cached_input_usd_per_mtok", "output_usd_per_mtok", "source_url"]
+ROW = {"provider": "openai", "model": "gpt-4.1", "effective_from": "2026-01-01",
+       "input_usd_per_mtok": "1.5", "cached_input_usd_per_mtok": "0.4",
+       "output_usd_per_mtok": "6", "source_url": "contract"}
+
+
+def _write(path, cols, row):
+    path.write_text(",".join(cols) + "\n" + ",".join(row[c] for c in cols) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("left_out", ["cached_input_usd_per_mtok", "output_usd_per_mtok"])
+@pytest.mark.parametrize("how", ["column", "cell"])
+def test_an_inference_override_inherits_what_it_leaves_out(tmp_path, left_out, how):
+    cols = INFERENCE_COLS if how == "cell" else [c for c in INFERENCE_COLS if c != left_out]
+    row = dict(ROW, **{left_out: ""})
+    table = load_price_table(inference=_write(tmp_path / "mine.csv", cols, row))
+    r = table.inference_rates("gpt-4.1")
+    # OpenAI pricing page, gpt-4.1: 2.00 in / 0.50 cached / 8.00 out per 1M tokens.
+    shipped = {"cached_input_usd_per_mtok": 0.5, "output_usd_per_mtok": 8.0}
+    assert getattr(r, left_out) == shipped[left_out]
+    assert r.input_usd_per_mtok == 1.5
+    assert f"{left_out} inherited from ftroi table (pricing/data/inference.csv" in r.source
+
+
+def test_an_override_of_a_genai_model_inherits_from_genai_prices(tmp_path):
+    cols = [c for c in INFERENCE_COLS if c != "output_usd_per_mtok"]
+    row = dict(ROW, provider="deepseek", model="deepseek-chat", input_usd_per_mtok="0.2")
+    r = load_price_table(inference=_write(tmp_path / "ds.csv", cols, row)) \
+        .inference_rates("deepseek-chat")
+    assert (r.input_usd_per_mtok, r.output_usd_per_mtok) == (0.2, 1.1)  # standard hours
+    assert "output_usd_per_mtok inherited from genai-prices" in r.source
+
+
+def test_an_output_price_with_nothing_to_inherit_is_refused(tmp_path):
+    cols = [c for c in INFERENCE_COLS if c != "output_usd_per_mtok"]
+    path = _write(tmp_path / "new.csv", cols, dict(ROW, provider="acme", model="tiny"))
+    with pytest.raises(PriceError, match=r"new\.csv, row 1, column 'output_usd_per_mtok': no "
+                                         r"output price given and no shipped price"):
+        load_price_table(inference=path)
+
+
+FINETUNE_OPTIONAL = ["cached_input_usd_per_mtok", "hosting_usd_per_hour", "min_charge_usd",
+                     "max_tokens_per_example", "batch_discount", "storage_usd_per_month",
+                     "validation_usd_per_mtok"]
+
+
+@pytest.mark.parametrize("left_out", FINETUNE_OPTIONAL)
+def test_a_finetune_override_inherits_each_optional_column(tmp_path, left_out):
+    shipped = pricing.finetune_rates("openai", "gpt-4o-mini")
+    cols = ["provider", "base_model", "effective_from", "train_usd_per_mtok",
+            "input_usd_per_mtok", "output_usd_per_mtok", "source_url", *FINETUNE_OPTIONAL]
+    cols.remove(left_out)
+    row = {"provider": "openai", "base_model": "gpt-4o-mini", "effective_from": "2026-01-01",
+           "train_usd_per_mtok": "2", "input_usd_per_mtok": "0.3", "output_usd_per_mtok": "1.2",
+           "source_url": "contract", "cached_input_usd_per_mtok": "0.1",
+           "hosting_usd_per_hour": "0", "min_charge_usd": "0", "max_tokens_per_example": "1000",
+           "batch_discount": "0", "storage_usd_per_month": "0", "validation_usd_per_mtok": "0"}
+    r = load_price_table(finetune=_write(tmp_path / "ft.csv", cols, row)) \
+        .finetune_rates("openai", "gpt-4o-mini")
+    assert r.train_usd_per_mtok == 2
+    expected = getattr(shipped, left_out)
+    # OpenAI's gpt-4o-mini fine-tuning row: cached 0.15, 65,536 tokens per example, batch 0.5
+    assert getattr(r, left_out) == expected
+    if left_out in ("cached_input_usd_per_mtok", "max_tokens_per_example", "batch_discount"):
+        assert f"{left_out} inherited from ftroi table" in r.source
