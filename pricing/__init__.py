@@ -26,7 +26,9 @@ from .table import (
     PriceTable,
     default_table,
     genai_prices_version,
+    load_price_files,
     load_price_table,
+    price_file_kind,
 )
 
 __all__ = [
@@ -45,8 +47,10 @@ __all__ = [
     "genai_prices_version",
     "gpu_rate",
     "inference_rates",
+    "load_price_files",
     "load_price_table",
     "parse_model_id",
+    "price_file_kind",
 ]
 
 

@@ -833,6 +833,38 @@ def _shipped_values(kind: str, row: dict, use_genai_prices: bool) -> tuple[dict,
     return {}, ""
 
 
+def price_file_kind(path: str | Path) -> str:
+    """Which table a price file overrides (``inference``, ``finetune``, ``gpus``, ``batch``,
+    ``lifecycle``), told by its header."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            header = {h.strip() for h in fh.readline().split(",")}
+    except FileNotFoundError:
+        raise PriceError(f"{path}: no such price file") from None
+    for kind, marker in (("lifecycle", "status"), ("finetune", "base_model"), ("gpus", "gpu"),
+                         ("inference", "model")):
+        if marker in header:
+            return kind
+    if "batch_discount" in header:
+        return "batch"
+    raise PriceError(f"{path}, header: not a price file (no base_model, model, gpu, status or "
+                     f"batch_discount column; see README, Prices)")
+
+
+def load_price_files(paths: Iterable[str | Path], *, use_genai_prices: bool = True
+                     ) -> PriceTable:
+    """The shipped table with override files of any kind merged in, each kind told by its
+    header (:func:`price_file_kind`); at most one file per kind."""
+    files: dict[str, str | Path] = {}
+    for path in paths:
+        kind = price_file_kind(path)
+        if kind in files:
+            raise PriceError(f"{path}: a second {kind} price file (the first is {files[kind]}); "
+                             f"put the rows in one file")
+        files[kind] = path
+    return load_price_table(**files, use_genai_prices=use_genai_prices)
+
+
 @cache
 def _shipped_cached(kind: str) -> tuple[dict, ...]:
     return tuple(read_shipped(kind))

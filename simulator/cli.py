@@ -112,7 +112,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         print(f"examples over the {report.max_tokens_per_example}-token limit (lines): {shown}"
               + (" …" if len(report.over_limit_lines) > 20 else ""))
     if report.n_examples:
-        costs = training_costs(report, pricing.default_table())
+        costs = training_costs(report, price_table(args))
         if costs.empty:
             print(f"\nno fine-tuning offering in the price table for {args.model}")
         else:
@@ -129,13 +129,22 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def price_table(args: argparse.Namespace) -> pricing.PriceTable:
+    """The shipped price table with the ``--prices`` files merged in."""
+    files = getattr(args, "prices", None)
+    return pricing.load_price_files(files) if files else pricing.default_table()
+
+
 def cmd_prices(args: argparse.Namespace) -> int:
-    """Print the price table with sources."""
-    table = pricing.default_table()
+    """Print the price table with sources; fetch the latest genai-prices data (``--update``)."""
+    if args.update:
+        return _update_prices()
+    table = price_table(args)
+    info = pricing.genai.snapshot_info()
     if args.provider:
         known = sorted({str(p) for kind in ("finetune", "inference", "gpus", "batch")
                         for p in table.frame(kind).get("provider", pd.Series(dtype=str))
-                        .dropna()})
+                        .dropna()} | set(table.inference_providers()))
         if args.provider.lower() not in known:
             raise InputError(f"--provider: no provider {args.provider!r} in the price table; "
                              f"known: {', '.join(known)}")
@@ -143,7 +152,28 @@ def cmd_prices(args: argparse.Namespace) -> int:
         rates = table.inference_rates(args.model, provider=args.provider)
         for key, value in rates.__dict__.items():
             print(f"{key:<26}  {value}")
+        others = [p for p in table.inference_hosts(args.model) if p != rates.provider]
+        if others:
+            print(f"{'other providers':<26}  {', '.join(others)} (--provider NAME)")
         return EXIT_OK
+    if args.list:
+        rows = []
+        for prov, model in table.inference_offers():
+            if args.provider and prov != args.provider.lower():
+                continue
+            r = table.inference_rates(model, provider=prov)
+            rows.append({"provider": prov, "model": model, "input": r.input_usd_per_mtok,
+                         "cached_input": r.cached_input_usd_per_mtok,
+                         "output": r.output_usd_per_mtok, "tier": r.tier})
+        print(f"== inference models that price ({len(rows)}; USD per 1M tokens; "
+              f"{info.label}) ==")
+        with pd.option_context("display.max_colwidth", 70, "display.width", 250,
+                               "display.max_rows", None):
+            print(pd.DataFrame(rows).to_string(index=False))
+        return EXIT_OK
+    print(f"genai-prices data: {info.label}"
+          + (f" ({info.path})" if info.path else "; ftroi prices --update fetches the latest"))
+    print()
     kinds = ["finetune"] if args.finetune else ["finetune", "inference", "gpus", "batch",
                                                   "lifecycle"]
     with pd.option_context("display.max_colwidth", 60, "display.width", 250):
@@ -164,6 +194,21 @@ def cmd_prices(args: argparse.Namespace) -> int:
                 print("* max_tokens_per_example not listed for this offering: the model's limit "
                       "from another offering, as ftroi dataset applies it")
             print()
+    return EXIT_OK
+
+
+def _update_prices() -> int:
+    """Fetch the latest genai-prices data into the user cache (the only network access)."""
+    import httpx2
+
+    try:
+        info = pricing.genai.update()
+    except (OSError, ValueError, TypeError, httpx2.HTTPError) as exc:
+        raise InputError(f"--update: could not fetch the genai-prices data "
+                         f"({type(exc).__name__}: {exc}); the prices in use are unchanged") \
+            from None
+    n = len(pricing.default_table().inference_offers())
+    print(f"{info.label}: {n} priced models, saved to {info.path}; later runs use it")
     return EXIT_OK
 
 
@@ -205,6 +250,13 @@ def _positive_int(text: str, what: str) -> int:
     return value
 
 
+def add_prices_option(parser: argparse.ArgumentParser) -> None:
+    """``--prices FILE…``: override files merged into the shipped table."""
+    parser.add_argument("--prices", nargs="+", action="extend", metavar="FILE",
+                        help="your price files (CSV, same columns as the shipped files; the "
+                             "kind is told by the header; see README, Prices)")
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit status 2."""
 
@@ -219,6 +271,8 @@ examples:
   ftroi dataset train.jsonl --model gpt-4.1-mini   check a training file, price its training
   ftroi prices --finetune --provider openai        fine-tuning prices of one provider
   ftroi prices --model gpt-4o                      the rates used for one model
+  ftroi prices --model llama-3.1-8b-instruct       a bare name: its default provider, and why
+  ftroi prices --update                            fetch the latest genai-prices data
   ftroi example > scenario.toml                    a commented scenario to edit
   ftroi simulate scenario.toml --report report.html --csv report
   ftroi simulate scenario.toml --vary workload.requests_per_month=30000:60000:120000
@@ -258,12 +312,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", default="auto", help="'auto' (provider rule) or a number")
     p.add_argument("--max-tokens-per-example", type=int, default=None,
                    help="per-example token cap (default: the provider's limit)")
+    add_prices_option(p)
     p.set_defaults(func=cmd_dataset)
 
     p = sub.add_parser("prices", help="show the price table with sources")
     p.add_argument("--provider", help="only this provider's rows, e.g. openai, azure, google")
     p.add_argument("--finetune", action="store_true", help="only fine-tuning offerings")
-    p.add_argument("--model", help="show the inference rates resolved for one model")
+    p.add_argument("--model", help="show the inference rates resolved for one model (a bare "
+                                    "name, provider/model or a provider's own id)")
+    p.add_argument("--list", action="store_true",
+                   help="list every inference model that prices, with its provider")
+    p.add_argument("--update", action="store_true",
+                   help="fetch the latest genai-prices data into the user cache (network); "
+                        "later runs use it")
+    add_prices_option(p)
     p.set_defaults(func=cmd_prices)
 
     try:

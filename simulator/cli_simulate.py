@@ -41,13 +41,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         except ValueError:
             raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {args.as_of!r}") \
                 from None
-    result = simulate(scenario)
+    from .cli import price_table
+
+    table = price_table(args) if args.prices else None
+    result = simulate(scenario, table=table)
     mc = None
     if args.vary:
         from .uncertainty import monte_carlo
 
         mc = monte_carlo(scenario, dict(parse_vary(v) for v in args.vary), n=args.draws,
-                         seed=args.seed)
+                         seed=args.seed, table=table)
     if scenario.title:
         print(scenario.title)
     print(compared_line(scenario))
@@ -136,4 +139,7 @@ def register(subparsers) -> None:
                         "--vary workload.requests_per_month=30000:60000:120000")
     p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    from .cli import add_prices_option
+
+    add_prices_option(p)
     p.set_defaults(func=cmd_simulate)

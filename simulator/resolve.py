@@ -186,8 +186,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                 lambda t: t.inference_rates(pc.model, provider=pc.provider,
                                                             as_of=as_of))
         for key, value in pinned.items():
-            _set_rate(values, prices, f"prompt.{key}", value, rates,
-                      f"{pc.model}" + (f" ({rates.provider})" if rates else ""))
+            _set_rate(values, prices, f"prompt.{key}", value, rates, _model_note(pc.model, rates))
+        _snapshot_warning(rates, start, notes)
         _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes, roads)
     # ---- rag --------------------------------------------------------------------------------
     rc = scenario.rag
@@ -199,7 +199,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                                             provider=rc.embedding_provider,
                                                             as_of=as_of))
         _set_rate(values, prices, "rag.embedding_usd_per_mtok", rc.embedding_usd_per_mtok,
-                  rates, rc.embedding_model, table_attr="input_usd_per_mtok")
+                  rates, _model_note(rc.embedding_model, rates), table_attr="input_usd_per_mtok")
+        _snapshot_warning(rates, start, notes)
         _set_rate(values, prices, "rag.vector_store_usd_per_month", rc.vector_store_usd_per_month,
                   None, "")
     # ---- finetune ---------------------------------------------------------------------------
@@ -236,6 +237,25 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads))
+
+
+def _model_note(model: str, rates: Any) -> str:
+    """The note of a looked-up model's rates: the provider, why that one (a bare name), and
+    the tier where the price depends on the time of day or the prompt size."""
+    if rates is None:
+        return model
+    extras = [x for x in (rates.host, "" if rates.tier == "standard" else rates.tier) if x]
+    return f"{model} ({rates.provider})" + "".join(f"; {x}" for x in extras)
+
+
+def _snapshot_warning(rates: Any, start: date, notes: list) -> None:
+    """Warn when genai-prices data behind ``rates`` is much older than the start date."""
+    if rates is not None and rates.source.startswith("genai-prices"):
+        from pricing import genai
+
+        warning = genai.snapshot_info().age_warning(start)
+        if warning and warning not in notes:
+            notes.append(warning)
 
 
 def start_date(scenario: Scenario) -> date:
