@@ -1,14 +1,16 @@
 """Every notebook under ``notebooks/`` runs from top to bottom against the installed package.
 
-Each notebook is executed with nbclient, from a fresh temporary folder, by a kernel started
-from this interpreter (``sys.executable -m ipykernel_launcher``), so it sees exactly the package
+Each notebook is executed with nbclient, from its own folder as JupyterLab would run it, by a
+kernel started from this interpreter (``sys.executable -m ipykernel_launcher``), so it sees exactly the package
 ``pip install -e ".[test]"`` installed, whatever other Jupyter kernels the machine has. A
 failing cell fails the test with that cell's source and error. Notebooks assert the
 conclusions their text states, so a price-table change that flips a conclusion fails here.
 
 Notebooks write only to a temporary directory (``tempfile.mkdtemp()``), never into the
-checkout: the test lists every file under the repository before and after each run and fails
-on any new one (tool caches such as ``__pycache__`` aside).
+checkout. Since the kernel runs in ``notebooks/``, a relative path lands there; the test lists
+the files under ``notebooks/`` and at the repository's top level before and after each run
+and fails on any new one (tool caches such as ``__pycache__`` aside). The listing stays out of
+the source folders so that edits made there while the suite runs cannot fail it.
 """
 
 from __future__ import annotations
@@ -38,13 +40,15 @@ BUDGET_S = 60  # each notebook aims for under ~20 s; this only catches a runaway
 
 
 def repo_files(root: Path = REPO) -> set[Path]:
-    """Every file under ``root``, as paths relative to it (tool caches left out)."""
+    """Files a notebook could leave behind, relative to ``root``: everything under
+    ``notebooks/`` and the files at the top level (tool caches left out)."""
+    candidates = [*(root / "notebooks").rglob("*"), *root.iterdir()]
     found = set()
-    for path in root.rglob("*"):
+    for path in candidates:
         rel = path.relative_to(root)
         if any(part in SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts):
             continue
-        if not path.is_dir():
+        if path.is_file():
             found.add(rel)
     return found
 
@@ -80,17 +84,17 @@ def test_notebooks_are_committed_without_outputs():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, tmp_path: Path, kernel_dir: Path, monkeypatch):
+def test_notebook_runs(path: Path, kernel_dir: Path, monkeypatch):
     # Jupyter's own path handling (jupyter_core) warns unless told which dirs to use.
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name=KERNEL_NAME,
-                                     resources={"metadata": {"path": str(tmp_path)}})
+                                     resources={"metadata": {"path": str(path.parent)}})
     before = repo_files()
     start = time.perf_counter()
     try:
-        client.execute(cwd=str(tmp_path))
+        client.execute(cwd=str(path.parent))
     except CellExecutionError as exc:
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the kernel colours tracebacks
         pytest.fail(f"{path.name} failed:\n{message}", pytrace=False)
@@ -109,7 +113,9 @@ def test_repo_files_sees_new_files_but_not_caches(tmp_path: Path):
     (tmp_path / "notebooks" / "report").mkdir()
     (tmp_path / "notebooks" / "report" / "summary.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "notebooks" / "scenario.toml").write_text("", encoding="utf-8")
-    (tmp_path / "__pycache__").mkdir()
-    (tmp_path / "__pycache__" / "m.pyc").write_bytes(b"")
+    (tmp_path / "report.html").write_text("", encoding="utf-8")
+    (tmp_path / "notebooks" / "__pycache__").mkdir()
+    (tmp_path / "notebooks" / "__pycache__" / "m.pyc").write_bytes(b"")
     assert repo_files(tmp_path) - before == {Path("notebooks/report/summary.csv"),
-                                             Path("notebooks/scenario.toml")}
+                                             Path("notebooks/scenario.toml"),
+                                             Path("report.html")}
