@@ -1,45 +1,45 @@
-"""Timings of the cost engine, with ratios against a baseline measured in the same run.
+"""Timings of the cost engine against the goals, with ratios to an older engine measured in
+the same run.
 
-    .venv/bin/python benchmarks/bench_engine.py [--loop-calls 300]
+    .venv/bin/python benchmarks/bench_engine.py [--baseline REV] [--rounds 3]
 
-1. A 10,000-draw Monte Carlo over 36 months and all five options, against 10,000 calls of
-   ``simulate`` in a Python loop (goal: ≥ 50× faster, under 0.2 s). The loop is *estimated*:
-   ``--loop-calls`` calls are timed and scaled to 10,000 (the output says so).
-2. A 100 × 100 savings grid (goal: under 0.1 s).
-3. One ``simulate`` of the same scenario (goal: under 5 ms).
+Three timings of the example scenario (``ftroi example``) with a 36-month horizon and the
+shipped prices, each the best of several calls:
 
-Uses the example scenario (``ftroi example``) with a 36-month horizon and the shipped prices.
+1. one ``simulate`` (median of 200 calls; goal ≤ 1 ms), every figure included: the
+   break-even month, the payback month and the break-even volume intervals;
+2. a 10,000-draw Monte Carlo over 36 months and all five options (goal ≤ 30 ms);
+3. a 100 × 100 savings grid (goal ≤ 20 ms).
+
+The same three are timed on the engine of commit ``--baseline`` (default: the last commit
+before issue 11), extracted with ``git archive`` into a temporary folder and run in a child
+process, alternating with the current engine for ``--rounds`` rounds so that both see the
+same load; each figure is the best over the rounds. Ratios are old / new (> 1: faster now).
 This is a script, not a test: it prints and exits 0 whatever the timings.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
-import numpy as np
-
-from simulator import (
-    Lognormal,
-    Triangular,
-    Uniform,
-    example_scenario,
-    monte_carlo,
-    savings_grid,
-    simulate,
-)
-from simulator.scenario import with_values
-
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "0fe047a"
+"""The last commit before issue 11 (break-even intervals, payback, faster engine)."""
 N_DRAWS = 10_000
-DISTRIBUTIONS = {
-    "workload.requests_per_month": Triangular(low=20_000, mode=60_000, high=200_000),
-    "workload.growth_per_month": Uniform(low=0.0, high=0.05),
-    "prompt.input_usd_per_mtok": Lognormal(median=2.0, sigma=0.2),
-    "finetune.labelling_usd_per_example": Triangular(low=0.5, mode=2.0, high=8.0),
-    "finetune.accuracy": Uniform(low=0.85, high=0.95),
-}
+GOALS_MS = {"simulate": 1.0, "monte_carlo": 30.0, "grid": 20.0}
+LABELS = {"simulate": "one simulate() (median of 200)",
+          "monte_carlo": f"Monte Carlo, {N_DRAWS:,} draws x 36 months x 5 options",
+          "grid": "savings grid 100 x 100"}
 
 
 def best_of(fn, repeat: int) -> float:
@@ -52,48 +52,81 @@ def best_of(fn, repeat: int) -> float:
     return min(times)
 
 
-def verdict(ok: bool) -> str:
-    return "meets goal" if ok else "MISSES goal"
+def measure() -> dict[str, float]:
+    """The three timings of whichever ``simulator`` is importable [ms]."""
+    import numpy as np
+
+    from simulator import (
+        Lognormal,
+        Triangular,
+        Uniform,
+        example_scenario,
+        monte_carlo,
+        savings_grid,
+        simulate,
+    )
+
+    distributions = {
+        "workload.requests_per_month": Triangular(low=20_000, mode=60_000, high=200_000),
+        "workload.growth_per_month": Uniform(low=0.0, high=0.05),
+        "prompt.input_usd_per_mtok": Lognormal(median=2.0, sigma=0.2),
+        "finetune.labelling_usd_per_example": Triangular(low=0.5, mode=2.0, high=8.0),
+        "finetune.accuracy": Uniform(low=0.85, high=0.95),
+    }
+    scenario = replace(example_scenario(), horizon_months=36)
+    simulate(scenario)  # warm up: price table, tokenizer, numpy
+    single = statistics.median(best_of(lambda: simulate(scenario), 1) for _ in range(200))
+    mc = best_of(lambda: monte_carlo(scenario, distributions, n=N_DRAWS, seed=0), 7)
+    grid = best_of(lambda: savings_grid(
+        scenario, x=("workload.requests_per_month", np.linspace(1_000, 500_000, 100)),
+        y=("prompt.fewshot_tokens", np.linspace(0, 5_000, 100))), 7)
+    return {"simulate": single * 1e3, "monte_carlo": mc * 1e3, "grid": grid * 1e3}
+
+
+def extract(rev: str, into: Path) -> Path:
+    """``simulator/`` and ``pricing/`` of commit ``rev`` under ``into``."""
+    archive = into / "old.tar"
+    with open(archive, "wb") as fh:
+        subprocess.run(["git", "-C", str(ROOT), "archive", rev, "simulator", "pricing"],
+                       stdout=fh, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def child(pythonpath: Path | None) -> dict[str, float]:
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    out = subprocess.run([sys.executable, __file__, "--measure"], env=env, check=True,
+                         capture_output=True, text=True, cwd=pythonpath or ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loop-calls", type=int, default=300,
-                        help="simulate() calls timed to estimate the 10,000-call loop")
+    parser.add_argument("--baseline", default=BASELINE, help="commit of the older engine")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    scenario = replace(example_scenario(), horizon_months=36)
-    simulate(scenario)  # warm up: price table, tokenizer, numpy
-
-    # 1. Monte Carlo vs a loop of simulate()
-    mc_s = best_of(lambda: monte_carlo(scenario, DISTRIBUTIONS, n=N_DRAWS, seed=0), 5)
-    draws = {k: d.sample(np.random.default_rng(1), args.loop_calls)
-             for k, d in DISTRIBUTIONS.items()}
-    scenarios = [with_values(scenario, {k: float(v[i]) for k, v in draws.items()})
-                 for i in range(args.loop_calls)]
-    t0 = time.perf_counter()
-    for s in scenarios:
-        simulate(s)
-    loop_s = (time.perf_counter() - t0) / args.loop_calls * N_DRAWS
-    ratio = loop_s / mc_s
-    print(f"Monte Carlo, {N_DRAWS:,} draws x 36 months x 5 options: {mc_s * 1e3:8.1f} ms   "
-          f"goal < 200 ms: {verdict(mc_s < 0.2)}")
-    print(f"loop of {N_DRAWS:,} simulate() calls (estimated from {args.loop_calls} calls, "
-          f"scaled): {loop_s:8.2f} s")
-    print(f"speed-up of the vectorised run: {ratio:8.0f}x   goal >= 50x: {verdict(ratio >= 50)}")
-
-    # 2. grid
-    grid_s = best_of(lambda: savings_grid(
-        scenario, x=("workload.requests_per_month", np.linspace(1_000, 500_000, 100)),
-        y=("prompt.fewshot_tokens", np.linspace(0, 5_000, 100))), 5)
-    print(f"savings grid 100 x 100: {grid_s * 1e3:8.1f} ms   goal < 100 ms: "
-          f"{verdict(grid_s < 0.1)}")
-
-    # 3. one simulate
-    single = [best_of(lambda: simulate(scenario), 1) for _ in range(200)]
-    median = statistics.median(single)
-    print(f"one simulate() (median of 200): {median * 1e3:8.2f} ms   goal < 5 ms: "
-          f"{verdict(median < 0.005)}")
+    if args.measure:
+        print(json.dumps(measure()))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = extract(args.baseline, Path(tmp))
+        new, old = [], []
+        for _ in range(args.rounds):
+            new.append(child(None))
+            old.append(child(old_tree))
+    print(f"engine timings, best of {args.rounds} alternating rounds; old = commit "
+          f"{args.baseline} in the same run")
+    for key, label in LABELS.items():
+        now = min(r[key] for r in new)
+        before = min(r[key] for r in old)
+        goal = GOALS_MS[key]
+        verdict = "meets goal" if now <= goal else "MISSES goal"
+        print(f"{label:<55} {now:8.2f} ms (old {before:8.2f} ms, {before / now:5.1f}x faster)"
+              f"   goal <= {goal:g} ms: {verdict}")
 
 
 if __name__ == "__main__":

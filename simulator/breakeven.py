@@ -253,8 +253,10 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
         v_end = _volume_for_steps(per, r0, MAX_STEPS)
         counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
         proven = False
-    points = np.sort(np.concatenate([(np.arange(r0, r0 + n) + 1e-9) * d
-                                     for n, d in zip(counts.astype(int), per)]))
+    counts = counts.astype(np.int64)
+    month = np.repeat(np.arange(per.size), counts)
+    j = r0 + np.arange(month.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    points = np.sort((j + 1e-9) * per[month])
     points = points[points < v_end]
     lo = np.concatenate([[0.0], points])
     hi = np.concatenate([points, [v_end]])

@@ -299,26 +299,30 @@ def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd
     15``); ``breakeven_volume_status`` says where the option is cheaper by month-1 volume
     (:attr:`~simulator.breakeven.VolumeWindows.status`); both are empty for the baseline.
     """
-    rows = []
-    for option, f in figures.items():
-        row = {"option": option}
-        for col in SUMMARY_COLUMNS[1:]:
-            if col in TEXT_COLUMNS:
-                continue
-            value = f.get(col, np.nan)
-            row[col] = float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan
-        is_base = option == baseline
-        row["crossing_months"] = "" if is_base else ", ".join(
-            str(m) for m, _ in f.get("crossings", ()))
-        windows = f.get("volume_windows")
-        row["breakeven_volume_status"] = "" if is_base or not windows else windows[0].status
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    for col in ("breakeven_month", "payback_month"):
-        frame[col] = pd.array([pd.NA if np.isnan(x) else int(x) for x in frame[col]],
-                              dtype="Int64")
-    frame["breakeven_volume"] = pd.array(
-        [pd.NA if np.isnan(x) else x for x in frame["breakeven_volume"]], dtype="Float64")
-    frame["roi"] = pd.array([pd.NA if np.isnan(x) else x for x in frame["roi"]],
-                            dtype="Float64")
-    return frame
+    options = list(figures)
+    columns: dict[str, Any] = {"option": pd.array(options, dtype="str")}
+    for col in SUMMARY_COLUMNS[1:]:
+        if col in TEXT_COLUMNS:
+            continue
+        x = np.array([_first(figures[o].get(col, np.nan)) for o in options])
+        if col in ("breakeven_month", "payback_month"):
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
+                                                  missing)
+        elif col in ("breakeven_volume", "roi"):
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.FloatingArray(np.where(missing, 0.0, x), missing)
+        else:
+            columns[col] = x
+    columns["crossing_months"] = pd.array(
+        ["" if o == baseline else ", ".join(str(m) for m, _ in figures[o].get("crossings", ()))
+         for o in options], dtype="str")
+    columns["breakeven_volume_status"] = pd.array(
+        ["" if o == baseline or not figures[o].get("volume_windows")
+         else figures[o]["volume_windows"][0].status for o in options], dtype="str")
+    return pd.DataFrame({c: columns[c] for c in SUMMARY_COLUMNS})
+
+
+def _first(value: Any) -> float:
+    """The figure of a single scenario as a float (NaN when there is none)."""
+    return float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan
