@@ -9,6 +9,7 @@ carriage return) are prefixed with an apostrophe, so they are shown, never run.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,24 +32,35 @@ from .wording import (
 __all__ = ["Result", "format_usd", "inert_frame", "inert_text", "is_missing", "share_text"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_EXPOSED_FORMULA = re.compile(r"([,;\t\r\n|][ ]*)([=+\-@])")
+"""A formula character right after a separator that a ``;``/``,``/tab split (or a line
+break) would put at the start of a cell of its own."""
 
 
 def inert_text(value: Any) -> Any:
     """``value`` made safe for a spreadsheet: text starting like a formula gets a leading
-    apostrophe; anything else is returned unchanged.
+    apostrophe, and so does every part a ``,``, ``;``, tab, ``|`` or line-break split would
+    expose (``x;=cmd|'…'!A1`` becomes ``x;'=cmd|'…'!A1``); anything else is returned
+    unchanged.
 
     >>> inert_text("=HYPERLINK(\\"http://x\\")"), inert_text("gpt-4.1"), inert_text(-5.0)
     ('\\'=HYPERLINK("http://x")', 'gpt-4.1', -5.0)
+    >>> inert_text("x;=cmd|' /C calc'!A0")
+    "x;'=cmd|' /C calc'!A0"
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    return _EXPOSED_FORMULA.sub(r"\1'\2", value)
 
 
 def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and column names) are inert (:func:`inert_text`)."""
     out = frame.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(inert_text)
     out.columns = [inert_text(str(c)) for c in out.columns]
