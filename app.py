@@ -239,6 +239,14 @@ with st.sidebar:
                      help="The large model you would keep prompting; every model with a price "
                           "(ftroi's table and genai-prices) is listed, those that serve "
                           "through your horizon first, retired ones last.")
+        hosts = table0.inference_hosts(st.session_state["prompt.model"])
+        if st.session_state.get("prompt.provider", "") not in ("", *hosts):
+            st.session_state["prompt.provider"] = ""   # the new model is not sold there
+        st.selectbox("Provider", ["", *hosts], key="prompt.provider",
+                     format_func=lambda h: h or "default host (the model's maker first)",
+                     help="Where you call the model; several hosts sell some models at "
+                          "different rates. The default is the model's maker, else the most "
+                          "common host; the Prices tab's rates say which one was used.")
         prompt_life = lifecycles.get(st.session_state["prompt.model"].lower())
         if prompt_life is not None and (warning := appstate.closing_warning(
                 st.session_state["prompt.model"], prompt_life, start, horizon_months)):

@@ -282,7 +282,7 @@ UI_DEFAULTS: dict[str, Any] = {"ui.mc_on": True, "ui.mc_draws": 2000, "ui.spread
                                "ui.seed": 2026}
 """Page settings that are not part of the scenario (values in scenario units)."""
 
-PICKERS = ("prompt.model", "finetune.offering", "selfhost.gpu", "rag.embedding_model",
+PICKERS = ("prompt.model", "prompt.provider", "finetune.offering", "selfhost.gpu", "rag.embedding_model",
            "options", "baseline", "prompt.mode", "prompt.system_prompt", "prompt.fewshot",
            "finetune.epochs_auto", "finetune.data_mode", "ui.mc_on")
 """Non-numeric widget keys."""
@@ -291,7 +291,8 @@ WIDGET_KEYS = tuple(f.path for f in FIELDS) + PICKERS
 
 # Scenario fields the widgets cover (everything else is carried along as "extras").
 _COVERED = {f.path for f in FIELDS if not f.path.startswith("ui.")} | {
-    "prompt.model", "prompt.system_prompt", "prompt.fewshot", "finetune.provider",
+    "prompt.model", "prompt.provider", "prompt.system_prompt", "prompt.fewshot",
+    "finetune.provider",
     "finetune.model", "selfhost.gpu", "rag.embedding_model", "options", "baseline",
     "finetune.epochs", "finetune.dataset"}
 
@@ -454,6 +455,7 @@ def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
     text_mode = pc.system_prompt is not None or pc.fewshot is not None
     state["prompt.mode"] = "Text" if text_mode else "Numbers"
     state["prompt.model"] = pc.model
+    state["prompt.provider"] = pc.provider or ""
     state["prompt.system_prompt"] = pc.system_prompt or ""
     state["prompt.fewshot"] = fewshot_to_text(pc.fewshot)
     state["finetune.offering"] = offering_key(fc.provider, fc.model)
@@ -509,6 +511,9 @@ def scenario_dict(state: Mapping[str, Any], *,
         # Equal upkeep is the default (symmetric unless the user says otherwise).
         flat.pop("finetune.maintenance_hours_per_month")
     flat["prompt.model"] = state["prompt.model"]
+    flat["prompt.provider"] = state.get("prompt.provider") or None   # "" = the default host
+    if flat["prompt.provider"] is None:
+        flat.pop("prompt.provider")
     if state["prompt.mode"] == "Text":
         flat.pop("prompt.system_prompt_tokens", None)
         flat.pop("prompt.fewshot_tokens", None)

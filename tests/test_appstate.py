@@ -237,3 +237,15 @@ def test_downloads_are_parseable():
     assert monthly["cost_usd"].sum() == pytest.approx(result.monthly["cost_usd"].sum())
     assert Scenario.from_dict(json.loads(appstate.scenario_json(result.scenario))) \
         == result.scenario
+
+
+def test_prompt_provider_round_trips_and_empty_means_the_default_host():
+    s = Scenario.from_dict({"prompt": {"model": "claude-sonnet-5-5", "provider": "google"}})
+    state, _ = appstate.widget_state(s)
+    assert state["prompt.provider"] == "google"
+    assert appstate.scenario_from_state(state).prompt.provider == "google"
+    assert appstate.state_to_query(state)["prompt.provider"] == "google"
+    state["prompt.provider"] = ""
+    assert appstate.scenario_from_state(state).prompt.provider is None
+    hosts = pricing.default_table().inference_hosts("claude-sonnet-5-5")
+    assert {"anthropic", "google"} <= set(hosts)
