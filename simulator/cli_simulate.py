@@ -69,16 +69,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
               .to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     written = []
     if args.csv:
-        written += _writing("--csv", args.csv, lambda: list(result.to_csv(args.csv, mc).values()))
+        written += _writing("--csv", args.csv, lambda: list(
+            result.to_csv(args.csv, mc, overwrite=args.force).values()))
     if args.xlsx:
         from .export import write_xlsx_report
 
-        written += _writing("--xlsx", args.xlsx, lambda: [write_xlsx_report(result, args.xlsx, mc)])
+        written += _writing("--xlsx", args.xlsx, lambda: [
+            write_xlsx_report(result, args.xlsx, mc, overwrite=args.force)])
     if args.report:
         from .html_report import write_html_report
 
         written += _writing("--report", args.report,
-                            lambda: [write_html_report(result, args.report, mc)])
+                            lambda: [write_html_report(result, args.report, mc,
+                                                       overwrite=args.force)])
     if written:
         print()
         print("wrote " + ", ".join(str(p) for p in written))
@@ -132,6 +135,9 @@ def register(subparsers) -> None:
     p.add_argument("--xlsx", metavar="FILE.xlsx",
                    help="also write the CSV sheets as one workbook (needs the xlsx extra: "
                         "pip install -e '.[xlsx]')")
+    p.add_argument("--force", action="store_true",
+                   help="replace report files that already exist (without it, nothing is "
+                        "written over an existing file)")
     p.add_argument("--as-of", metavar="DATE", help="use the prices in force on this date")
     p.add_argument("--vary", action="append", metavar="FIELD=LOW:MODE:HIGH",
                    help="run a Monte Carlo with this field drawn from a triangular "

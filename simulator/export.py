@@ -198,35 +198,49 @@ def report_sheets(result: Any, mc: Any = None) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def write_csv_report(result: Any, directory: str | Path, mc: Any = None) -> dict[str, Path]:
+def write_csv_report(result: Any, directory: str | Path, mc: Any = None, *,
+                     overwrite: bool = False) -> dict[str, Path]:
     """Write every sheet as ``<name>.csv`` and the scenario as ``scenario.json`` into
-    ``directory`` (created if needed); return the paths by name."""
+    ``directory`` (created if needed); return the paths by name.
+
+    Existing files are replaced only with ``overwrite=True`` (otherwise nothing is written);
+    a file that is a symbolic link, or resolves outside ``directory``, is never written; each
+    file is written whole, then renamed into place (:mod:`simulator.files`).
+    """
+    from .files import prepare_directory, write_files
     from .report import inert_frame
     from .scenario import dumps_scenario
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
+    directory = prepare_directory(directory, what="csv directory")
+    contents: dict[str, tuple[Path, str]] = {}
     for name, frame in report_sheets(result, mc).items():
-        paths[name] = directory / f"{name}.csv"
-        inert_frame(frame).to_csv(paths[name], index=False)
-    paths["scenario"] = directory / "scenario.json"
-    paths["scenario"].write_text(dumps_scenario(result.scenario, "json"), encoding="utf-8")
-    return paths
+        contents[name] = (directory / f"{name}.csv", inert_frame(frame).to_csv(index=False))
+    contents["scenario"] = (directory / "scenario.json",
+                            dumps_scenario(result.scenario, "json"))
+    write_files(dict(contents.values()), overwrite=overwrite, what="csv directory",
+                inside=directory)
+    return {name: path for name, (path, _) in contents.items()}
 
 
-def write_xlsx_report(result: Any, path: str | Path, mc: Any = None) -> Path:
+def write_xlsx_report(result: Any, path: str | Path, mc: Any = None, *,
+                      overwrite: bool = False) -> Path:
     """Write the same sheets into one ``.xlsx`` workbook (needs the ``xlsx`` extra:
-    ``pip install 'ftroi[xlsx]'``, which installs XlsxWriter)."""
+    ``pip install 'ftroi[xlsx]'``, which installs XlsxWriter). An existing file is replaced
+    only with ``overwrite=True``; never through a symbolic link; atomically."""
     try:
         import xlsxwriter  # noqa: F401
     except ImportError:
         raise InputError("--xlsx: needs XlsxWriter; install it with "
                          "pip install -e '.[xlsx]'") from None
+    import io
+
+    from .files import check_targets, write_files
     from .report import inert_frame
 
     path = Path(path)
-    with pd.ExcelWriter(path, engine="xlsxwriter",
+    check_targets([path], overwrite=overwrite, what="xlsx")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False,
                                                    "strings_to_urls": False}}) as writer:
         for name, frame in report_sheets(result, mc).items():
@@ -234,4 +248,5 @@ def write_xlsx_report(result: Any, path: str | Path, mc: Any = None) -> Path:
             sheet = writer.sheets[name[:31]]
             sheet.freeze_panes(1, 1)
             sheet.set_column(0, len(frame.columns) - 1, 16)
+    write_files({path: buffer.getvalue()}, overwrite=overwrite, what="xlsx")
     return path

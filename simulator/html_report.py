@@ -293,8 +293,14 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
     return "\n".join(parts)
 
 
-def write_html_report(result: Any, path: str | Path, mc: Any = None, **kwargs: Any) -> Path:
-    """Write :func:`html_report` to ``path`` (UTF-8) and return the path."""
+def write_html_report(result: Any, path: str | Path, mc: Any = None, *,
+                      overwrite: bool = False, **kwargs: Any) -> Path:
+    """Write :func:`html_report` to ``path`` (UTF-8) and return the path. An existing file is
+    replaced only with ``overwrite=True``; never through a symbolic link; atomically
+    (:mod:`simulator.files`)."""
+    from .files import check_targets, write_files
+
     path = Path(path)
-    path.write_text(html_report(result, mc, **kwargs), encoding="utf-8")
+    check_targets([path], overwrite=overwrite, what="report")
+    write_files({path: html_report(result, mc, **kwargs)}, overwrite=overwrite, what="report")
     return path

@@ -120,17 +120,22 @@ class Result:
         out = cum.stack().rename("cumulative_usd").reset_index()
         return out.rename(columns={"level_0": "option"})
 
-    def to_csv(self, directory: str | Path, uncertainty: Any = None) -> dict[str, Path]:
+    def to_csv(self, directory: str | Path, uncertainty: Any = None, *,
+               overwrite: bool = False) -> dict[str, Path]:
         """Write the report's sheets into ``directory`` (created if needed) and return their
         paths by name: ``summary.csv``, ``monthly.csv`` (with the calendar month),
         ``monthly_wide.csv`` (month × option, with cumulative columns), ``prices.csv`` and
         ``scenario.json``; with ``uncertainty`` (a :class:`~simulator.uncertainty.
         MonteCarloResult`) also ``montecarlo_summary.csv``, ``montecarlo_percentiles.csv`` and
         ``montecarlo_draws.csv``. Money is rounded to the cent (see :mod:`simulator.export`).
+
+        Files already there are replaced only with ``overwrite=True`` (otherwise nothing is
+        written and an :class:`~simulator.errors.InputError` lists them); a symbolic link is
+        never written through; each file is written whole, then renamed into place.
         """
         from .export import write_csv_report
 
-        return write_csv_report(self, directory, uncertainty)
+        return write_csv_report(self, directory, uncertainty, overwrite=overwrite)
 
     # ---- words ----------------------------------------------------------------------------
     def table(self) -> str:
