@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import pricing
+import pricing.genai
 from pricing import PriceError
 from simulator import (
     Scenario,
@@ -441,6 +442,21 @@ tab_be, tab_bd, tab_sens, tab_unc, tab_prices, tab_data = st.tabs(
 # Prices first: their edits feed the simulation.
 with tab_prices:
     rates_slot = st.container()
+    snapshot = pricing.genai.snapshot_info()
+    st.caption(f"Inference rates that ftroi's own files lack come from {snapshot.label}"
+               + (f", fetched {snapshot.fetched_on.isoformat()}" if snapshot.fetched_on
+                  else "") + ".")
+    if st.button("Fetch the latest genai-prices data", key="prices.update",
+                 help="Downloads genai-prices' newest price file into your user cache, which "
+                      "later runs use. The only time ftroi goes online, and only when asked."):
+        try:
+            snapshot = pricing.genai.update()
+        except Exception as exc:  # no network, an HTTP error, bad data: the old prices stay
+            st.error(f"Prices not updated: {exc}")
+        else:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            st.success(f"Prices updated: {snapshot.label}; the answer above uses them.")
     st.subheader("Override the price table")
     st.caption("Edit a cell or add a row (a row replaces every shipped row with the same "
                "provider and model, or GPU and provider); the simulation uses your rows at "

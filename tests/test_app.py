@@ -239,3 +239,24 @@ def test_downloads_parse(recorded_downloads):
     assert {"field", "value", "source_url", "checked_on"} <= set(prices.columns)
     scenario = Scenario.from_dict(json.loads(files["scenario.json"]))
     assert scenario.workload.requests_per_month == 90_000
+
+
+def test_prices_tab_names_its_snapshot_and_a_failed_update_keeps_the_prices(monkeypatch,
+                                                                             tmp_path):
+    import pricing.genai
+
+    monkeypatch.setenv(pricing.genai.CACHE_ENV, str(tmp_path))
+
+    def offline():
+        raise ConnectionError("no network here")
+
+    monkeypatch.setattr(pricing.genai, "fetch_latest", offline)
+    at = new_app().run()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"come from {pricing.genai.snapshot_info().label}" in captions
+    before = metrics(at)["Savings over 24 months"]
+    at.button(key="prices.update").click().run()
+    assert_clean(at)
+    assert any("Prices not updated: no network here" in e.value for e in at.error)
+    assert metrics(at)["Savings over 24 months"] == before
+    assert not list(tmp_path.iterdir())          # nothing written
