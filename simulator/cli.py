@@ -19,6 +19,7 @@ from pricing import PriceError
 
 from . import tokens
 from .errors import InputError
+from .limits import MAX_TEXT_CHARS, is_panic
 from .wording import is_missing
 
 EXIT_OK = 0
@@ -27,10 +28,13 @@ MAX_ERRORS_SHOWN = 50
 
 
 def _read_text(path: str) -> str:
+    """The text of ``path`` ('-': standard input), read no further than one character past
+    :data:`~simulator.limits.MAX_TEXT_CHARS` (the counter refuses longer texts)."""
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read(MAX_TEXT_CHARS + 1)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(MAX_TEXT_CHARS + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
@@ -356,6 +360,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except (RecursionError, MemoryError):
+        print(f"ftroi {args.command}: error: the input is too large or too deeply nested to "
+              f"process (see README, Limits)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a library error the checks did not foresee: one line, no traceback
+        print(f"ftroi {args.command}: error: {_one_line(exc)} (unexpected; please report it)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BaseException as exc:  # tiktoken's Rust panic is a BaseException
+        if not is_panic(exc):
+            raise
+        print(f"ftroi {args.command}: error: the tokenizer failed: {_one_line(exc)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _one_line(exc: BaseException) -> str:
+    """``exc`` as one short line: its type and the first line of its message."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 if __name__ == "__main__":
