@@ -26,6 +26,7 @@ import pandas as pd
 from pricing import PriceTable
 
 from .engine import evaluate
+from . import limits
 from .errors import InputError
 from .resolve import Inputs, resolve
 from .scenario import Scenario, field_rule, numeric_fields
@@ -270,13 +271,16 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
 
     A run whose distributions have no spread equals :func:`simulator.simulate`.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"n: must be a whole number ≥ 1, got {n!r}")
+    n = limits.check_count("n", n, lo=1, hi=limits.MAX_DRAWS)
+    if not isinstance(distributions, Mapping):
+        raise InputError(f"distributions: expected field path -> distribution, got "
+                         f"{limits.shorten(distributions)}")
     inputs = resolve(scenario, table)
     drawn = draw_inputs(distributions, int(n), seed)
     drawn = {path: _prepare(path, values, inputs) for path, values in drawn.items()}
+    _check_growth(inputs, drawn)
     values = dict(inputs.values, **drawn)
-    _, figures = evaluate(inputs, values, volumes=False)
+    figures = _evaluate_chunked(inputs, values, n)
     options = list(inputs.options)
     full = (int(n),)
 
@@ -306,6 +310,48 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
                             draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
                             savings_usd=savings, tco_usd=column("tco_usd"),
                             breakeven_month=months, summary=summary)
+
+
+def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
+                      names: Sequence[str] = ("savings_usd", "tco_usd", "breakeven_month")
+                      ) -> dict[str, dict[str, np.ndarray]]:
+    """``evaluate`` over ``n`` rows of ``values``, at most :data:`~simulator.limits.
+    CHUNK_CELLS` rows × months at a time (memory stays bounded whatever ``n``); returns
+    option -> figure -> ``(n,)`` array for ``names``."""
+    rows = max(1, limits.CHUNK_CELLS // (inputs.horizon_months + 1))
+    if n <= rows:
+        _, figures = evaluate(inputs, values, volumes=False)
+        return {o: {k: np.broadcast_to(figures[o][k], (n,)) for k in names}
+                for o in inputs.options}
+    parts: dict[str, dict[str, list[np.ndarray]]] = {
+        o: {k: [] for k in names} for o in inputs.options}
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        chunk = {k: (v[start:stop] if isinstance(v, np.ndarray) and v.ndim == 1
+                     and v.shape[0] == n else v) for k, v in values.items()}
+        _, figures = evaluate(inputs, chunk, volumes=False)
+        for o in inputs.options:
+            for k in names:
+                parts[o][k].append(np.broadcast_to(figures[o][k], (stop - start,)))
+    return {o: {k: np.concatenate(v) for k, v in per.items()} for o, per in parts.items()}
+
+
+def _check_growth(inputs: Inputs, drawn: Mapping[str, np.ndarray]) -> None:
+    """Refuse draws whose volume compounds past the cap (:func:`limits.check_volume_growth`)."""
+    keys = ("workload.requests_per_month", "workload.growth_per_month")
+    if not any(k in drawn for k in keys):
+        return
+    v = np.asarray(drawn.get(keys[0], inputs.values[keys[0]]), dtype=float)
+    g = np.asarray(drawn.get(keys[1], inputs.values[keys[1]]), dtype=float)
+    v, g = np.broadcast_arrays(v, g)
+    worst = int(np.argmax(np.where(g > 0, np.log10(np.maximum(v, 1e-300))
+                                   + (inputs.horizon_months - 1) * np.log10(1 + np.maximum(g, 0)),
+                                   -np.inf)))
+    try:
+        limits.check_volume_growth(float(v.flat[worst]), float(g.flat[worst]),
+                                   inputs.horizon_months)
+    except InputError as exc:
+        raise InputError(f"{exc} (a drawn value)") from None
 
 
 # ---- tornado ------------------------------------------------------------------------------------
@@ -442,11 +488,16 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
     (x_field, x_vals), (y_field, y_vals) = _axis(x, "x"), _axis(y, "y")
     if x_field == y_field:
         raise InputError(f"y: must be another field than x, both are {x_field!r}")
+    points = len(x_vals) * len(y_vals)
+    if points > limits.MAX_GRID_POINTS:
+        raise InputError(f"grid: {len(x_vals):,} × {len(y_vals):,} = {points:,} points is too "
+                         f"many: at most {limits.MAX_GRID_POINTS:,} points")
     x_vals = _prepare(x_field, x_vals, inputs)
     y_vals = _prepare(y_field, y_vals, inputs)
     X, Y = np.meshgrid(x_vals, y_vals)
     values = dict(inputs.values, **{x_field: X.ravel(), y_field: Y.ravel()})
-    _, figures = evaluate(inputs, values, volumes=False)
+    _check_growth(inputs, {x_field: X.ravel(), y_field: Y.ravel()})
+    figures = _evaluate_chunked(inputs, values, X.size, names=("savings_usd", "tco_usd"))
     shape = (len(y_vals), len(x_vals))
     return SavingsGrid(
         x_field=x_field, y_field=y_field, x_values=x_vals, y_values=y_vals,
@@ -459,8 +510,17 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
 
 def _axis(axis: Any, name: str) -> tuple[str, np.ndarray]:
     if not isinstance(axis, (tuple, list)) or len(axis) != 2 or not isinstance(axis[0], str):
-        raise InputError(f"{name}: expected (field path, values), got {axis!r}")
-    values = np.asarray(axis[1], dtype=float).reshape(-1)
+        raise InputError(f"{name}: expected (field path, values), got {limits.shorten(axis)}")
+    size = np.size(axis[1]) if isinstance(axis[1], np.ndarray) else len(axis[1]) \
+        if hasattr(axis[1], "__len__") else 1
+    if size > limits.MAX_GRID_POINTS:
+        raise InputError(f"{name}: {axis[0]}: {size:,} values is too many: at most "
+                         f"{limits.MAX_GRID_POINTS:,} grid points in all")
+    try:
+        values = np.asarray(axis[1], dtype=float).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: {axis[0]}: values must be numbers, got "
+                         f"{limits.shorten(axis[1])}") from None
     if values.size == 0:
         raise InputError(f"{name}: {axis[0]}: give at least one value")
     return axis[0], values
