@@ -206,10 +206,14 @@ with st.sidebar:
         traffic = None
         if logs is not None:
             bar = st.progress(0.0, text="Reading your logs…")
-            traffic = traffic_report(logs.getvalue(), logs.name, lambda done, total:
-                                     bar.progress(done / max(total, 1), text="Reading your logs…"))
+            try:
+                traffic = traffic_report(logs.getvalue(), logs.name, lambda done, total:
+                                         bar.progress(done / max(total, 1),
+                                                      text="Reading your logs…"))
+            except (InputError, ValueError, OSError, RecursionError) as exc:
+                st.error(f"Request logs not read: {exc}")
             bar.empty()
-            if st.session_state.get("ftroi.logs_id") != logs.file_id:
+            if traffic is not None and st.session_state.get("ftroi.logs_id") != logs.file_id:
                 numbers_mode = st.session_state["prompt.mode"] == "Numbers"
                 for key, value in app_traffic.widget_values(traffic,
                                                             numbers_mode=numbers_mode).items():
@@ -472,11 +476,15 @@ with tab_prices:
                                     "source_url")})
         edits = st.session_state.get(f"prices.{kind}") or {}
         touched = any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
-        text = appstate.price_overrides(original, edited) if touched else None
+        try:
+            text = appstate.price_overrides(original, edited) if touched else None
+        except InputError as exc:
+            st.error(f"These edits are not used: {exc}")
+            text = None
         if text is not None:
             try:
                 price_table(((kind, text),))
-            except PriceError as exc:
+            except (PriceError, InputError, ValueError) as exc:
                 st.error(f"These edits are not used: {exc}")
             else:
                 override_list.append((kind, text))

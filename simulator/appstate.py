@@ -50,6 +50,7 @@ from .scenario import (
     example_scenario,
     field_rule,
 )
+from .throughput import gpu_throughput
 from .wording import NEVER, breakeven_text
 
 OPTION_ACTIONS = {
@@ -484,7 +485,21 @@ def _numeric_default(path: str, scenario: Scenario) -> float:
                     scenario.prompt.maintenance_hours_per_month}
     if path in defaults:
         return defaults[path]
+    if path in THROUGHPUT_FALLBACK:
+        # The published figure for the scenario's GPU and model size; where none is published,
+        # the former assumption (the page pins the widget's value either way).
+        task = "serve" if path.startswith("selfhost.serve") else "train"
+        try:
+            return gpu_throughput(scenario.selfhost.gpu, task,
+                                  float(scenario.selfhost.model_params_b)).tokens_per_second
+        except InputError:
+            return THROUGHPUT_FALLBACK[path]
     raise InputError(f"{path}: no value and no default")  # pragma: no cover - all covered
+
+
+THROUGHPUT_FALLBACK = {"selfhost.serve_tokens_per_second": 2500.0,
+                       "selfhost.train_tokens_per_second": 3000.0}
+"""Widget values where ``gpu_throughput.csv`` publishes no figure for the GPU and size."""
 
 
 def default_state() -> dict[str, Any]:
@@ -526,6 +541,16 @@ def scenario_dict(state: Mapping[str, Any], *,
     if dataset:
         flat.update(dataset)
     flat["selfhost.gpu"] = state["selfhost.gpu"]
+    for path in THROUGHPUT_FALLBACK:
+        # The published figure is the default: leave it to the table, which follows the GPU.
+        task = "serve" if path.startswith("selfhost.serve") else "train"
+        try:
+            published = gpu_throughput(state["selfhost.gpu"], task, float(
+                flat.get("selfhost.model_params_b", 8))).tokens_per_second
+        except InputError:
+            continue
+        if flat.get(path) == published:
+            flat.pop(path)
     flat["rag.embedding_model"] = state["rag.embedding_model"]
     flat["options"] = list(state["options"])
     flat["baseline"] = state["baseline"]
