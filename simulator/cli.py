@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ftroi {args.command}: error: the input is too large or too deeply nested to "
               f"process (see README, Limits)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # a library error the checks did not foresee: one line, no traceback
+    except Exception as exc:  # noqa: BLE001 - a library error the checks missed: one line
         print(f"ftroi {args.command}: error: {_one_line(exc)} (unexpected; please report it)",
               file=sys.stderr)
         return EXIT_BAD_INPUT

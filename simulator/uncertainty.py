@@ -25,8 +25,8 @@ import pandas as pd
 
 from pricing import PriceTable
 
-from .engine import evaluate
 from . import limits
+from .engine import evaluate
 from .errors import InputError
 from .resolve import Inputs, resolve
 from .scenario import Scenario, field_rule, numeric_fields
