@@ -195,12 +195,19 @@ def api_training_usd(runs, billed_tokens, train_usd_per_mtok, min_charge_usd, de
     return np.where(runs > 0, cost, 0.0)
 
 
-def gpu_training_usd(billed_tokens, train_tokens_per_second, training_gpus, gpu_usd_per_hour):
-    """Rented-GPU training bill: ``billed / (throughput × 3600) × GPUs × p_gpu`` [USD/month].
+def gpu_training_usd(billed_tokens, train_tokens_per_second, training_gpus, gpu_usd_per_hour,
+                     scaling_efficiency=1.0):
+    """Rented-GPU training bill [USD/month]: the run takes ``billed / (t_gpu × (1 + (G-1) e)
+    × 3600)`` hours on ``G`` GPUs of throughput ``t_gpu`` [tokens/s] that each add a share
+    ``e`` of one GPU's speed, billed ``hours × G × p_gpu``.
 
     GPU prices do not decline.
+
+    >>> round(float(gpu_training_usd(3.6e6 * 1000, 1000, 2, 2.0, 0.9)), 6)  # 1000/1.9 h × 2 × 2
+    2105.263158
     """
-    hours = billed_tokens / (train_tokens_per_second * SECONDS_PER_HOUR)
+    speedup = 1.0 + (training_gpus - 1.0) * scaling_efficiency
+    hours = billed_tokens / (train_tokens_per_second * speedup * SECONDS_PER_HOUR)
     return hours * training_gpus * gpu_usd_per_hour
 
 
@@ -418,7 +425,8 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         out["labelling"] = labelling
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
-                                           p["selfhost.gpu_usd_per_hour"])
+                                           p["selfhost.gpu_usd_per_hour"],
+                                           p["selfhost.scaling_efficiency"])
         out["evaluation"] = evaluation
         out["engineering"] = (
             at_month0((p["finetune.data_prep_hours"] + p["selfhost.engineering_hours"]) * rate,

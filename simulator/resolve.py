@@ -42,6 +42,7 @@ from .scenario import (
     SECTION_TYPES,
     Scenario,
 )
+from .throughput import gpu_throughput
 
 PRICE_COLUMNS = ("field", "value", "unit", "source", "source_url", "checked_on", "note")
 
@@ -167,7 +168,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
 
     # ---- workload ---------------------------------------------------------------------------
     if values["workload.chat_overhead_tokens"] is None:
-        values["workload.chat_overhead_tokens"] = float(tokens.chat_overhead_tokens(2))
+        values["workload.chat_overhead_tokens"] = chat_overhead(scenario.prompt.model)
 
     # ---- prompt -----------------------------------------------------------------------------
     pc = scenario.prompt
@@ -228,6 +229,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                                      as_of=as_of))
         _set_rate(values, prices, "selfhost.gpu_usd_per_hour", sc.gpu_usd_per_hour, rates,
                   sc.gpu + (f" ({rates.provider})" if rates else ""), table_attr="usd_per_hour")
+        for task in ("serve", "train"):
+            _set_throughput(values, prices, sc, task)
     # ---- people -----------------------------------------------------------------------------
     _set_rate(values, prices, "hourly_rate_usd", scenario.hourly_rate_usd, None, "people's time",
               unit="USD/h")
@@ -256,6 +259,38 @@ def _snapshot_warning(rates: Any, start: date, notes: list) -> None:
         warning = genai.snapshot_info().age_warning(start)
         if warning and warning not in notes:
             notes.append(warning)
+
+
+CHAT_MESSAGES = ({"role": "system", "content": ""}, {"role": "user", "content": ""})
+"""The messages every request sends around its text: the system prompt and the user's
+message (their contents are counted as ``s``/``s_ft`` and ``u``)."""
+
+
+def chat_overhead(model: str) -> float:
+    """Chat-format tokens of one request, ``k`` [tokens]: :data:`CHAT_MESSAGES` counted with
+    ``model``'s tokenizer and chat rule (11 for ``o200k_base``: 3 per message, each role's
+    token, 3 to prime the reply)."""
+    return float(int(tokens.count_chat_tokens(list(CHAT_MESSAGES), model)))
+
+
+def _set_throughput(values: dict, prices: list, sc: Any, task: str) -> None:
+    """``selfhost.{task}_tokens_per_second``: pinned, else the published figure for the GPU
+    and model size (:mod:`simulator.throughput`), recorded with its source."""
+    path = f"selfhost.{task}_tokens_per_second"
+    pinned = getattr(sc, f"{task}_tokens_per_second")
+    if pinned is not None:
+        values[path] = float(pinned)
+        prices.append({"field": path, "value": float(pinned), "unit": "tokens/s",
+                       "source": "scenario", "source_url": "", "checked_on": "",
+                       "note": f"{sc.gpu}, {sc.model_params_b:g}B parameters"})
+        return
+    row = gpu_throughput(sc.gpu, task, float(sc.model_params_b))
+    values[path] = row.tokens_per_second
+    prices.append({"field": path, "value": row.tokens_per_second, "unit": "tokens/s",
+                   "source": f"gpu_throughput.csv ({row.engine})",
+                   "source_url": row.source_url, "checked_on": row.checked_on.isoformat(),
+                   "note": f"{row.gpu}, {row.params_b_min:g}–{row.params_b_max:g}B "
+                           f"parameters: {row.measure}"})
 
 
 def start_date(scenario: Scenario) -> date:

@@ -461,21 +461,31 @@ class SelfhostConfig(_Section):
     Training data, epochs, labelling, evaluation and retraining come from ``[finetune]``.
 
     gpu, gpu_provider : GPU type and provider (``None`` = the cheapest listed)
-    train_tokens_per_second, serve_tokens_per_second : throughput [tokens/s]
+    model_params_b : size of the self-hosted model [billion parameters]; with ``gpu`` it
+        picks the published throughput (``simulator/data/gpu_throughput.csv``)
+    train_tokens_per_second : LoRA training throughput of one GPU [tokens/s]; ``None`` = the
+        table's figure for ``gpu`` and ``model_params_b``
+    serve_tokens_per_second : serving throughput of one replica (one GPU) [tokens/s]; ``None``
+        = the table's figure
     utilisation : average load of a serving replica (0..1]
     min_replicas : replicas kept running however low the traffic
-    training_gpus : GPUs used together for training
+    training_gpus : GPUs used together for training; ``G`` GPUs train at
+        ``1 + (G-1) × scaling_efficiency`` times one GPU's throughput
+    scaling_efficiency : the share of one GPU's throughput each further training GPU adds
+        (0..1]
     engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
     accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
     """
 
     SECTION: ClassVar[str] = "selfhost"
     RULES: ClassVar[dict[str, Rule]] = {
-        "train_tokens_per_second": POSITIVE,
-        "serve_tokens_per_second": POSITIVE,
+        "model_params_b": POSITIVE,
+        "train_tokens_per_second": Rule(lo_open=True, optional=True),
+        "serve_tokens_per_second": Rule(lo_open=True, optional=True),
         "utilisation": Rule(hi=1.0, lo_open=True),
         "min_replicas": COUNT,
         "training_gpus": Rule(lo=1, integer=True),
+        "scaling_efficiency": Rule(hi=1.0, lo_open=True),
         "engineering_hours": NONNEG,
         "ops_hours_per_month": NONNEG,
         "accuracy": SHARE,
@@ -485,11 +495,13 @@ class SelfhostConfig(_Section):
 
     gpu: str = "H100 80GB"
     gpu_provider: str | None = None
-    train_tokens_per_second: float = 3000
-    serve_tokens_per_second: float = 2500
+    model_params_b: float = 8
+    train_tokens_per_second: float | None = None
+    serve_tokens_per_second: float | None = None
     utilisation: float = 0.5
     min_replicas: int = 1
     training_gpus: int = 1
+    scaling_efficiency: float = 0.9
     engineering_hours: float = 0
     ops_hours_per_month: float = 10
     accuracy: float = 0.90

@@ -337,7 +337,8 @@ def test_openai_from_2024_06_01_has_no_migration_and_2026_11_23_exactly_the_diff
     old, new = pricing.inference_rates("gpt-4.1"), pricing.inference_rates("gpt-6-luna")
     s = late.prompt
     def per_request(r):
-        return ((s.system_prompt_tokens or 1200) + (s.fewshot_tokens or 1800) + 400 + 9) \
+        # k = 11: system + user messages in o200k_base (3 + 1 each, 3 to prime the reply)
+        return ((s.system_prompt_tokens or 1200) + (s.fewshot_tokens or 1800) + 400 + 11) \
             * r.input_usd_per_mtok / 1e6 + 150 * r.output_usd_per_mtok / 1e6
     months_after = 24 - 2 + 1
     expected = 16 * 100 + months_after * 60_000 * (per_request(new) - per_request(old))

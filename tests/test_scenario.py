@@ -45,7 +45,8 @@ def test_defaults_are_the_documented_ones():
     assert values["prompt.fewshot_tokens"] == 1800
     assert values["finetune.examples"] == 600
     assert values["finetune.tokens_per_example"] == 700
-    assert values["workload.chat_overhead_tokens"] == 9   # 3 per message x 2 + 3 priming
+    # system + user in o200k_base: 3 per message and 1 per role token, 3 to prime the reply
+    assert values["workload.chat_overhead_tokens"] == 11
 
 
 def test_dict_round_trip():
