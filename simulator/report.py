@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .scenario import Scenario
@@ -108,6 +109,9 @@ class Result:
     lifecycle_short: tuple[str, ...] = ()
     volume_windows: Mapping[str, Any] = field(default_factory=dict)
     crossings: Mapping[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_priced(self.monthly, self.summary)
 
     # ---- tables ---------------------------------------------------------------------------
     def cumulative(self) -> pd.DataFrame:
@@ -280,6 +284,37 @@ class Result:
         lines = [self.table(), "", self.explain()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+FINITE_SUMMARY = ("tco_usd", "npv_usd", "upfront_usd", "requests")
+"""Summary figures that always have a finite value (the others may be missing: "never",
+"undefined")."""
+
+
+def _check_priced(monthly: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """The last line of the validation boundary (:mod:`simulator.limits`): a scenario whose
+    numbers, each within its range, still multiply to an infinite, undefined or negative cost
+    is refused, never reported."""
+    from .errors import InputError
+
+    if "cost_usd" in monthly:
+        costs = pd.to_numeric(monthly["cost_usd"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(costs) | (costs < -1e-9)
+        if bad.any():
+            i = int(np.argmax(bad))
+            row = monthly.iloc[i]
+            raise InputError(
+                f"scenario: its numbers are too extreme to price: {row.get('option')}'s "
+                f"{row.get('component')} cost in month {row.get('month')} comes out as "
+                f"{costs[i]:g}; bring the largest volumes, token counts or prices down "
+                f"(README, Limits)")
+    for col in FINITE_SUMMARY:
+        if col in summary:
+            values = pd.to_numeric(summary[col], errors="coerce").to_numpy(dtype=float)
+            if not np.isfinite(values).all():
+                raise InputError(f"scenario: its numbers are too extreme to price: {col} "
+                                 f"comes out as {values[~np.isfinite(values)][0]:g} (README, "
+                                 f"Limits)")
 
 
 def _certainty(mc: Any, winner: str, base: str) -> str:
