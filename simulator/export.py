@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .wording import NEVER, is_missing, month_label, never_cell, start_date
+from .wording import (
+    NEVER,
+    is_missing,
+    month_label,
+    never_cell,
+    start_date,
+    volume_windows_cell,
+)
 
 CENT = 2
 """Decimals of money cells [USD]."""
@@ -117,8 +124,20 @@ def summary_sheet(result: Any) -> pd.DataFrame:
             "breakeven_volume": None if is_base or is_missing(r["breakeven_volume"])
             else round(float(r["breakeven_volume"])),
             "accuracy": None if is_missing(r["accuracy"]) else round(float(r["accuracy"]), 4),
+            "payback_month": None if is_base else never_cell(r.get("payback_month")),
+            "crossing_months": None if is_base else r.get("crossing_months") or None,
+            "breakeven_volume_status": None if is_base else r.get("breakeven_volume_status")
+            or None,
+            "cheaper_at_volumes": None if is_base else _volume_cell(result, o),
         })
-    return pd.DataFrame(rows, columns=list(s.columns))
+    return pd.DataFrame(rows, columns=list(s.columns) + ["cheaper_at_volumes"])
+
+
+def _volume_cell(result: Any, option: str) -> str | None:
+    """Every interval of month-1 volume in which ``option`` is cheaper (``4,400,000–5,300,000;
+    ≥ 10,070,000``), ``never``, or empty when the result has none."""
+    windows = getattr(result, "volume_windows", {}).get(option)
+    return None if windows is None else volume_windows_cell(windows.intervals)
 
 
 def mc_summary_sheet(mc: Any) -> pd.DataFrame:

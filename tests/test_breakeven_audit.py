@@ -230,3 +230,19 @@ def _na(x) -> bool:
     import pandas as pd
 
     return x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def test_csv_carries_payback_crossings_and_volume_intervals(tmp_path):
+    import pandas as pd
+
+    r = simulate(selfhost_scenario(1.85, 2500))
+    summary = pd.read_csv(r.to_csv(tmp_path / "a")["summary"]).set_index("option")
+    assert summary.loc["selfhost", "breakeven_volume_status"] == "windows"
+    assert summary.loc["selfhost", "cheaper_at_volumes"] == (
+        "4,553,205–5,053,846; 9,747,436–10,107,692; 14,941,667–15,161,538; "
+        "20,135,897–20,215,385")
+    spike = pd.read_csv(simulate(spike_scenario()).to_csv(tmp_path / "b")["summary"])
+    row = spike.set_index("option").loc["finetune"]
+    assert (row["payback_month"], row["breakeven_month"], row["crossing_months"]) == (
+        5, 15, "5, 12, 15")
+    assert row["cheaper_at_volumes"] == "≥ 720"
