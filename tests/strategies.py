@@ -5,6 +5,9 @@ Every scenario here pins every rate, so no test depends on the shipped price tab
 
 from __future__ import annotations
 
+import math
+import os
+
 from hypothesis import strategies as st
 
 from simulator.scenario import OPTIONS, Scenario
@@ -127,3 +130,77 @@ def scenario_dicts(draw, options=None) -> dict:
 def scenarios(options=None):
     """Valid :class:`Scenario` objects with every rate pinned."""
     return scenario_dicts(options).map(Scenario.from_dict)
+
+
+# ---- hostile input (issue 13's fuzz suite) -------------------------------------------------------
+
+FUZZ_SCALE = float(os.environ.get("FTROI_FUZZ_SCALE", "1"))
+"""Multiplies every fuzz test's example count: 1 in CI, larger for ``benchmarks/fuzz_long.py``."""
+
+
+def fuzz_examples(n: int) -> int:
+    """``n`` examples scaled by :data:`FUZZ_SCALE` (at least 1)."""
+    return max(1, int(n * FUZZ_SCALE))
+
+
+hostile_text = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["", " ", "=1+1", "@SUM(A1)", "x;=cmd|' /C calc'!A0", "+x", "-2+3",
+                     "\x00", "\ud800", "<|endoftext|>", "a" * 300, " " * 200, "\t=x",
+                     "é" * 50, "💥" * 20, "\r\n", "[" * 50, "{}"]),
+)
+"""Texts a hostile user types: formulas, control characters, surrogates, long runs."""
+
+bad_values = st.one_of(
+    st.none(), st.booleans(), hostile_text,
+    st.sampled_from([float("nan"), float("inf"), -float("inf"), 10 ** 5000, -(10 ** 30),
+                     10 ** 19, 1e308, -1e-300, [], {}, [1, 2], {"a": 1}]),
+    st.floats(), st.integers(),
+)
+"""Anything at all, for a field that wants a number."""
+
+
+def _rule_values(rule, integer_field: bool):
+    """Values inside ``rule``'s range, biased to its edges and to the magnitude cap."""
+    from simulator.limits import MAX_NUMBER
+
+    lo = rule.lo if rule.lo > -math.inf else -MAX_NUMBER
+    hi = min(rule.hi, MAX_NUMBER)
+    if integer_field:
+        lo_i, hi_i = math.ceil(lo + (1 if rule.lo_open else 0)), math.floor(
+            hi - (1 if rule.hi_open else 0))
+        return st.one_of(st.sampled_from([lo_i, hi_i]), st.integers(lo_i, hi_i),
+                         st.integers(lo_i, min(hi_i, lo_i + 10)))
+    edges = [x for x in (lo, hi, lo + 1e-300, hi * (1 - 1e-12), 1e-9, 1.0, 1e6, 1e12)
+             if (lo < x or (x == lo and not rule.lo_open))
+             and (x < hi or (x == hi and not rule.hi_open))]
+    return st.one_of(st.sampled_from(edges),
+                     st.floats(lo, hi, exclude_min=rule.lo_open, exclude_max=rule.hi_open,
+                               allow_nan=False))
+
+
+@st.composite
+def hostile_scenario_dicts(draw, bad_share: float = 0.1) -> dict:
+    """Scenario dicts with every rate pinned and numbers anywhere in their allowed range
+    (edges and the 1e15 cap included); about ``bad_share`` of the fields get a value of any
+    type or size (:data:`bad_values`). Fields are read from the dataclasses' ``RULES``, so
+    new fields are fuzzed too."""
+    from simulator.scenario import SECTION_TYPES, Scenario as _S
+
+    data = draw(scenario_dicts())
+    for name, rule in _S.RULES.items():
+        if draw(st.booleans()):
+            data[name] = draw(_rule_values(rule, rule.integer))
+    for section, cls in SECTION_TYPES.items():
+        body = data.setdefault(section, {})
+        for name, rule in cls.RULES.items():
+            roll = draw(st.integers(0, 99))
+            if roll < 100 * bad_share:
+                body[name] = draw(bad_values)
+            elif roll < 60:
+                body[name] = draw(_rule_values(rule, rule.integer))
+    if draw(st.integers(0, 99)) < 100 * bad_share:
+        section = draw(st.sampled_from(sorted(SECTION_TYPES)))
+        data[section][draw(st.sampled_from(["model", "provider", "title", "accuracy"]))] = \
+            draw(bad_values)
+    return data
