@@ -426,6 +426,10 @@ class SavingsGrid:
     baseline: str
     savings_usd: dict[str, np.ndarray] = field(default_factory=dict)
     tco_usd: dict[str, np.ndarray] = field(default_factory=dict)
+    inputs: Inputs | None = field(default=None, repr=False, compare=False)
+    """The resolved scenario, kept so that :meth:`contour` can place the break-even line
+    exactly when ``x_field`` is month-1 volume."""
+    _windows: dict = field(default_factory=dict, repr=False, compare=False)
 
     def frame(self) -> pd.DataFrame:
         """Tidy table ``option, x, y, savings_usd`` (column names ``x``/``y`` hold values of
@@ -442,14 +446,24 @@ class SavingsGrid:
 
         Found by linear interpolation between neighbouring grid points where the sign of the
         savings changes, along x for every y and along y for every x; sorted by x, then y.
+        When x is month-1 volume, the points along x are instead the ends of the intervals
+        of :class:`~simulator.breakeven.VolumeWindows` at each y that fall inside the grid
+        (exact, and not misplaced by self-hosted replica steps between grid points).
         """
         if option not in self.savings_usd:
             raise InputError(f"option: no savings for {option!r} (have: "
                              f"{', '.join(self.savings_usd)})")
         s = self.savings_usd[option]
         xs, ys = [], []
+        exact = self.x_field == "workload.requests_per_month" and self.inputs is not None
+        lo_x, hi_x = float(np.min(self.x_values)), float(np.max(self.x_values))
         for j, y in enumerate(self.y_values):           # along x
-            for x in _zero_crossings(self.x_values, s[j, :]):
+            if exact:
+                found = [e for lo, hi in self.volume_windows(option)[j].intervals
+                         for e in (lo, hi) if 0 < e < math.inf and lo_x <= e <= hi_x]
+            else:
+                found = _zero_crossings(self.x_values, s[j, :])
+            for x in found:
                 xs.append(x)
                 ys.append(float(y))
         for i, x in enumerate(self.x_values):           # along y
@@ -458,6 +472,17 @@ class SavingsGrid:
                 ys.append(y)
         out = pd.DataFrame({"x": xs, "y": ys}, dtype=float)
         return out.drop_duplicates().sort_values(["x", "y"]).reset_index(drop=True)
+
+
+    def volume_windows(self, option: str) -> tuple:
+        """Where ``option`` is cheaper by month-1 volume at each y value: one
+        :class:`~simulator.breakeven.VolumeWindows` per ``y_values`` entry (needs ``inputs``)."""
+        if option not in self._windows:
+            values = dict(self.inputs.values, **{self.y_field: np.asarray(self.y_values,
+                                                                          dtype=float)})
+            _, figures = evaluate(self.inputs, values)
+            self._windows[option] = figures[option]["volume_windows"]
+        return self._windows[option]
 
 
 def _zero_crossings(grid: np.ndarray, values: np.ndarray) -> list[float]:
@@ -505,7 +530,8 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
         savings_usd={o: np.broadcast_to(figures[o]["savings_usd"], (X.size,)).reshape(shape)
                      for o in inputs.options if o != inputs.baseline},
         tco_usd={o: np.broadcast_to(figures[o]["tco_usd"], (X.size,)).reshape(shape)
-                 for o in inputs.options})
+                 for o in inputs.options},
+        inputs=inputs)
 
 
 def _axis(axis: Any, name: str) -> tuple[str, np.ndarray]:

@@ -246,3 +246,18 @@ def test_csv_carries_payback_crossings_and_volume_intervals(tmp_path):
     assert (row["payback_month"], row["breakeven_month"], row["crossing_months"]) == (
         5, 15, "5, 12, 15")
     assert row["cheaper_at_volumes"] == "≥ 720"
+
+
+def test_the_grid_contour_agrees_with_the_intervals():
+    from simulator import savings_grid
+
+    s = selfhost_scenario(1.85, 2500)
+    grid = savings_grid(s, x=("workload.requests_per_month", np.linspace(1e6, 16e6, 31)),
+                        y=("prompt.engineering_hours", [0.0, 20.0]))
+    contour = grid.contour("selfhost")
+    at_20 = sorted(contour[contour.y == 20.0].x.tolist())
+    # the hand-computed ends inside 1M..16M: three windows, six ends
+    ends = [e for w in hand_windows(1.85, 2500) for e in w if 1e6 <= e <= 16e6]
+    assert len(ends) == 6 and at_20 == pytest.approx(ends, rel=1e-8)
+    # with no head start (0 h of prompt engineering) self-hosting is never cheaper
+    assert contour[contour.y == 0.0].empty or (contour[contour.y == 0.0].x <= 16e6).all()
