@@ -75,9 +75,10 @@ def label(option: str) -> str:
 def cumulative_cost(result: Any) -> go.Figure:
     """Cumulative cost of every option over the months, with the break-even points marked.
 
-    x: month (0 = one-time costs at the start) [months]; y: cumulative cost [USD]. A marker
+    x: month (0 = one-time costs at the start) [months]; y: cumulative cost [USD]. A star
     sits on each option's curve at its break-even month against the baseline (the first
-    month from which it stays at or below the baseline).
+    month from which it stays at or below the baseline), a circle at its payback month (the
+    first month at or below the baseline) when that comes earlier.
     """
     cum = result.cumulative()
     summary = result.summary.set_index("option")
@@ -96,6 +97,7 @@ def cumulative_cost(result: Any) -> go.Figure:
     for option in summary.index:
         if option == baseline:
             continue
+        traces += _payback_marker(cum, summary, option, horizon)
         month = summary.loc[option, "breakeven_month"]
         if month is pd.NA or pd.isna(month):
             continue
@@ -115,6 +117,29 @@ def cumulative_cost(result: Any) -> go.Figure:
                      yaxis={"title": "cumulative cost [USD]", "tickprefix": "$",
                                 "tickformat": ",.0f", "rangemode": "tozero"})
     return go.Figure(data=traces, layout=layout)
+
+
+def _payback_marker(cum: pd.DataFrame, summary: pd.DataFrame, option: str,
+                    horizon: int) -> list[dict]:
+    """A circle where ``option`` first pays for itself, when that comes before its
+    break-even month (or it is dearer again by the horizon); nothing otherwise."""
+    if "payback_month" not in summary.columns:
+        return []
+    payback, month = summary.loc[option, "payback_month"], summary.loc[option, "breakeven_month"]
+    if pd.isna(payback) or (not pd.isna(month) and int(month) == int(payback)):
+        return []
+    y = cum.loc[(cum["option"] == option) & (cum["month"] == int(payback)), "cumulative_usd"]
+    if y.empty:
+        return []
+    text = f"pays for itself: month {int(payback)}"
+    return [{"type": "scatter", "x": [int(payback)], "y": [float(y.iloc[0])],
+             "mode": "markers+text", "text": [text],
+             "marker": {"symbol": "circle", "size": 11, "color": OPTION_COLORS.get(option),
+                        "line": {"color": "black", "width": 1}},
+             "textposition": "bottom right" if int(payback) < 0.6 * horizon else "bottom left",
+             "textfont": {"size": 12}, "name": f"{label(option)} payback", "showlegend": False,
+             "hovertemplate": f"{label(option)} first pays for itself in month {int(payback)}"
+                              "<extra></extra>"}]
 
 
 def _month_tick(horizon: int) -> int:

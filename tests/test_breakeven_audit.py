@@ -261,3 +261,12 @@ def test_the_grid_contour_agrees_with_the_intervals():
     assert len(ends) == 6 and at_20 == pytest.approx(ends, rel=1e-8)
     # with no head start (0 h of prompt engineering) self-hosting is never cheaper
     assert contour[contour.y == 0.0].empty or (contour[contour.y == 0.0].x <= 16e6).all()
+
+
+def test_the_cumulative_chart_marks_payback_and_break_even():
+    from simulator.charts import cumulative_cost
+
+    fig = cumulative_cost(simulate(spike_scenario()))
+    marks = {t.name: (list(t.x), list(t.text)) for t in fig.data if t.mode == "markers+text"}
+    assert marks["Fine-tune (API) payback"] == ([5], ["pays for itself: month 5"])
+    assert marks["Fine-tune (API) break-even"] == ([15], ["break-even: month 15"])
