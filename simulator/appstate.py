@@ -35,6 +35,7 @@ from pricing import NO_LIFECYCLE, Lifecycle
 from pricing.table import standard_method
 
 from . import tokens
+from . import limits
 from .errors import InputError
 from .lifecycle import add_months, training_closed_at_start
 from .report import Result, format_usd, inert_frame, is_missing, share_text
@@ -339,11 +340,13 @@ def fewshot_to_text(fewshot: Any) -> str:
 def fewshot_from_text(text: str) -> str | list:
     """Text-area text as ``prompt.fewshot``: a JSON list (of texts or chat messages) stays a
     list; anything else is one text."""
+    limits.check_text("prompt.fewshot", text)
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            value = json.loads(stripped)
-        except json.JSONDecodeError:
+            value = limits.parse_json(stripped, field="prompt.fewshot",
+                                      max_bytes=4 * limits.MAX_TEXT_CHARS)
+        except InputError:
             return text
         if isinstance(value, list):
             return value
@@ -747,18 +750,17 @@ def state_from_json(data: bytes | str, *, ui: Mapping[str, Any] | None = None
     Raises :class:`InputError` with a readable message for text that is not JSON or a scenario
     with unknown or invalid fields.
     """
-    if isinstance(data, bytes):
+    if isinstance(data, (bytes, bytearray)):
+        limits.check_size("scenario file", len(data), limits.MAX_DOCUMENT_BYTES)
         try:
-            data = data.decode("utf-8-sig")
+            data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"scenario file: not UTF-8 text (byte {exc.start})") from None
+    if not isinstance(data, str):
+        raise InputError(f"scenario file: expected text, got {type(data).__name__}")
     if not data.strip():
         raise InputError("scenario file: it is empty")
-    try:
-        parsed = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"scenario file: not valid JSON: {exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}") from None
+    parsed = limits.parse_json(data, field="scenario file")
     scenario = Scenario.from_dict(parsed)
     state, notes = widget_state(scenario, ui=ui)
     return state, list(scenario.notes) + notes
@@ -1085,6 +1087,11 @@ def price_overrides(original: pd.DataFrame, edited: pd.DataFrame) -> str | None:
     cols = list(original.columns)
     before = {tuple(_cell(v) for v in row) for row in original[cols].itertuples(index=False)}
     rows = [[_cell(v) for v in row] for row in edited.reindex(columns=cols).itertuples(index=False)]
+    for i, row in enumerate(rows, start=1):
+        for col, cell in zip(cols, row):
+            if len(cell) > limits.MAX_CELL_CHARS:
+                raise InputError(f"price table, row {i}, column {col}: {limits.shorten(cell)} "
+                                 f"is too long: at most {limits.MAX_CELL_CHARS:,} characters")
     changed = [r for r in rows if tuple(r) not in before and any(r)]
     if not changed:
         return None
