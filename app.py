@@ -568,10 +568,10 @@ if run is not None:
         st.plotly_chart(charts.cumulative_cost(result), key="chart.cumulative")
         st.caption("Month 0 holds the one-time costs (engineering, labelling, first training). "
                    "A star marks the month from which an option stays at or below the "
-                   "baseline.")
+                   "baseline; a circle the month it first pays for itself, when earlier.")
     with tab_bd:
         st.plotly_chart(charts.cost_breakdown(result), key="chart.breakdown")
-        shown = appstate.summary_table(result.summary, baseline)
+        shown = appstate.summary_table(result.summary, baseline, result.volume_windows)
         shown["option"] = shown["option"].map(charts.label)
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
             "tco_usd": st.column_config.NumberColumn("TCO [USD]", format="dollar"),
@@ -583,9 +583,13 @@ if run is not None:
             "savings_usd": st.column_config.NumberColumn("savings [USD]", format="dollar"),
             "roi": st.column_config.NumberColumn("ROI [×]", format="%.2f"),
             "breakeven_month": st.column_config.TextColumn("break-even [month]"),
-            "breakeven_volume": st.column_config.NumberColumn("break-even volume "
-                                                              "[requests/month]",
+            "payback_month": st.column_config.TextColumn("pays for itself [month]"),
+            "crossing_months": st.column_config.TextColumn("curves cross [months]"),
+            "breakeven_volume": st.column_config.NumberColumn("cheaper from [requests/month]",
                                                               format="localized"),
+            "breakeven_volume_status": None,
+            "cheaper_at_volumes": st.column_config.TextColumn(
+                "cheaper at month-1 volumes [requests/month]"),
             "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
     with tab_sens:
         option = option_picker("ui.sens_option")

@@ -52,7 +52,7 @@ from .scenario import (
     field_rule,
 )
 from .throughput import gpu_throughput
-from .wording import NEVER, breakeven_text
+from .wording import NEVER, breakeven_text, volume_windows_cell
 
 OPTION_ACTIONS = {
     "prompt": "Keep prompting a large model",
@@ -1010,15 +1010,26 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
     return out
 
 
-def summary_table(summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
+def summary_table(summary: pd.DataFrame, baseline: str,
+                  volume_windows: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The summary as the app's table shows it: the baseline's comparison cells (savings,
-    ROI, break-even) empty and the break-even month as text, ``never`` where it is missing."""
+    ROI, break-even) empty and the break-even and payback months as text, ``never`` where
+    they are missing. With ``volume_windows`` (a result's), ``cheaper_at_volumes`` lists
+    every interval of month-1 volume where the option is cheaper (``4,400,000–5,300,000;
+    ≥ 10,070,000``)."""
     out = summary.copy()
     base = out["option"] == baseline
     for col in ("savings_usd", "roi", "breakeven_volume"):
         out[col] = out[col].astype("Float64").mask(base)
-    out["breakeven_month"] = ["" if b else NEVER if is_missing(m) else str(int(m))
-                              for b, m in zip(base, out["breakeven_month"])]
+    for col in ("breakeven_month", "payback_month"):
+        if col in out.columns:
+            out[col] = ["" if b else NEVER if is_missing(m) else str(int(m))
+                        for b, m in zip(base, out[col])]
+    if volume_windows is not None:
+        out["cheaper_at_volumes"] = [
+            "" if b or o not in volume_windows
+            else volume_windows_cell(volume_windows[o].intervals)
+            for b, o in zip(base, out["option"])]
     return out
 
 
