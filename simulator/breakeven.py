@@ -76,10 +76,24 @@ def breakeven_month(option_monthly_usd, baseline_monthly_usd, *, rtol: float = 1
 
 def breakeven_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
     """:func:`breakeven_month` from cumulative costs [USD] (saves recomputing the baseline's)."""
-    ok = cum_o <= cum_b + rtol * (np.abs(cum_b) + 1.0)
-    stays = np.flip(np.logical_and.accumulate(np.flip(ok, -1), axis=-1), -1)
-    first = np.argmax(stays, axis=-1).astype(float)
-    return np.where(stays[..., -1], first, np.nan)
+    return breakeven_month_of_ok(_at_or_below(cum_o, cum_b, rtol))
+
+
+def breakeven_month_of_ok(ok) -> np.ndarray:
+    """:func:`breakeven_month` from ``ok``, True in the months whose cumulative cost is at or
+    below the baseline's: one past the last month that is not [month]."""
+    ok = np.asarray(ok, dtype=bool)
+    last = ok.shape[-1] - 1
+    dearer = ~ok
+    after_last_dearer = last + 1 - np.argmax(dearer[..., ::-1], axis=-1)
+    first = np.where(dearer.any(axis=-1), after_last_dearer, 0).astype(float)
+    return np.where(ok[..., -1], first, np.nan)
+
+
+def payback_month_of_ok(ok) -> np.ndarray:
+    """:func:`payback_month_of_cumulative` from ``ok`` (see :func:`breakeven_month_of_ok`)."""
+    ok = np.asarray(ok, dtype=bool)
+    return np.where(ok.any(axis=-1), np.argmax(ok, axis=-1).astype(float), np.nan)
 
 
 def payback_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
@@ -92,8 +106,7 @@ def payback_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarr
     ...                                   np.array([0.0, 120, 160])))
     1.0
     """
-    ok = _at_or_below(cum_o, cum_b, rtol)
-    return np.where(ok.any(axis=-1), np.argmax(ok, axis=-1).astype(float), np.nan)
+    return payback_month_of_ok(_at_or_below(cum_o, cum_b, rtol))
 
 
 def crossing_months(cum_o, cum_b, *, rtol: float = 1e-9) -> tuple[tuple[int, bool], ...]:
@@ -112,8 +125,14 @@ def crossing_months(cum_o, cum_b, *, rtol: float = 1e-9) -> tuple[tuple[int, boo
     return tuple(out + [(int(m), bool(ok[m])) for m in changed])
 
 
-def _at_or_below(cum_o, cum_b, rtol):
+def _at_or_below(cum_o, cum_b, rtol=1e-9):
     return cum_o <= cum_b + rtol * (np.abs(cum_b) + 1.0)
+
+
+def at_or_below(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
+    """True in the months whose cumulative cost [USD] is at or below the baseline's (ties
+    within ``rtol``)."""
+    return _at_or_below(cum_o, cum_b, rtol)
 
 
 def linear_breakeven_volume(diff_at_zero, diff_slope) -> np.ndarray:

@@ -18,11 +18,12 @@ from pricing import PriceTable
 
 from .breakeven import (
     VOLUME_PROBE,
-    breakeven_month_of_cumulative,
+    at_or_below,
+    breakeven_month_of_ok,
     crossing_months,
     cumulative_usd,
     npv_usd,
-    payback_month_of_cumulative,
+    payback_month_of_ok,
     tco_usd,
     volume_windows,
 )
@@ -84,16 +85,16 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     requests = np.sum(requests_per_month(p["workload.requests_per_month"],
                                          p["workload.growth_per_month"], months), axis=-1)
     totals = {o: total_usd(c) for o, c in costs.items()}
-    base = totals[inputs.baseline]
-    tco_base = tco_usd(base)
-    cum_base = cumulative_usd(base)
+    cum_base = cumulative_usd(totals[inputs.baseline])
+    tco_base = cum_base[..., -1]
     rho = p["discount_rate"]
     figures: dict[str, dict[str, Any]] = {}
     for option, total in totals.items():
-        tco = tco_usd(total)
+        cum = cum_base if option == inputs.baseline else cumulative_usd(total)
+        tco = cum[..., -1]
         upfront = total[..., 0]
         savings = tco_base - tco
-        cum = cumulative_usd(total)
+        ok = at_or_below(cum, cum_base)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # ROI needs an investment (a millionth of a dollar or more); cost per request at
             # least one request in total. Otherwise they are missing (NaN), never infinite.
@@ -111,8 +112,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             "cost_per_request_usd": per_request,
             "savings_usd": savings,
             "roi": roi,
-            "breakeven_month": breakeven_month_of_cumulative(cum, cum_base),
-            "payback_month": payback_month_of_cumulative(cum, cum_base),
+            "breakeven_month": breakeven_month_of_ok(ok),
+            "payback_month": payback_month_of_ok(ok),
             "accuracy": np.broadcast_to(acc, np.shape(tco)),
         }
         if n == 0:
