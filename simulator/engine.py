@@ -52,6 +52,16 @@ SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
 TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
 
 
+def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``values`` where a field left unset in the scenario follows its source when only the
+    source was changed (a drawn or swung prompt upkeep moves the tuned model's, which
+    defaults to it); a field changed itself keeps its own values."""
+    changes = {dst: values[src] for dst, src in inputs.follows.items()
+               if values[src] is not inputs.values[src]
+               and values[dst] is inputs.values[dst]}
+    return dict(values, **changes) if changes else values
+
+
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
              volumes: bool = True) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
@@ -72,7 +82,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         :class:`~simulator.breakeven.VolumeWindows` per draw), and for a single scenario
         ``crossings`` (:func:`~simulator.breakeven.crossing_months`)
     """
-    values = inputs.values if values is None else values
+    values = inputs.values if values is None else follow(inputs, values)
     H = inputs.horizon_months
     n = _draw_count(values)
     if volumes:

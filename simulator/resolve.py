@@ -79,6 +79,8 @@ class Inputs:
     moves : road (``prompt``/``finetune``) -> :class:`Move`, for each road that closes
         inside the horizon
     roads : what was checked against the calendar, in words (``OpenAI gpt-6.1-terra``)
+    follows : field -> field it copies when left unset (the tuned model's upkeep follows the
+        prompt's), so a Monte Carlo draw or a tornado swing of one moves the other too
     """
 
     horizon_months: int
@@ -90,6 +92,7 @@ class Inputs:
     start_date: date | None = None
     moves: Mapping[str, Move] = field(default_factory=dict)
     roads: tuple[str, ...] = ()
+    follows: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,9 +158,11 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     moves: dict[str, Move] = {}
     roads: list[str] = []
     fc = scenario.finetune
+    follows: dict[str, str] = {}
     if values["finetune.maintenance_hours_per_month"] is None:
         values["finetune.maintenance_hours_per_month"] = values[
             "prompt.maintenance_hours_per_month"]
+        follows["finetune.maintenance_hours_per_month"] = "prompt.maintenance_hours_per_month"
     values["prompt.switch_month"] = NEVER
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
@@ -239,7 +244,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                   unit="USD/error")
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
-                  start_date=start, moves=moves, roads=tuple(roads))
+                  start_date=start, moves=moves, roads=tuple(roads),
+                  follows=follows)
 
 
 def _model_note(model: str, rates: Any) -> str:

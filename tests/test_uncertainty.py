@@ -221,3 +221,22 @@ def test_grid_errors():
         savings_grid(s, x="prompt.accuracy", y=("prompt.accuracy", [0.6]))
     with pytest.raises(InputError, match=r"^prompt\.accuracy: must be a share"):
         savings_grid(s, x=("prompt.accuracy", [1.5]), y=("workload.input_tokens", [1]))
+
+
+def test_unset_tuned_upkeep_follows_the_prompts_in_draws_and_swings():
+    """The tuned model's upkeep defaults to the prompt's: moving the prompt's moves both, so
+    the savings do not change; once set, it stays put and the savings do."""
+    from simulator import example_scenario
+
+    s = example_scenario()
+    assert s.finetune.maintenance_hours_per_month is None
+    swing = sensitivity(s, {"prompt.maintenance_hours_per_month": (2, 8)}, option="finetune")
+    assert float(swing.swing_usd.iloc[0]) == pytest.approx(0.0, abs=1e-6)
+    pinned = s.with_values(**{"finetune.maintenance_hours_per_month": 4})
+    swing = sensitivity(pinned, {"prompt.maintenance_hours_per_month": (2, 8)},
+                        option="finetune")
+    assert float(swing.swing_usd.iloc[0]) == pytest.approx(6 * 100 * 24)
+    mc = monte_carlo(s, {"prompt.maintenance_hours_per_month": Uniform(low=0, high=20)},
+                     n=200, seed=7)
+    row = mc.summary.set_index("option").loc["finetune"]
+    assert row["savings_p5_usd"] == pytest.approx(row["savings_p95_usd"])
