@@ -254,6 +254,11 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
         return _linear(const, 0.0 if flat_b else b)
     per = np.asarray(steps.per_replica, dtype=float)
     per = per[np.isfinite(per)]
+    if not (per > 0).all():
+        # a month whose replica fills at no volume at all: any traffic needs endless
+        # replicas, so the self-hosting side is dearest at every volume above 0
+        return VolumeWindows(intervals=() if sign > 0 else ((0.0, math.inf),), exact=False,
+                             tolerance=VOLUME_RTOL)
     r0, jump = float(steps.min_replicas), float(steps.replica_usd)
     t0 = float(steps.tco(0.0))
     k_excess = jump * len(steps.per_replica)
@@ -268,9 +273,12 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
         v_end = (a + max(0.0, sign * k_excess)) / -c
     v_end = max(v_end, floor_end, 0.0) * (1.0 + 1e-6) + 1.0
     counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
-    if counts.sum() > MAX_STEPS:
+    if not counts.sum() <= MAX_STEPS:
         v_end = _volume_for_steps(per, r0, MAX_STEPS)
-        counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
+        counts = np.nan_to_num(np.minimum(np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0),
+                                          MAX_STEPS), nan=0.0)
+        # every step below the first one left out is enumerated in every month
+        v_end = min(v_end, float(np.min((r0 + counts) * per)))
         proven = False
     counts = counts.astype(np.int64)
     month = np.repeat(np.arange(per.size), counts)

@@ -190,3 +190,13 @@ def test_docstring_examples_run():
     import simulator.breakeven
 
     assert doctest.testmod(simulator.breakeven).failed == 0
+
+
+def test_stepped_windows_with_a_huge_replica_floor_stay_finite():
+    # 10^15 replicas kept running: the floor dominates; found by the fuzz suite (issue 13)
+    steps = ReplicaSteps(per_replica=np.array([100.0, 50.0]), min_replicas=1e15,
+                         replica_usd=1.0)
+    w = stepped_windows(-1.0, -1.0, steps)
+    # D(V) = -1 - V + T(V) with T(V) = 2e15 up to V = 5e16: cheaper from 2e15 - 1 on
+    assert w.intervals[0][0] == pytest.approx(2e15 - 1, rel=1e-9)
+    assert w.checked_up_to <= np.inf
