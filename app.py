@@ -446,6 +446,11 @@ tab_be, tab_bd, tab_sens, tab_unc, tab_prices, tab_data = st.tabs(
 # Prices first: their edits feed the simulation.
 with tab_prices:
     rates_slot = st.container()
+    carried = dict((st.session_state.get("extras") or {}).get("prices") or {})
+    if carried:
+        st.info("This scenario carries its own price rows for "
+                f"{', '.join(sorted(carried))}; they apply on top of the table below. Edit "
+                "them in a scenario file, or remove them with the scenario JSON.")
     snapshot = pricing.genai.snapshot_info()
     st.caption(f"Inference rates that ftroi's own files lack come from {snapshot.label}"
                + (f", fetched {snapshot.fetched_on.isoformat()}" if snapshot.fetched_on
@@ -492,7 +497,8 @@ with tab_prices:
     overrides: Overrides = tuple(override_list)
 
 state = {key: st.session_state[key] for key in appstate.WIDGET_KEYS}
-state["extras"] = st.session_state.get("extras", {})
+# The price edits travel with the scenario: in its JSON download and in the share link.
+state["extras"] = appstate.with_price_edits(st.session_state.get("extras", {}), overrides)
 ui = appstate.ui_settings(state)
 
 run = None

@@ -774,6 +774,21 @@ def load_price_table(
     return PriceTable(**tables, use_genai_prices=use_genai_prices)
 
 
+def with_overrides(table: PriceTable, **files: str | Path | Any) -> PriceTable:
+    """``table`` with more override files merged in, as :func:`load_price_table` merges them
+    into the shipped table (``files``: kind -> path or text file object)."""
+    tables = {}
+    for kind, source in files.items():
+        if kind not in SHIPPED_FILES:
+            raise PriceError(f"{kind}: not a price file (known: {', '.join(SHIPPED_FILES)})")
+        _, columns, key = SHIPPED_FILES[kind]
+        extra = read_price_csv(source, columns, key, kind=kind)
+        if kind in INHERITED:
+            extra = [_inherit(kind, row, table.use_genai_prices) for row in extra]
+        tables[kind] = tuple(_merge(list(getattr(table, kind)), extra, key))
+    return replace(table, **tables) if tables else table
+
+
 INHERITED = {
     "inference": ("cached_input_usd_per_mtok", "output_usd_per_mtok"),
     "finetune": ("cached_input_usd_per_mtok", "hosting_usd_per_hour", "min_charge_usd",

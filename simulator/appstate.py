@@ -47,6 +47,7 @@ from .scenario import (
     OPTIONS,
     SECTION_TYPES,
     Scenario,
+    check_prices,
     dumps_scenario,
     example_scenario,
     field_rule,
@@ -595,6 +596,8 @@ def error_group(message: str) -> str:
 # ---- URL ----------------------------------------------------------------------------------------
 
 def _query_value(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (list, tuple)):
@@ -720,6 +723,10 @@ def _set_extra(state: dict[str, Any], key: str, raw: str) -> None:
     extras = dict(state.get("extras") or {})
     if raw == "":
         extras.pop(key, None)
+        state["extras"] = extras
+        return
+    if key == "prices":  # price rows carried by the scenario: {kind: CSV text} as JSON
+        extras[key] = dict(check_prices(limits.parse_json(raw, field="prices")))
         state["extras"] = extras
         return
     section, dot, name = key.partition(".")
@@ -1090,6 +1097,17 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def with_price_edits(extras: Mapping[str, Any], edits: Iterable[tuple[str, str]]
+                     ) -> dict[str, Any]:
+    """``extras`` whose ``prices`` (the rows a scenario carries) include the page's price
+    edits (``(kind, CSV text)`` pairs, as :func:`price_overrides` makes them), so they travel
+    in the scenario JSON and the share link."""
+    edits = dict(edits)
+    if not edits:
+        return dict(extras)
+    return dict(extras, prices={**dict(extras.get("prices") or {}), **edits})
 
 
 def price_overrides(original: pd.DataFrame, edited: pd.DataFrame) -> str | None:

@@ -11,6 +11,7 @@ A missing price raises :class:`~simulator.errors.InputError` naming the field to
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -20,6 +21,7 @@ from typing import Any
 
 from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_table
 from pricing.names import provider_name
+from pricing.table import with_overrides
 
 from . import tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
@@ -152,7 +154,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     notes: list[str] = list(scenario.notes)
     options = scenario.simulated_options
     need = needs(options)
-    lookup = _Lookup(table)
+    lookup = _Lookup(_with_scenario_prices(scenario, table))
     start = start_date(scenario)
     as_of = start
     moves: dict[str, Move] = {}
@@ -297,6 +299,21 @@ def _set_throughput(values: dict, prices: list, sc: Any, task: str) -> None:
                    "source_url": row.source_url, "checked_on": row.checked_on.isoformat(),
                    "note": f"{row.gpu}, {row.params_b_min:g}–{row.params_b_max:g}B "
                            f"parameters: {row.measure}"})
+
+
+def _with_scenario_prices(scenario: Scenario, table: PriceTable | None) -> PriceTable | None:
+    """``table`` (default: the shipped one) with the price rows the scenario carries."""
+    if not scenario.prices:
+        return table
+    files = {}
+    for kind, text in scenario.prices:
+        f = io.StringIO(text)
+        f.name = f"prices.{kind}"
+        files[kind] = f
+    try:
+        return with_overrides(table if table is not None else default_table(), **files)
+    except PriceError as exc:
+        raise InputError(str(exc)) from None
 
 
 def start_date(scenario: Scenario) -> date:

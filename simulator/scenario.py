@@ -550,6 +550,9 @@ class Scenario:
         it; prices in force on it are used and lifecycle dates (last training day, last
         serving day) are placed on this calendar. ``None`` = today, when simulated
     title : a free label
+    prices : price rows that travel with the scenario: price-file kind (``finetune``,
+        ``inference``, ``gpus``, ``batch``, ``lifecycle``) -> CSV text with that file's
+        columns, merged over the price table when simulated (the app's price edits)
     source_dir : folder the scenario was loaded from (for relative ``finetune.dataset``);
         not saved
     notes : messages from loading (renamed fields); not saved
@@ -578,6 +581,7 @@ class Scenario:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     selfhost: SelfhostConfig = field(default_factory=SelfhostConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
+    prices: tuple[tuple[str, str], ...] = ()
     source_dir: Path | None = field(default=None, compare=False, repr=False)
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -619,6 +623,7 @@ class Scenario:
                                  f"got {type(getattr(self, name)).__name__}")
         if self.source_dir is not None:
             object.__setattr__(self, "source_dir", Path(self.source_dir))
+        object.__setattr__(self, "prices", check_prices(self.prices))
         limits.check_volume_growth(self.workload.requests_per_month,
                                    self.workload.growth_per_month, self.horizon_months)
 
@@ -686,6 +691,10 @@ class Scenario:
                 continue
             if f.name == "options":
                 value = list(value)
+            elif f.name == "prices":
+                if not value:
+                    continue
+                value = dict(value)
             elif isinstance(value, date):
                 value = value.isoformat()
             out[f.name] = value
@@ -706,6 +715,29 @@ class Scenario:
         """A copy with fields changed by path, e.g.
         ``s.with_values(**{"workload.input_tokens": 900})``."""
         return with_values(self, paths)
+
+
+PRICE_KINDS = ("finetune", "inference", "gpus", "batch", "lifecycle")
+"""Price-file kinds a scenario's ``prices`` may carry (as :func:`pricing.load_price_table`)."""
+
+
+def check_prices(value: Any) -> tuple[tuple[str, str], ...]:
+    """``prices`` as sorted ``(kind, csv text)`` pairs; an InputError naming the kind."""
+    if value is None:
+        return ()
+    pairs = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = [(k, v) for k, v in pairs]
+    except (TypeError, ValueError):
+        raise InputError(f"prices: expected a table of price-file kind = CSV text, got "
+                         f"{limits.shorten(value)}") from None
+    out = {}
+    for kind, text in pairs:
+        if kind not in PRICE_KINDS:
+            raise InputError(f"prices.{limits.shorten(kind)}: unknown price file (known: "
+                             f"{', '.join(PRICE_KINDS)})")
+        out[kind] = limits.check_text(f"prices.{kind}", text)
+    return tuple(sorted(out.items()))
 
 
 def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:

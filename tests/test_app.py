@@ -260,3 +260,14 @@ def test_prices_tab_names_its_snapshot_and_a_failed_update_keeps_the_prices(monk
     assert any("Prices not updated: no network here" in e.value for e in at.error)
     assert metrics(at)["Savings over 24 months"] == before
     assert not list(tmp_path.iterdir())          # nothing written
+
+
+def test_a_link_with_price_rows_uses_them_and_says_so():
+    rows = ("provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,source_url\n"
+            "openai,gpt-6.1-terra,2024-01-01,0.5,2.5,https://example.com/deal\n")
+    plain = metrics(new_app().run())["Savings over 24 months"]
+    at = new_app(prices=json.dumps({"inference": rows})).run()
+    assert_clean(at)
+    assert any("carries its own price rows for inference" in i.value for i in at.info)
+    assert metrics(at)["Savings over 24 months"] != plain   # a cheaper prompt saves less
+    assert json.loads(at.query_params["prices"]) == {"inference": rows}

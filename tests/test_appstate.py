@@ -249,3 +249,21 @@ def test_prompt_provider_round_trips_and_empty_means_the_default_host():
     assert appstate.scenario_from_state(state).prompt.provider is None
     hosts = pricing.default_table().inference_hosts("claude-sonnet-5-5")
     assert {"anthropic", "google"} <= set(hosts)
+
+
+def test_price_edits_travel_in_the_json_and_the_link(defaults):
+    rows = ("provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,source_url\n"
+            "openai,gpt-6.1-terra,2024-01-01,0.5,2.5,https://example.com/deal\n")
+    state = dict(defaults, extras=appstate.with_price_edits(defaults["extras"],
+                                                            [("inference", rows)]))
+    scenario = appstate.scenario_from_state(state)
+    assert dict(scenario.prices) == {"inference": rows}
+    back, notes = appstate.state_from_json(appstate.scenario_json(scenario))
+    assert notes == [] and appstate.scenario_from_state(back) == scenario
+    query = appstate.state_to_query(state, defaults=defaults)
+    assert json.loads(query["prices"]) == {"inference": rows}
+    linked, problems = appstate.state_from_query(query, defaults=defaults)
+    assert problems == [] and appstate.scenario_from_state(linked) == scenario
+    bad, problems = appstate.state_from_query({"prices": '{"nope": "x"}'}, defaults=defaults)
+    assert any("prices.'nope': unknown price file" in p for p in problems)
+    assert appstate.with_price_edits({"title": "t"}, []) == {"title": "t"}

@@ -311,3 +311,39 @@ def test_with_values_checks_like_a_new_scenario():
         with_values(s, {"workload.input_tokens": -1})
     with pytest.raises(InputError, match=r"^workload\.nothing: unknown field"):
         with_values(s, {"workload.nothing": 1})
+
+
+# ---- price rows that travel with the scenario -----------------------------------------------------
+
+def test_price_rows_travel_with_the_scenario_and_are_used(tmp_path):
+    rows = ("provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,source_url\n"
+            "openai,gpt-6.1-terra,2024-01-01,0.5,2.5,https://example.com/deal\n")
+    s = Scenario.from_dict({"options": ["prompt"], "as_of": "2026-11-23",
+                            "prices": {"inference": rows}})
+    assert s.prices == (("inference", rows),)
+    for suffix in (".toml", ".json"):
+        assert load_scenario(save_scenario(s, tmp_path / f"s{suffix}")) == s
+    priced = simulate(s).prices.set_index("field")
+    assert priced.loc["prompt.input_usd_per_mtok", "value"] == 0.5
+    assert priced.loc["prompt.output_usd_per_mtok", "value"] == 2.5
+    assert "prices.inference" in priced.loc["prompt.input_usd_per_mtok", "source"]
+    plain = simulate(Scenario.from_dict({"options": ["prompt"], "as_of": "2026-11-23"}))
+    assert plain.prices.set_index("field").loc["prompt.input_usd_per_mtok", "value"] == 1.0
+
+
+@pytest.mark.parametrize("prices, message", [
+    ({"models": "x"}, "prices.'models': unknown price file"),
+    ({"inference": 5}, "prices.inference: must be text"),
+    ("text", "prices: expected a table"),
+])
+def test_bad_price_rows_are_refused_by_name(prices, message):
+    with pytest.raises(InputError, match=message):
+        Scenario.from_dict({"prices": prices})
+
+
+def test_broken_price_rows_name_the_kind_row_and_column():
+    rows = "provider,model,effective_from,input_usd_per_mtok,source_url\nacme,m,2024-01-01,-1,x\n"
+    s = Scenario.from_dict({"options": ["prompt"], "prices": {"inference": rows}})
+    with pytest.raises(InputError, match=r"prices\.inference, row 1 .*column "
+                                         r"'input_usd_per_mtok': price -1 is negative"):
+        simulate(s)
