@@ -50,10 +50,6 @@ def accepted(data):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on the way to a refusal
-@pytest.mark.xfail(raises=ValueError, strict=False,
-                   reason="found by this fuzz: breakeven.stepped_windows (issue 11's code, in "
-                          "progress) fails with 'repeats may not contain negative values' for "
-                          "selfhost.min_replicas near 1e15; any other failure still fails")
 @settings(max_examples=fuzz_examples(150), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(hostile_scenario_dicts())
