@@ -112,7 +112,7 @@ def print_report(report, out: IO[str] | None = None) -> None:
 
 def cmd_workload(args: argparse.Namespace) -> int:
     """Measure the workload in request logs; optionally write it into a scenario."""
-    from .scenario import dumps_scenario, load_scenario
+    from .scenario import load_scenario, save_scenario
     from .workload import from_logs
 
     progress = None
@@ -132,14 +132,8 @@ def cmd_workload(args: argparse.Namespace) -> int:
     if args.to_scenario:
         base = load_scenario(args.base) if args.base else None
         scenario = report.to_scenario(base)
-        suffix = args.to_scenario.rsplit(".", 1)[-1].lower()
-        if suffix not in ("toml", "json"):
-            raise InputError(f"{args.to_scenario}: a scenario file must end in .toml or .json")
-        text = dumps_scenario(scenario, suffix)
-        if suffix == "toml":
-            text = report.scenario_comment() + text
-        with open(args.to_scenario, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        save_scenario(scenario, args.to_scenario, overwrite=args.force,
+                      header=report.scenario_comment())
         print()
         print(f"wrote {args.to_scenario} (run it: ftroi simulate {args.to_scenario})")
     return EXIT_OK
@@ -158,6 +152,8 @@ def register(subparsers) -> None:
     p.add_argument("--model", help="tokenizer for prompt text (default: the logged model)")
     p.add_argument("--to-scenario", metavar="PATH",
                    help="write a scenario (.toml or .json) with the measured workload")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --to-scenario file if it exists (refused otherwise)")
     p.add_argument("--base", metavar="SCENARIO",
                    help="scenario to start from with --to-scenario (default: the example)")
     p.add_argument("--workers", type=int, default=None,

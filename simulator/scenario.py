@@ -814,13 +814,24 @@ def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
     raise InputError(f"format: must be 'toml' or 'json', got {fmt!r}")
 
 
-def save_scenario(scenario: Scenario, path: str | Path) -> Path:
-    """Write ``scenario`` to ``path`` (``.toml`` or ``.json``); returns the path."""
+def save_scenario(scenario: Scenario, path: str | Path, *, overwrite: bool = False,
+                  header: str = "") -> Path:
+    """Write ``scenario`` to ``path`` (``.toml`` or ``.json``; a TOML file may start with the
+    comment lines ``header``); returns the path.
+
+    Like every writer here it never follows a symbolic link, writes atomically, and refuses
+    an existing file unless ``overwrite`` is True (nothing is lost by accident).
+    """
+    from .files import write_files
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
         raise InputError(f"{path}: a scenario file must end in .toml or .json")
-    path.write_text(dumps_scenario(scenario, suffix[1:]), encoding="utf-8")
+    text = dumps_scenario(scenario, suffix[1:])
+    if header and suffix == ".toml":
+        text = header + text
+    write_files({path: text}, overwrite=overwrite, what="scenario file")
     return path
 
 

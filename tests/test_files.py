@@ -83,3 +83,23 @@ def test_split_exposed_formulas_are_inert_in_every_text_cell():
     out = inert_frame(frame)
     assert out["note"].tolist() == ["x;'=cmd|' /C calc'!A0", "a,'@SUM(1)", "ok; fine", "'=1"]
     assert list(out.columns) == ["note", "'=col"]
+
+
+def test_save_scenario_never_clobbers_or_follows_a_link(tmp_path):
+    from simulator.scenario import load_scenario, save_scenario
+
+    s = hand_scenario(options=["prompt", "finetune"])
+    path = save_scenario(s, tmp_path / "s.toml")
+    other = hand_scenario(options=["prompt"])
+    with pytest.raises(InputError, match="already exists; nothing was written"):
+        save_scenario(other, path)
+    assert load_scenario(path) == s
+    assert load_scenario(save_scenario(other, path, overwrite=True)) == other
+    target = tmp_path / "elsewhere.toml"
+    target.write_text("keep me")
+    (tmp_path / "link.toml").symlink_to(target)
+    with pytest.raises(InputError, match="symbolic link"):
+        save_scenario(s, tmp_path / "link.toml", overwrite=True)
+    assert target.read_text() == "keep me"
+    header = "# from the logs\n"
+    assert save_scenario(s, tmp_path / "h.toml", header=header).read_text().startswith(header)
