@@ -219,6 +219,18 @@ ROW_RULES: dict[str, Callable[[dict[str, Any]], tuple[str, str] | None]] = {
 }
 
 
+def _csv_rows(reader, label: str):
+    """The reader's rows; a CSV the parser cannot read (a cell over its 131,072-character
+    limit, a stray quote) becomes a PriceError naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise PriceError(f"{label}, line {reader.line_num}: not CSV ({exc})") from None
+
+
 def read_price_csv(
     source: str | Path | io.TextIOBase,
     columns: dict[str, Column],
@@ -265,6 +277,8 @@ def read_price_csv(
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise PriceError(f"{label}: the file is empty (expected a header row)") from None
+    except csv.Error as exc:
+        raise PriceError(f"{label}, header: not CSV ({exc})") from None
     for col in header:
         if col not in columns:
             known = ", ".join(columns)
@@ -279,7 +293,7 @@ def read_price_csv(
     rows: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
     row_rule = ROW_RULES.get(kind)
-    for row_number, cells in enumerate(reader, start=1):
+    for row_number, cells in enumerate(_csv_rows(reader, label), start=1):
         if not any(c.strip() for c in cells):
             continue
         where = f"{label}, row {row_number} (line {reader.line_num})"

@@ -671,6 +671,9 @@ def read_header(path: str) -> tuple[list[str], int]:
             header = next(csv.reader([first.decode("utf-8-sig")]), [])
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: header is not UTF-8 text (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}: line 1 is neither a JSON request nor a CSV header "
+                             f"({exc})") from None
         return header, fh.tell()
 
 

@@ -392,7 +392,11 @@ def _plan_bytes(name: str, data: bytes, fmt: str) -> _FilePlan:
     if fmt == "usage-csv":
         if not lines:
             raise InputError(f"{name}: empty file")
-        header = next(csv.reader([lines[0].decode("utf-8-sig")]), [])
+        try:
+            header = next(csv.reader([lines[0].decode("utf-8-sig")]), [])
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{name}: line 1 is neither a JSON request nor a CSV header "
+                             f"({exc})") from None
         columns = tuple(logscan.csv_columns(header).items())
         lines, first = lines[1:], 2
     else:
