@@ -52,9 +52,24 @@ def npv_usd(monthly_usd, yearly_rate) -> np.ndarray:
     return np.sum(monthly_usd * discount_factor(yearly_rate, months), axis=-1)
 
 
-def cumulative_usd(monthly_usd) -> np.ndarray:
-    """Cumulative cost through each month [USD]."""
-    return np.cumsum(monthly_usd, axis=-1)
+def cumulative_usd(monthly_usd, *, overwrite: bool = False) -> np.ndarray:
+    """Cumulative cost through each month [USD].
+
+    ``overwrite``: write the sums into ``monthly_usd`` itself (a float array the caller
+    owns), which saves a new array. Many draws are summed month by month across the draw
+    axis (the same additions in the same order as :func:`numpy.cumsum`, which is slow along a
+    short last axis).
+
+    >>> cumulative_usd(np.array([[1.0, 2.0, 3.0]] * 100))[0].tolist()
+    [1.0, 3.0, 6.0]
+    """
+    monthly_usd = np.asarray(monthly_usd, dtype=float)
+    if monthly_usd.ndim < 2 or monthly_usd.size < 64 * monthly_usd.shape[-1]:
+        return np.cumsum(monthly_usd, axis=-1, out=monthly_usd if overwrite else None)
+    out = monthly_usd if overwrite else monthly_usd.copy()
+    for m in range(1, out.shape[-1]):
+        out[..., m] += out[..., m - 1]
+    return out
 
 
 def breakeven_month(option_monthly_usd, baseline_monthly_usd, *, rtol: float = 1e-9
@@ -118,15 +133,26 @@ def crossing_months(cum_o, cum_b, *, rtol: float = 1e-9) -> tuple[tuple[int, boo
     >>> crossing_months(np.array([100.0, 110, 170, 180]), np.array([0.0, 120, 160, 200]))
     ((1, True), (2, False), (3, True))
     """
-    ok = _at_or_below(np.asarray(cum_o, dtype=float), np.asarray(cum_b, dtype=float), rtol)
-    ok = ok.reshape(-1)
-    changed = np.flatnonzero(ok[1:] != ok[:-1]) + 1
-    out = [(0, True)] if ok.size and ok[0] else []
-    return tuple(out + [(int(m), bool(ok[m])) for m in changed])
+    return crossings_of_ok(_at_or_below(np.asarray(cum_o, dtype=float),
+                                        np.asarray(cum_b, dtype=float), rtol))
 
 
 def _at_or_below(cum_o, cum_b, rtol=1e-9):
-    return cum_o <= cum_b + rtol * (np.abs(cum_b) + 1.0)
+    return cum_o <= at_or_below_limit(cum_b, rtol=rtol)
+
+
+def at_or_below_limit(cum_b, *, rtol: float = 1e-9) -> np.ndarray:
+    """The largest cumulative cost [USD] still "at or below" the baseline's ``cum_b`` (ties
+    within ``rtol``); computed once, it serves every option's comparison."""
+    return cum_b + rtol * (np.abs(cum_b) + 1.0)
+
+
+def crossings_of_ok(ok) -> tuple[tuple[int, bool], ...]:
+    """:func:`crossing_months` from ``ok`` (see :func:`breakeven_month_of_ok`)."""
+    ok = np.asarray(ok, dtype=bool).reshape(-1)
+    changed = np.flatnonzero(ok[1:] != ok[:-1]) + 1
+    out = [(0, True)] if ok.size and ok[0] else []
+    return tuple(out + [(int(m), bool(ok[m])) for m in changed])
 
 
 def at_or_below(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:

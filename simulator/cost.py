@@ -74,8 +74,29 @@ def requests_per_month(requests_month1, growth_per_month, months) -> np.ndarray:
     [0.0, 1000.0, 1100.0, 1210.0]
     """
     m = np.asarray(months, dtype=float)
-    v = requests_month1 * (1.0 + np.asarray(growth_per_month, dtype=float)) ** np.maximum(m - 1, 0)
+    v = _times(requests_month1,
+               (1.0 + np.asarray(growth_per_month, dtype=float)) ** np.maximum(m - 1, 0))
+    if m.ndim == 1 and np.shape(v)[-1:] == m.shape:
+        v[..., m < 1] = 0.0
+        return v
     return np.where(m >= 1, v, 0.0)
+
+
+def _plus(a, b):
+    """``a + b``, written into ``a`` when ``a`` is a new float array of the sum's shape."""
+    if isinstance(a, np.ndarray) and a.dtype == float and a.flags.writeable \
+            and a.shape == np.broadcast_shapes(a.shape, np.shape(b)):
+        return np.add(a, b, out=a)
+    return a + b
+
+
+def _times(a, b):
+    """``a * b``, written into ``b`` when ``b`` is a new float array of the product's shape
+    (made by the caller and used nowhere else): one array fewer to allocate."""
+    if isinstance(b, np.ndarray) and b.dtype == float and b.flags.writeable \
+            and b.shape == np.broadcast_shapes(np.shape(a), b.shape):
+        return np.multiply(a, b, out=b)
+    return a * b
 
 
 def price_decline_factor(yearly_decline, months) -> np.ndarray:
@@ -144,7 +165,7 @@ def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_us
 
 def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
     """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month]."""
-    return requests * (1.0 - accuracy) * cost_per_error_usd
+    return _times(cost_per_error_usd, requests * (1.0 - accuracy))
 
 
 # ---- training -----------------------------------------------------------------------------------
@@ -235,13 +256,22 @@ def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min
     [0.0, 1.0, 4.0]
     """
     capacity = replica_capacity_tokens(serve_tokens_per_second, utilisation)
-    need = np.ceil(tokens_per_month / capacity - 1e-9)
-    return np.where(np.asarray(months) >= 1, np.maximum(min_replicas, need), 0.0)
+    need = tokens_per_month / capacity
+    need = np.ceil(np.subtract(need, 1e-9, out=need if isinstance(need, np.ndarray) else None),
+                   out=need if isinstance(need, np.ndarray) else None)
+    need = np.maximum(min_replicas, need, out=need if isinstance(need, np.ndarray)
+                      and need.shape == np.broadcast_shapes(np.shape(min_replicas), need.shape)
+                      else None)
+    m = np.asarray(months)
+    if m.ndim == 1 and np.shape(need)[-1:] == m.shape:
+        need[..., m < 1] = 0.0
+        return need
+    return np.where(m >= 1, need, 0.0)
 
 
 def gpu_hosting_usd(replicas, gpu_usd_per_hour) -> np.ndarray:
     """Serving bill ``replicas × 730 h × p_gpu`` [USD/month]."""
-    return replicas * HOURS_PER_MONTH * gpu_usd_per_hour
+    return _times(gpu_usd_per_hour, replicas * HOURS_PER_MONTH)
 
 
 # ---- the chain ----------------------------------------------------------------------------------
@@ -477,20 +507,24 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     if option == "finetune":
         out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
                               + tuned_upkeep + np.where(tuned_on, 0.0, prompt_upkeep))
-        out["inference"] = np.where(tuned_on, tuned, prompted)
+        out["inference"] = np.where(tuned_on, tuned, prompted) if fallback else tuned
         # Re-engineering a prompt it builds in the same month is part of building it.
         migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback \
             else np.zeros(np.shape(months))
-        accuracy = np.where(tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
+        accuracy = np.where(tuned_on, p["finetune.accuracy"], p["prompt.accuracy"]) \
+            if fallback else p["finetune.accuracy"]
     else:
         q = p["hybrid.finetuned_share"]
         out["engineering"] = (
             at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
                       months)
             + prompt_upkeep + tuned_upkeep)
-        out["inference"] = np.where(tuned_on, q * tuned + (1.0 - q) * prompted, prompted)
+        mix = _plus(_times(q, tuned), _times(1.0 - q, prompted) if not fallback
+                    else (1.0 - q) * prompted)
+        out["inference"] = np.where(tuned_on, mix, prompted) if fallback else mix
         migration = prompt_move
-        accuracy = np.where(tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"])
+        accuracy = np.where(tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"]) \
+            if fallback else effective_accuracy("hybrid", p)
     if S != np.inf:
         at = np.asarray(months) == S
         if fallback:
@@ -528,15 +562,28 @@ def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
 
 
 def total_usd(components: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Sum of components per month [USD/month]."""
-    return sum(components.values())
+    """Sum of components per month [USD/month], added in order into one array (no new array
+    per component once the sum has its full shape)."""
+    total: Any = 0
+    for a in components.values():
+        if isinstance(total, np.ndarray) and total.shape == np.broadcast_shapes(
+                total.shape, np.shape(a)):
+            total += a
+        else:
+            total = np.asarray(total + a, dtype=float)
+    return total
 
 
-def all_costs(values: Mapping[str, Any], options, horizon_months: int
+def all_costs(values: Mapping[str, Any] | None, options, horizon_months: int, *,
+              basis: Mapping[str, Any] | None = None, broadcast: bool = True
               ) -> dict[str, dict[str, np.ndarray]]:
-    """:func:`option_costs` for each option, every array broadcast to one common shape."""
-    basis = chain_basis(values, horizon_months)
+    """:func:`option_costs` for each option, every array broadcast to one common shape
+    (``broadcast`` False: as made, ``(H+1,)`` where a component is the same in every draw).
+    ``basis``: :func:`chain_basis` of ``values``, which may then be None."""
+    basis = chain_basis(values, horizon_months) if basis is None else basis
     costs = {o: option_costs(o, values, horizon_months, basis=basis) for o in options}
+    if not broadcast:
+        return costs
     shape = np.broadcast_shapes(*(a.shape for comps in costs.values() for a in comps.values()))
     return {o: {c: np.broadcast_to(a, shape) for c, a in comps.items()}
             for o, comps in costs.items()}

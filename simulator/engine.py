@@ -7,7 +7,7 @@ returns per-option monthly costs and the summary figures as arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,23 +18,16 @@ from pricing import PriceTable
 
 from .breakeven import (
     VOLUME_PROBE,
-    at_or_below,
+    at_or_below_limit,
     breakeven_month_of_ok,
-    crossing_months,
-    cumulative_usd,
+    crossings_of_ok,
     npv_usd,
     payback_month_of_ok,
+    cumulative_usd,
     tco_usd,
     volume_windows,
 )
-from .cost import (
-    all_costs,
-    as_columns,
-    effective_accuracy,
-    month_index,
-    requests_per_month,
-    total_usd,
-)
+from .cost import all_costs, as_columns, chain_basis, effective_accuracy, total_usd
 from .lifecycle import month_start
 from .report import Result
 from .resolve import PRICE_COLUMNS, Inputs, resolve
@@ -63,7 +56,7 @@ def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
-             volumes: bool = True) -> tuple[dict, dict]:
+             volumes: bool = True, names: Collection[str] | None = None) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
 
     Parameters
@@ -73,6 +66,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     volumes : also find the volumes at which each option is cheaper: the same chain prices
         two more month-1 volumes (0 and :data:`~simulator.breakeven.VOLUME_PROBE`) in the
         same call, which gives each TCO's value at zero volume and its slope
+    names : the figures wanted (default: all of :data:`SUMMARY_COLUMNS`); the others are
+        neither computed nor returned (a Monte Carlo run needs three, a grid two)
 
     Returns
     -------
@@ -83,53 +78,73 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         ``crossings`` (:func:`~simulator.breakeven.crossing_months`)
     """
     values = inputs.values if values is None else follow(inputs, values)
+    want = set(SUMMARY_COLUMNS) if names is None else set(names)
     H = inputs.horizon_months
     n = _draw_count(values)
-    if volumes:
-        probed = all_costs(_with_volume_probes(values, n), inputs.options, H)
-        costs = {o: {c: _block(a, 0, n) for c, a in comps.items()} for o, comps in probed.items()}
-    else:
-        costs = all_costs(values, inputs.options, H)
+    basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H)
+    probed = all_costs(None, inputs.options, H, basis=basis, broadcast=False)
     p = as_columns(values)
-    months = month_index(H)
-    requests = np.sum(requests_per_month(p["workload.requests_per_month"],
-                                         p["workload.growth_per_month"], months), axis=-1)
-    totals = {o: total_usd(c) for o, c in costs.items()}
-    cum_base = cumulative_usd(totals[inputs.baseline])
-    tco_base = cum_base[..., -1]
+    months = basis["months"]
+    V = basis["V"]
+    if volumes:
+        raw = {o: {c: _block(a, 0, n) if np.ndim(a) == 2 else a for c, a in comps.items()}
+               for o, comps in probed.items()}
+        V = _block(V, 0, n)
+    else:
+        raw = probed
+    shape = np.broadcast_shapes(*(np.shape(a) for comps in raw.values() for a in comps.values()))
+    costs = {o: {c: np.broadcast_to(a, shape) for c, a in comps.items()}
+             for o, comps in raw.items()}
+    requests = np.sum(V, axis=-1)
+    probed_totals = {o: total_usd(c) for o, c in probed.items()}
+    totals = {o: _full(_block(t, 0, n) if volumes and np.ndim(t) == 2 else t, shape)
+              for o, t in probed_totals.items()}
+    by_month = n == 0 or bool(want & {"breakeven_month", "payback_month"})
     rho = p["discount_rate"]
+    npv = {o: npv_usd(t, rho) for o, t in totals.items()} if "npv_usd" in want else {}
+    upfront = {o: np.array(t[..., 0]) for o, t in totals.items()}
+    # Running sums in place: the totals are ours unless they are the probed rows' block 0.
+    cums = {o: cumulative_usd(t, overwrite=t.flags.writeable and not volumes)
+            for o, t in totals.items()}
     figures: dict[str, dict[str, Any]] = {}
-    for option, total in totals.items():
-        cum = cum_base if option == inputs.baseline else cumulative_usd(total)
+    cum_base = cums[inputs.baseline]
+    tco_base = cum_base[..., -1]
+    limit = at_or_below_limit(cum_base) if by_month else None
+    for option, cum in cums.items():
         tco = cum[..., -1]
-        upfront = total[..., 0]
         savings = tco_base - tco
-        ok = at_or_below(cum, cum_base)
+        fig: dict[str, Any] = {"tco_usd": tco, "savings_usd": savings}
+        if "npv_usd" in want:
+            fig["npv_usd"] = npv[option]
+        if "upfront_usd" in want:
+            fig["upfront_usd"] = upfront[option]
+        if "requests" in want:
+            fig["requests"] = np.broadcast_to(requests, np.shape(tco))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # ROI needs an investment (a millionth of a dollar or more); cost per request at
             # least one request in total. Otherwise they are missing (NaN), never infinite.
-            invested = upfront >= MIN_INVESTMENT_USD
-            roi = np.where(invested, savings / np.where(invested, upfront, 1.0), np.nan)
-            per_request = np.where(requests >= 1, tco / np.where(requests >= 1, requests, 1.0),
-                                   np.nan)
-        acc = np.asarray(effective_accuracy(option, p), dtype=float)
-        acc = acc[..., 0] if acc.ndim == 2 else acc
-        figures[option] = {
-            "tco_usd": tco,
-            "npv_usd": npv_usd(total, rho),
-            "upfront_usd": upfront,
-            "requests": np.broadcast_to(requests, np.shape(tco)),
-            "cost_per_request_usd": per_request,
-            "savings_usd": savings,
-            "roi": roi,
-            "breakeven_month": breakeven_month_of_ok(ok),
-            "payback_month": payback_month_of_ok(ok),
-            "accuracy": np.broadcast_to(acc, np.shape(tco)),
-        }
-        if n == 0:
-            figures[option]["crossings"] = crossing_months(cum, cum_base)
+            if "roi" in want:
+                invested = upfront[option] >= MIN_INVESTMENT_USD
+                fig["roi"] = np.where(invested,
+                                      savings / np.where(invested, upfront[option], 1.0), np.nan)
+            if "cost_per_request_usd" in want:
+                fig["cost_per_request_usd"] = np.where(
+                    requests >= 1, tco / np.where(requests >= 1, requests, 1.0), np.nan)
+        if by_month:
+            ok = cum <= limit
+            if "breakeven_month" in want:
+                fig["breakeven_month"] = breakeven_month_of_ok(ok)
+            if "payback_month" in want:
+                fig["payback_month"] = payback_month_of_ok(ok)
+            if n == 0:
+                fig["crossings"] = crossings_of_ok(ok)
+        if "accuracy" in want:
+            acc = np.asarray(effective_accuracy(option, p), dtype=float)
+            acc = acc[..., 0] if acc.ndim == 2 else acc
+            fig["accuracy"] = np.broadcast_to(acc, np.shape(tco))
+        figures[option] = fig
     if volumes:
-        parts = {o: _linear_parts(probed[o], o, n) for o in inputs.options}
+        parts = {o: _linear_parts(probed_totals[o], probed[o], o, n) for o in inputs.options}
         a_b, b_b = parts[inputs.baseline]
         for option in inputs.options:
             if option == inputs.baseline:
@@ -141,6 +156,11 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             figures[option]["volume_windows"] = windows
             figures[option]["breakeven_volume"] = smallest[0] if n == 0 else smallest
     return costs, figures
+
+
+def _full(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``array`` with ``shape`` (itself when it has it, else a broadcast copy)."""
+    return array if array.shape == shape else np.array(np.broadcast_to(array, shape))
 
 
 def _draw_count(values: Mapping[str, Any]) -> int:
@@ -166,11 +186,11 @@ def _block(array: np.ndarray, k: int, n: int) -> np.ndarray:
     return array[k] if n == 0 else array[k * n:(k + 1) * n]
 
 
-def _linear_parts(comps: Mapping[str, np.ndarray], option: str, n: int):
+def _linear_parts(total: np.ndarray, comps: Mapping[str, np.ndarray], option: str, n: int):
     """An option's TCO without self-hosted serving at ``V_1 = 0`` [USD] and its slope per
-    month-1 request, from the probed rows (the TCO is linear in ``V_1`` once the replica
-    steps are set aside)."""
-    tco = tco_usd(total_usd(comps))
+    month-1 request, from the probed rows of its ``total`` and components (the TCO is linear
+    in ``V_1`` once the replica steps are set aside)."""
+    tco = np.broadcast_to(tco_usd(total), (3 * max(n, 1),))
     if option == "selfhost":
         tco = tco - tco_usd(comps["hosting"])
     at_zero = _block(tco, 1, n)

@@ -296,11 +296,11 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
         never_as_inf = np.where(np.isnan(bm), np.inf, bm)
         row = {"option": option, "p_cheaper": float(np.mean(s > 0)),
                "savings_mean_usd": float(np.mean(s))}
-        for q in PERCENTILES:
-            row[f"savings_p{q}_usd"] = float(np.percentile(s, q))
+        for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES)):
+            row[f"savings_p{q}_usd"] = float(value)
         row["p_breakeven"] = float(np.mean(~np.isnan(bm)))
-        for q in PERCENTILES:
-            value = float(np.percentile(never_as_inf, q, method="inverted_cdf"))
+        for q, value in zip(PERCENTILES, np.percentile(never_as_inf, PERCENTILES,
+                                                       method="inverted_cdf")):
             row[f"breakeven_month_p{q}"] = pd.NA if math.isinf(value) else int(value)
         rows.append(row)
     summary = pd.DataFrame(rows)
@@ -320,7 +320,7 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
     option -> figure -> ``(n,)`` array for ``names``."""
     rows = max(1, limits.CHUNK_CELLS // (inputs.horizon_months + 1))
     if n <= rows:
-        _, figures = evaluate(inputs, values, volumes=False)
+        _, figures = evaluate(inputs, values, volumes=False, names=names)
         return {o: {k: np.broadcast_to(figures[o][k], (n,)) for k in names}
                 for o in inputs.options}
     parts: dict[str, dict[str, list[np.ndarray]]] = {
@@ -329,7 +329,7 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
         stop = min(start + rows, n)
         chunk = {k: (v[start:stop] if isinstance(v, np.ndarray) and v.ndim == 1
                      and v.shape[0] == n else v) for k, v in values.items()}
-        _, figures = evaluate(inputs, chunk, volumes=False)
+        _, figures = evaluate(inputs, chunk, volumes=False, names=names)
         for o in inputs.options:
             for k in names:
                 parts[o][k].append(np.broadcast_to(figures[o][k], (stop - start,)))
@@ -387,8 +387,8 @@ def sensitivity(scenario: Scenario, ranges: Mapping[str, Sequence[float]], *,
             raise InputError(f"{path}: is derived in this scenario (auto or default); set it "
                              f"in the scenario to vary it")
         values[path] = column
-    _, figures = evaluate(inputs, values, volumes=False)
-    _, base_figures = evaluate(inputs, volumes=False)
+    _, figures = evaluate(inputs, values, volumes=False, names=("savings_usd",))
+    _, base_figures = evaluate(inputs, volumes=False, names=("savings_usd",))
     rows = []
     for opt in options:
         s = np.broadcast_to(figures[opt]["savings_usd"], (2 * k,))
