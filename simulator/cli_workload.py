@@ -115,13 +115,15 @@ def cmd_workload(args: argparse.Namespace) -> int:
     from .scenario import load_scenario, save_scenario
     from .workload import from_logs
 
+    if args.scheduler is not None and args.engine != "dask":
+        raise InputError("--scheduler: only with --engine dask")
     progress = None
     if not args.no_progress and sys.stderr.isatty():
         progress = StderrProgress(sys.stderr, "ftroi workload")
     try:
         report = from_logs(args.files, format=args.format, model=args.model,
                            workers=args.workers, chunk_bytes=int(args.chunk_mb * 2**20),
-                           progress=progress)
+                           progress=progress, engine=args.engine, scheduler=args.scheduler)
     finally:
         if progress is not None:
             progress.close()
@@ -160,5 +162,11 @@ def register(subparsers) -> None:
                    help="worker processes (default: one per core)")
     p.add_argument("--chunk-mb", type=float, default=16.0,
                    help="megabytes per worker task (default 16)")
+    p.add_argument("--engine", default="processes", choices=("processes", "dask"),
+                   help="where ranges are read: worker processes here (default), or a Dask "
+                        'cluster (pip install "ftroi[dask]")')
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler, e.g. tcp://host:8786 (default: a "
+                        "local cluster, one process per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     p.set_defaults(func=cmd_workload)

@@ -21,8 +21,12 @@ import csv
 import itertools
 import json
 import os
+import sys
+import threading
+import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -594,12 +598,58 @@ def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
     return partial
 
 
+def is_url(path: Any) -> bool:
+    """Whether ``path`` names a file through fsspec (``s3://…``, ``gs://…``, ``memory://…``)."""
+    return isinstance(path, str) and "://" in path
+
+
+def _fsspec(path: str):
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"{path}: reading URLs needs fsspec, installed with the dask extra: "
+                         f"{DASK_INSTALL}") from None
+    return fsspec
+
+
+DASK_INSTALL = 'pip install "ftroi[dask]"'
+"""The install command of the optional Dask backend (and fsspec, for URLs)."""
+
+
+@contextmanager
+def open_binary(path: str) -> Iterator[Any]:
+    """``path`` opened for binary reading: a local file, or a URL through fsspec."""
+    if is_url(path):
+        with _fsspec(path).open(path, "rb") as fh:
+            yield fh
+    else:
+        with open(path, "rb") as fh:
+            yield fh
+
+
+def file_size(path: str) -> int:
+    """Size of ``path`` [bytes] (a local file or a URL)."""
+    if is_url(path):
+        fs, inner = _fsspec(path).core.url_to_fs(path)
+        return int(fs.size(inner))
+    return os.path.getsize(path)
+
+
+def is_file(path: str) -> bool:
+    """Whether ``path`` is an existing file (a local file or a URL)."""
+    if is_url(path):
+        fs, inner = _fsspec(path).core.url_to_fs(path)
+        return bool(fs.isfile(inner))
+    return os.path.isfile(path)
+
+
 def _range_lines(path: str, start: int, end: int) -> Iterable[bytes]:
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         fh.seek(start)
         left = end - start
-        for line in fh:
-            if left <= 0:
+        while left > 0:
+            line = fh.readline()
+            if not line:
                 break
             left -= len(line)
             yield line
@@ -613,9 +663,9 @@ def scan_range(task: Task) -> Partial:
 
 def plan_ranges(path: str, start: int, chunk_bytes: int) -> list[tuple[int, int]]:
     """Cut ``path`` from byte ``start`` into ranges of about ``chunk_bytes`` at line starts."""
-    size = os.path.getsize(path)
+    size = file_size(path)
     bounds = [start]
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         while bounds[-1] + chunk_bytes < size:
             fh.seek(bounds[-1] + chunk_bytes)
             fh.readline()
@@ -631,30 +681,79 @@ def run_tasks(tasks: list[Task], *, workers: int,
               progress: Callable[[int, int], None] | None = None) -> Iterable[Partial]:
     """Scan every task, in worker processes when ``workers > 1``; yield partials in order.
 
+    With ``workers = n > 1`` this process is one of the ``n``: it starts ``n − 1`` worker
+    processes and scans too, so no core waits while the workers start. All tasks are queued
+    for the workers in file order; this process takes tasks from the other end (those no
+    worker has started yet) until the two meet, so the split balances itself whatever the
+    speed of each side. Workers are forked when this process runs a single Python thread on
+    Linux (they start at once, with the encoding already built); otherwise (a Streamlit or
+    Jupyter host has threads) they are spawned: fresh interpreters, safe in threaded hosts.
+
     ``progress(done_bytes, total_bytes)`` is called after each range.
     """
-    total = sum(t.end - t.start for t in tasks)
+    sizes = [t.end - t.start for t in tasks]
+    total = sum(sizes)
     done = 0
     if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
+        for task, size in zip(tasks, sizes):
             partial = scan_range(task)
-            done += task.end - task.start
+            done += size
             if progress:
                 progress(done, total)
             yield partial
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # "spawn": a fresh interpreter per worker, safe in threaded hosts (Streamlit, Jupyter).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                             initializer=_warm, initargs=(tasks[0].model,)) as pool:
-        for task, partial in zip(tasks, pool.map(scan_range, tasks)):
-            done += task.end - task.start
+    _warm(tasks[0].model)            # this process scans too; a forked worker inherits it
+    context = _start_context()
+    results: dict[int, Partial] = {}
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)) - 1, mp_context=context,
+                               initializer=_warm, initargs=(tasks[0].model,))
+    try:
+        with warnings.catch_warnings():
+            # Python ≥ 3.12 warns on any fork of a process with native threads (numpy's
+            # BLAS pool); no Python thread runs but this one, checked in _start_context.
+            warnings.filterwarnings("ignore", message=".*multi-threaded.*fork",
+                                    category=DeprecationWarning)
+            futures = [pool.submit(scan_range, task) for task in tasks]
+        counted: set[int] = set()
+        emitted, back = 0, len(tasks) - 1
+        while back >= 0 and futures[back].cancel():
+            results[back] = scan_range(tasks[back])
+            counted.add(back)
+            done += sizes[back]
+            back -= 1
+            for i in range(emitted, back + 1):          # the workers' finished ranges
+                if i not in counted and futures[i].done():
+                    counted.add(i)
+                    done += sizes[i]
             if progress:
                 progress(done, total)
-            yield partial
+            while emitted <= back and futures[emitted].done():
+                yield futures[emitted].result()
+                emitted += 1
+        # Every task left was started by a worker, in order: wait for them, then ours.
+        for i in range(emitted, len(tasks)):
+            if i <= back:
+                partial = futures[i].result()
+                if i not in counted:
+                    done += sizes[i]
+                    if progress:
+                        progress(done, total)
+                yield partial
+            else:
+                yield results.pop(i)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+def _start_context():
+    """How worker processes start: forked when that is safe, else spawned."""
+    import multiprocessing
+
+    if sys.platform == "linux" and threading.active_count() == 1 \
+            and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    # "spawn": a fresh interpreter per worker, safe in threaded hosts (Streamlit, Jupyter).
+    return multiprocessing.get_context("spawn")
 
 
 def _warm(model: str) -> None:
@@ -665,7 +764,7 @@ def _warm(model: str) -> None:
 
 def read_header(path: str) -> tuple[list[str], int]:
     """The CSV header row of ``path`` and the byte where the data starts."""
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         first = fh.readline()
         try:
             header = next(csv.reader([first.decode("utf-8-sig")]), [])
@@ -682,8 +781,8 @@ def sniff(path: str | Path, lines: int = 200) -> tuple[str, list[dict]]:
     first JSON records (to find the model)."""
     records: list[dict] = []
     kind = None
-    with open(path, "rb") as fh:
-        for _, raw in zip(range(lines), fh):
+    with open_binary(str(path)) as fh:
+        for _, raw in zip(range(lines), iter(fh.readline, b"")):
             text = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
             if not text:
                 continue

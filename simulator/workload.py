@@ -56,6 +56,9 @@ CHUNK_BYTES = 16 * 2**20
 DAYS_PER_MONTH = 365.2425 / 12
 """Average calendar month [days], to scale a partial month's rate."""
 
+ENGINES = ("processes", "dask")
+"""Where the byte ranges are scanned: worker processes here, or a Dask cluster."""
+
 SYSTEM_ROLES = frozenset({"system", "developer"})
 
 
@@ -299,7 +302,8 @@ def _priced(model: str) -> bool:
 
 def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
               workers: int | None = None, chunk_bytes: int = CHUNK_BYTES,
-              progress: Callable[[int, int], None] | None = None) -> WorkloadReport:
+              progress: Callable[[int, int], None] | None = None,
+              engine: str = "processes", scheduler: Any = None) -> WorkloadReport:
     """Measure a workload from request logs.
 
     Parameters
@@ -311,6 +315,14 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
     workers : processes over byte ranges (default: every core); 1 reads in this process
     chunk_bytes : bytes per range [bytes]
     progress : ``progress(done_bytes, total_bytes)``, called after each range
+    engine : ``"processes"`` (worker processes on this machine) or ``"dask"``: the same
+        per-range function on a Dask cluster (needs ``pip install "ftroi[dask]"``)
+    scheduler : with ``engine="dask"``: a scheduler address (``"tcp://host:8786"``), a
+        ``distributed.Client``, or None for a local cluster of one process per core
+
+    Paths may be URLs read through fsspec (``s3://bucket/log.jsonl`` with s3fs installed,
+    ``gs://…``, ``memory://…``); fsspec comes with the dask extra. On a cluster every worker
+    must be able to read the paths (object storage or a shared file system) and import ftroi.
 
     Give a batch's input and output files together: the input holds the prompts, the output
     the dates, completions and billed counts.
@@ -326,6 +338,14 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
     workers = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers: must be a whole number ≥ 1, got {workers!r}")
+    if engine not in ENGINES:
+        raise InputError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "dask":
+        from . import dask_engine
+
+        dask_engine.require()
+    elif scheduler is not None:
+        raise InputError("scheduler: only with engine='dask'")
     plans = [_plan(source, format) for source in sources]
     notes = []
     if model is None:
@@ -336,7 +356,11 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
     tok = tokens.tokenizer_for(model or DEFAULT_MODEL)
     total = Partial()
     per_file: list[tuple[str, Partial]] = []
-    for plan, partials in _scan(plans, tok.model, workers, chunk_bytes, progress):
+    runner = None
+    if engine == "dask":
+        def runner(tasks):
+            return dask_engine.run_tasks(tasks, scheduler=scheduler, progress=progress)
+    for plan, partials in _scan(plans, tok.model, workers, chunk_bytes, progress, runner):
         file_total = Partial()
         offset = plan.first_line - 1
         for partial in partials:
@@ -367,10 +391,15 @@ def _plan(source: Any, fmt: str) -> _FilePlan:
         data = source.read()
         data = data.encode("utf-8") if isinstance(data, str) else data
         return _plan_bytes(name, data, fmt)
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file" if not path.exists()
-                         else f"{path}: is not a file")
+    if logscan.is_url(source):
+        path = source
+        if not logscan.is_file(path):
+            raise InputError(f"{path}: no such file")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file" if not path.exists()
+                             else f"{path}: is not a file")
     kind, records = logscan.sniff(path)
     fmt = fmt if fmt != "auto" else ("usage-csv" if kind == "usage-csv" else "auto")
     columns, start, first = (), 0, 1
@@ -421,7 +450,8 @@ def _model_from(plans: list[_FilePlan]) -> str | None:
 
 
 def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int,
-          progress: Callable[[int, int], None] | None
+          progress: Callable[[int, int], None] | None,
+          runner: Callable[[list[logscan.Task]], Iterable[Partial]] | None = None
           ) -> Iterable[tuple[_FilePlan, list[Partial]]]:
     """Each file's partials, in file order, ranges of all files sharing one pool."""
     tasks: list[logscan.Task] = []
@@ -434,8 +464,9 @@ def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int,
                                       model=model, csv_columns=plan.columns))
             owners.append(i)
     results: dict[int, list[Partial]] = {i: [] for i in range(len(plans))}
-    for owner, partial in zip(owners, logscan.run_tasks(tasks, workers=workers,
-                                                        progress=progress)):
+    partials = runner(tasks) if runner is not None and tasks else logscan.run_tasks(
+        tasks, workers=workers, progress=progress)
+    for owner, partial in zip(owners, partials):
         results[owner].append(partial)
     for i, plan in enumerate(plans):
         if plan.path is None:

@@ -359,3 +359,26 @@ def test_bad_arguments(chat, kwargs, message):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         from_logs(tmp_path / "nope.jsonl")
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_this_process_and_its_workers_share_the_ranges(chat, monkeypatch, start):
+    """workers=3: this process scans from the end while two workers (forked, or spawned as
+    in a threaded host) scan from the start; same report, progress reaches the whole file."""
+    import multiprocessing
+
+    from simulator import logscan
+
+    if start not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start} here")
+    monkeypatch.setattr(logscan, "_start_context", lambda: multiprocessing.get_context(start))
+    path, _ = chat
+    one = from_logs(path, workers=1)
+    seen = []
+    many = from_logs(path, workers=3, chunk_bytes=20_000,
+                     progress=lambda done, total: seen.append((done, total)))
+    assert many.summary() == one.summary() and many.errors == one.errors
+    assert many.months.equals(one.months)
+    assert np.array_equal(many.input_tokens.counts, one.input_tokens.counts)
+    assert seen[-1][0] == seen[-1][1] == path.stat().st_size
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
