@@ -104,25 +104,7 @@ def peak_mb(who: int) -> float:
 
 
 def bench_logs(tmp: str, n: int, repeat: int, dask: bool = True) -> None:
-    client = cluster = None
-    if dask:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            print('(no Dask row: pip install -e ".[dask]")')
-        else:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address="127.0.0.1:0")
-            client = Client(cluster)
-    try:
-        _bench_logs(tmp, n, repeat, client)
-    finally:
-        if client is not None:
-            client.close()
-            cluster.close()
-
-
-def _bench_logs(tmp: str, n: int, repeat: int, client) -> None:
+    runs = []
     for label, shared in (("shared system prompt", True), ("all-unique text", False)):
         path = Path(tmp) / f"log-{label[:6]}.jsonl"
         make_log(path, n, shared=shared, seed=1)
@@ -139,15 +121,29 @@ def _bench_logs(tmp: str, n: int, repeat: int, client) -> None:
             print(f"  from_logs, {workers} process{'es' if workers > 1 else ''}: {t:.2f} s, "
                   f"ratio {t_base / t:.2f}x the plain loop")
         print(f"  2 workers / 1 process: {times[1] / times[2]:.2f}x")
-        if client is not None:
+        runs.append((label, path, t_base, base_total, times[1]))
+    print(f"peak RSS: this process {peak_mb(resource.RUSAGE_SELF):,.0f} MB, largest worker "
+          f"{peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB")
+    if dask:
+        # Last: the Dask client's threads would make the worker processes above spawn, not fork.
+        bench_dask(runs, repeat)
+
+
+def bench_dask(runs: list, repeat: int) -> None:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        print('(no Dask rows: pip install -e ".[dask]")')
+        return
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+        for label, path, t_base, base_total, t_one in runs:
             t, report = best_of(lambda path=path: from_logs(
                 path, engine="dask", scheduler=client, chunk_bytes=4 * 2**20), repeat)
             assert round(report.prompt_tokens.mean * report.prompt_tokens.n) == base_total
-            print(f"  from_logs, Dask local cluster (2 worker processes, started before): "
-                  f"{t:.2f} s, ratio {t_base / t:.2f}x the plain loop, "
-                  f"{times[1] / t:.2f}x one process")
-    print(f"peak RSS: this process {peak_mb(resource.RUSAGE_SELF):,.0f} MB, largest worker "
-          f"{peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB")
+            print(f"logs, {label:22s} Dask local cluster (2 worker processes, started "
+                  f"before): {t:.2f} s, ratio {t_base / t:.2f}x the plain loop, "
+                  f"{t_one / t:.2f}x one process")
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:

@@ -120,9 +120,10 @@ def cmd_workload(args: argparse.Namespace) -> int:
     progress = None
     if not args.no_progress and sys.stderr.isatty():
         progress = StderrProgress(sys.stderr, "ftroi workload")
+    chunk_bytes = None if args.chunk_mb is None else int(args.chunk_mb * 2**20)
     try:
         report = from_logs(args.files, format=args.format, model=args.model,
-                           workers=args.workers, chunk_bytes=int(args.chunk_mb * 2**20),
+                           workers=args.workers, chunk_bytes=chunk_bytes,
                            progress=progress, engine=args.engine, scheduler=args.scheduler)
     finally:
         if progress is not None:
@@ -160,8 +161,8 @@ def register(subparsers) -> None:
                    help="scenario to start from with --to-scenario (default: the example)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: one per core)")
-    p.add_argument("--chunk-mb", type=float, default=16.0,
-                   help="megabytes per worker task (default 16)")
+    p.add_argument("--chunk-mb", type=float, default=None,
+                   help="megabytes per worker task (default: 8 tasks per worker, 1 to 16 MB)")
     p.add_argument("--engine", default="processes", choices=("processes", "dask"),
                    help="where ranges are read: worker processes here (default), or a Dask "
                         'cluster (pip install "ftroi[dask]")')

@@ -51,7 +51,14 @@ DEFAULT_MODEL = "gpt-4o"
 """Tokenizer used when neither the logs nor the caller name a model."""
 
 CHUNK_BYTES = 16 * 2**20
-"""Bytes per range handed to a worker."""
+"""Largest byte range handed to a worker by default [bytes]."""
+
+MIN_CHUNK_BYTES = 2**20
+"""Smallest byte range chosen by default [bytes]."""
+
+RANGES_PER_WORKER = 8
+"""By default ranges are made small enough for each worker to get this many: the last ones to
+finish then differ by one small range, not a big one."""
 
 DAYS_PER_MONTH = 365.2425 / 12
 """Average calendar month [days], to scale a partial month's rate."""
@@ -301,7 +308,7 @@ def _priced(model: str) -> bool:
 # ---- reading ------------------------------------------------------------------------------------
 
 def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
-              workers: int | None = None, chunk_bytes: int = CHUNK_BYTES,
+              workers: int | None = None, chunk_bytes: int | None = None,
               progress: Callable[[int, int], None] | None = None,
               engine: str = "processes", scheduler: Any = None) -> WorkloadReport:
     """Measure a workload from request logs.
@@ -313,7 +320,8 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
         CSV) or one of :data:`simulator.logscan.FORMATS`
     model : tokenizer for message text; default: the model the logs name, else gpt-4o
     workers : processes over byte ranges (default: every core); 1 reads in this process
-    chunk_bytes : bytes per range [bytes]
+    chunk_bytes : bytes per range [bytes]; default: the files' size over 8 ranges per worker,
+        from 1 MB up to 16 MB
     progress : ``progress(done_bytes, total_bytes)``, called after each range
     engine : ``"processes"`` (worker processes on this machine) or ``"dask"``: the same
         per-range function on a Dask cluster (needs ``pip install "ftroi[dask]"``)
@@ -333,7 +341,8 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
         else list(files)
     if not sources:
         raise InputError("files: give at least one log file")
-    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
+    if chunk_bytes is not None and (isinstance(chunk_bytes, bool)
+                                    or not isinstance(chunk_bytes, int) or chunk_bytes < 1):
         raise InputError(f"chunk_bytes: must be a whole number ≥ 1, got {chunk_bytes!r}")
     workers = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -449,13 +458,23 @@ def _model_from(plans: list[_FilePlan]) -> str | None:
     return None
 
 
-def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int,
+def default_chunk_bytes(total_bytes: int, workers: int) -> int:
+    """Bytes per range for ``total_bytes`` read by ``workers``: :data:`RANGES_PER_WORKER`
+    ranges each, within :data:`MIN_CHUNK_BYTES` and :data:`CHUNK_BYTES`."""
+    share = total_bytes // max(workers * RANGES_PER_WORKER, 1)
+    return int(min(max(share, MIN_CHUNK_BYTES), CHUNK_BYTES))
+
+
+def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | None,
           progress: Callable[[int, int], None] | None,
           runner: Callable[[list[logscan.Task]], Iterable[Partial]] | None = None
           ) -> Iterable[tuple[_FilePlan, list[Partial]]]:
     """Each file's partials, in file order, ranges of all files sharing one pool."""
     tasks: list[logscan.Task] = []
     owners: list[int] = []
+    if chunk_bytes is None:
+        chunk_bytes = default_chunk_bytes(
+            sum(logscan.file_size(p.path) for p in plans if p.path is not None), workers)
     for i, plan in enumerate(plans):
         if plan.path is None:
             continue
