@@ -21,9 +21,9 @@ from .breakeven import (
     at_or_below_limit,
     breakeven_month_of_ok,
     crossings_of_ok,
+    cumulative_usd,
     npv_usd,
     payback_month_of_ok,
-    cumulative_usd,
     tco_usd,
     volume_windows,
 )
@@ -243,7 +243,6 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
     the first option on that road). Returns full sentences and short clauses (for a
     headline)."""
     out, short = [], []
-    hourly = float(np.asarray(inputs.values["hourly_rate_usd"]).reshape(-1)[0])
     for road in ("finetune", "prompt"):
         move = inputs.moves.get(road)
         if move is None:
@@ -262,20 +261,15 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
         why = f" ({move.why})" if move.why else ""
         subject = move.events[0].subject if move.events else road
         if road == "prompt":
+            hours = float(inputs.values["prompt.migration_hours"])
             short.append(f"{subject} retires in month {S}: moving to {move.to} costs "
                          f"{format_usd(cost)}")
-        elif move.fallback:
-            short.append(f"{subject} fine-tuning closes in month {S}: falling back to "
-                         f"prompting costs {format_usd(cost)}")
-        else:
-            short.append(f"{subject} fine-tuning closes in month {S}: migrating to "
-                         f"{move.to} costs {format_usd(cost)}")
-        if road == "prompt":
-            hours = float(inputs.values["prompt.migration_hours"])
             text = (f"{events}: {when} the prompt moves to {move.to}{why} at its rates; "
                     f"re-engineering the prompt costs {format_usd(cost)} ({hours:g} h)")
         elif move.fallback:
-            hours = cost / hourly if hourly else 0.0
+            hours = float(inputs.values["prompt.engineering_hours"])
+            short.append(f"{subject} fine-tuning closes in month {S}: falling back to "
+                         f"prompting costs {format_usd(cost)}")
             to = move.to
             prompt_move = inputs.moves.get("prompt")
             if prompt_move is not None and prompt_move.month <= S:
@@ -287,6 +281,8 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
                     + ", and the prompt's inference and upkeep replace the tuned model's")
         else:
             hours = float(inputs.values["finetune.migration_hours"])
+            short.append(f"{subject} fine-tuning closes in month {S}: migrating to "
+                         f"{move.to} costs {format_usd(cost)}")
             text = (f"{events}: {when} the fine-tuning road migrates to {move.to}{why}; the "
                     f"migration costs {format_usd(cost)} in month {S} (a training run on the "
                     f"successor with every example labelled so far, its evaluation and "
