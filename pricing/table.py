@@ -314,12 +314,8 @@ class PriceTable:
     def _with_table_facts(self, found: InferenceRates, as_of: date | None) -> InferenceRates:
         discount = self.batch_discount(found.provider, as_of=as_of)
         life = self.model_lifecycle(found.provider, found.model)
-        if not life.known and _genai_deprecated(found.provider, found.model):
-            life = Lifecycle(
-                status="deprecated",
-                source=f"genai-prices {genai_prices_version()} (deprecated flag)",
-                source_url="https://github.com/pydantic/genai-prices",
-                comment="marked deprecated in the genai-prices data; no date given")
+        if not life.known and (found.provider, found.model.lower()) in _genai_deprecated():
+            life = _deprecated_by_genai()
         return replace(found, batch_discount=discount, lifecycle=life)
 
     def _local_rows(self, name: str, provider: str | None) -> list[dict]:
@@ -416,13 +412,8 @@ class PriceTable:
         sell it): the table's rows, then genai-prices' deprecated flags."""
         out: dict[str, Lifecycle] = {}
         if self.use_genai_prices:
-            for provider in _genai_snapshot().providers:
-                for m in provider.models:
-                    if m.deprecated:
-                        out.setdefault(m.id.lower(), Lifecycle(
-                            status="deprecated",
-                            source=f"genai-prices {genai_prices_version()} (deprecated flag)",
-                            source_url="https://github.com/pydantic/genai-prices"))
+            flagged = _deprecated_by_genai()
+            out.update({model: flagged for _, model in sorted(_genai_deprecated())})
         names = sorted({r["model"] for r in self.lifecycle if r["kind"] == "inference"})
         for name in names:
             out[name] = self.model_lifecycle(None, name)
@@ -672,16 +663,26 @@ def _closest(name: str, known: Iterable[str], *, exclude: str | None = None,
 
 # ---- genai-prices ---------------------------------------------------------------------------
 
-def _genai_snapshot():
-    return _genai.snapshot()
+_DEPRECATED: dict[int, frozenset[tuple[str, str]]] = {}
 
 
-def _genai_deprecated(provider: str, model: str) -> bool:
-    """True if genai-prices marks ``model`` at ``provider`` deprecated."""
-    for p in _genai_snapshot().providers:
-        if p.id == provider:
-            return any(m.id == model and bool(m.deprecated) for m in p.models)
-    return False
+def _genai_deprecated() -> frozenset[tuple[str, str]]:
+    """``(provider, model id)`` pairs genai-prices marks deprecated, read once per snapshot
+    (a ``--update`` brings a new snapshot object)."""
+    snap = _genai.snapshot()
+    if id(snap) not in _DEPRECATED:
+        _DEPRECATED.clear()
+        _DEPRECATED[id(snap)] = frozenset((p.id, m.id.lower()) for p in snap.providers
+                                          for m in p.models if m.deprecated)
+    return _DEPRECATED[id(snap)]
+
+
+def _deprecated_by_genai() -> Lifecycle:
+    """The lifecycle of a model genai-prices flags deprecated, with no date."""
+    return Lifecycle(status="deprecated",
+                     source=f"genai-prices {genai_prices_version()} (deprecated flag)",
+                     source_url="https://github.com/pydantic/genai-prices",
+                     comment="marked deprecated in the genai-prices data; no date given")
 
 
 def _genai_rates(mid: ModelId, provider: str | None, as_of: date | None) -> InferenceRates | None:
