@@ -406,9 +406,9 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
     life = rates.lifecycle if rates else lookup.lifecycle("offering", fc.provider, fc.model)
     _refuse_closed("finetune.model", f"{fc.provider} {fc.model} cannot be fine-tuned",
                    training_closed_at_start(life, start), life, start, "an offering that is open")
-    roads.append(f"{provider_name(fc.provider)} {fc.model} fine-tuning")
-    plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months,
-                         f"{provider_name(fc.provider)} {fc.model}")
+    subject = f"{provider_name(fc.provider)} {fc.model}"
+    roads.append(f"{subject} fine-tuning")
+    plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months, subject)
     if not plan.moves:
         return
     S = int(plan.switch_month)
