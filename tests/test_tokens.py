@@ -337,3 +337,9 @@ def test_shared_text_cache_never_changes_counts(rows):
     records = [json.loads(chat_line(*r)) for r in rows]
     report = tokens.analyze_dataset(records, "gpt-4o", max_tokens_per_example=None)
     assert report.token_counts.tolist() == [hand_example_tokens(*r) for r in rows]
+
+
+def test_a_line_of_non_breaking_spaces_is_a_bad_line_not_a_blank_one():
+    report = tokens.analyze_dataset(io.BytesIO("\u00a0\n\n".encode() + b"null\n"), "gpt-4o")
+    assert report.n_examples == 0 and report.n_errors == 2
+    assert [e.line for e in report.errors] == [1, 3]
