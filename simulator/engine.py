@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from pricing import PriceTable
 
@@ -29,21 +28,13 @@ from .breakeven import (
 )
 from .cost import all_costs, as_columns, chain_basis, effective_accuracy, total_usd
 from .lifecycle import month_start
-from .report import Result
-from .resolve import PRICE_COLUMNS, Inputs, resolve
+from .report import SUMMARY_COLUMNS, Result
+from .resolve import Inputs, resolve
 from .scenario import Scenario
 from .wording import format_usd
 
 MIN_INVESTMENT_USD = 1e-6
 """Upfront cost below which ROI is undefined (missing) rather than huge [USD]."""
-
-SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
-                   "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
-                   "breakeven_volume", "accuracy", "payback_month", "crossing_months",
-                   "breakeven_volume_status")
-"""Columns of :attr:`Result.summary`, in order (the three last ones added by issue 11)."""
-TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
-
 
 def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
     """``values`` where a field left unset in the scenario follows its source when only the
@@ -201,8 +192,9 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     """Price every option of ``scenario`` month by month and compare it with the baseline.
 
     Rates come from ``table`` (default: the shipped price table) unless the scenario pins
-    them. Returns a :class:`~simulator.report.Result` with the tidy monthly table, the
-    per-option summary and every rate used with its source.
+    them. Returns a :class:`~simulator.report.Result` with every cost and figure computed;
+    its tidy monthly table, per-option summary and price table (every rate used with its
+    source) are pandas views built when first read.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"simulate() takes a Scenario, got {type(scenario).__name__}")
@@ -210,9 +202,8 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     costs, figures = evaluate(inputs)
     moves, short = move_sentences(inputs, costs)
     calendar = moves or (calm_sentence(inputs),)
-    return Result(scenario=scenario, monthly=monthly_frame(costs),
-                  summary=summary_frame(figures, inputs.baseline),
-                  prices=pd.DataFrame(list(inputs.prices), columns=list(PRICE_COLUMNS)),
+    return Result(scenario=scenario, costs=costs, figures=figures,
+                  price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
                   start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
                   volume_windows={o: f["volume_windows"][0] for o, f in figures.items()
@@ -289,67 +280,3 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
                     f"{hours:g} h of engineering), and the successor's rates apply from then on")
         out.append(text[0].upper() + text[1:] + ".")
     return tuple(out), tuple(short)
-
-
-def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
-    """Tidy table ``option, month, component, cost_usd`` of one scenario's costs.
-
-    Rows run by option (baseline first), then month, then component. Components that are
-    zero in every month of an option are left out; month 0 holds the one-time costs.
-    """
-    options, components, blocks = [], [], []
-    for option, comps in costs.items():
-        kept = [(c, np.asarray(a, dtype=float)) for c, a in comps.items() if np.any(a)]
-        if not kept:
-            continue
-        block = np.stack([a for _, a in kept])          # (components, months)
-        n_comp, n_month = block.shape
-        options.append(np.full(n_comp * n_month, option, dtype=object))
-        components.append(np.tile(np.array([c for c, _ in kept], dtype=object), n_month))
-        blocks.append(block.T.reshape(-1))
-    if not blocks:
-        return pd.DataFrame({"option": pd.Series(dtype=str), "month": pd.Series(dtype=int),
-                             "component": pd.Series(dtype=str),
-                             "cost_usd": pd.Series(dtype=float)})
-    n_months = len(next(iter(next(iter(costs.values())).values())))
-    months = np.concatenate([np.repeat(np.arange(n_months), len(c) // n_months)
-                             for c in components])
-    return pd.DataFrame({"option": np.concatenate(options), "month": months,
-                         "component": np.concatenate(components),
-                         "cost_usd": np.concatenate(blocks)})
-
-
-def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd.DataFrame:
-    """One row per option (baseline first); missing break-evens are ``<NA>``.
-
-    ``crossing_months`` lists the months in which the cumulative curves cross (``5, 12,
-    15``); ``breakeven_volume_status`` says where the option is cheaper by month-1 volume
-    (:attr:`~simulator.breakeven.VolumeWindows.status`); both are empty for the baseline.
-    """
-    options = list(figures)
-    columns: dict[str, Any] = {"option": pd.array(options, dtype="str")}
-    for col in SUMMARY_COLUMNS[1:]:
-        if col in TEXT_COLUMNS:
-            continue
-        x = np.array([_first(figures[o].get(col, np.nan)) for o in options])
-        if col in ("breakeven_month", "payback_month"):
-            missing = np.isnan(x)
-            columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
-                                                  missing)
-        elif col in ("breakeven_volume", "roi"):
-            missing = np.isnan(x)
-            columns[col] = pd.arrays.FloatingArray(np.where(missing, 0.0, x), missing)
-        else:
-            columns[col] = x
-    columns["crossing_months"] = pd.array(
-        ["" if o == baseline else ", ".join(str(m) for m, _ in figures[o].get("crossings", ()))
-         for o in options], dtype="str")
-    columns["breakeven_volume_status"] = pd.array(
-        ["" if o == baseline or not figures[o].get("volume_windows")
-         else figures[o]["volume_windows"][0].status for o in options], dtype="str")
-    return pd.DataFrame({c: columns[c] for c in SUMMARY_COLUMNS})
-
-
-def _first(value: Any) -> float:
-    """The figure of a single scenario as a float (NaN when there is none)."""
-    return float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan

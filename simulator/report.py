@@ -12,12 +12,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .resolve import PRICE_COLUMNS
 from .scenario import Scenario
 from .wording import (
     NEVER,
@@ -68,13 +70,43 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
+                   "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
+                   "breakeven_volume", "accuracy", "payback_month", "crossing_months",
+                   "breakeven_volume_status")
+"""Columns of :attr:`Result.summary`, in order (the three last ones added by issue 11)."""
+TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Result:
     """One simulated scenario.
 
+    The numbers are computed by :func:`~simulator.engine.simulate`; the three tables are
+    pandas views of them, built the first time they are read (then kept).
+
     scenario : the :class:`~simulator.scenario.Scenario` simulated
-    monthly : tidy table ``option, month, component, cost_usd`` [USD per month]; month 0
-        holds the one-time costs (t = 0); components that are zero throughout are left out
+    costs : option -> component -> array ``(H+1,)`` [USD per month], baseline first; month 0
+        holds the one-time costs (t = 0)
+    figures : option -> summary figure (a name of :data:`SUMMARY_COLUMNS`) -> number
+        (a float or a 0-d array; NaN where the figure is missing), plus ``crossings`` and
+        ``volume_windows``
+    price_rows : every rate used, one mapping of :data:`PRICE_COLUMNS` per rate
+    notes : what the reader should know (lifecycle moves first, then estimated token
+        counts, renamed fields)
+    start_date : the scenario's month 0 (its ``as_of``, or the day it was simulated)
+    lifecycle : one sentence per road that closes inside the horizon: what closes on which
+        date, where the road goes from which month, what the move costs
+    lifecycle_short : the same as short clauses, for a headline
+    volume_windows : option -> :class:`~simulator.breakeven.VolumeWindows`: every interval
+        of month-1 volume in which the option's TCO is at or below the baseline's
+    crossings : option -> ``((month, cheaper), …)``: every month the cumulative curves
+        cross (:func:`~simulator.breakeven.crossing_months`)
+
+    Tables (properties):
+
+    monthly : tidy table ``option, month, component, cost_usd`` [USD per month];
+        components that are zero throughout are left out
     summary : one row per option, baseline first: ``tco_usd`` (Σ over months 0..H) [USD],
         ``npv_usd`` [USD], ``upfront_usd`` (month 0) [USD], ``requests`` (Σ V_m) [requests],
         ``cost_per_request_usd`` [USD/request], ``savings_usd`` (baseline TCO − option TCO)
@@ -87,22 +119,12 @@ class Result:
         ``below``, ``between``, ``windows`` or ``never``); missing values (``<NA>``) mean
         "never" or "undefined"
     prices : every rate used: ``field, value, unit, source, source_url, checked_on, note``
-    notes : what the reader should know (lifecycle moves first, then estimated token
-        counts, renamed fields)
-    start_date : the scenario's month 0 (its ``as_of``, or the day it was simulated)
-    lifecycle : one sentence per road that closes inside the horizon: what closes on which
-        date, where the road goes from which month, what the move costs
-    lifecycle_short : the same as short clauses, for a headline
-    volume_windows : option -> :class:`~simulator.breakeven.VolumeWindows`: every interval
-        of month-1 volume in which the option's TCO is at or below the baseline's
-    crossings : option -> ``((month, cheaper), …)``: every month the cumulative curves
-        cross (:func:`~simulator.breakeven.crossing_months`)
     """
 
     scenario: Scenario
-    monthly: pd.DataFrame
-    summary: pd.DataFrame
-    prices: pd.DataFrame
+    costs: Mapping[str, Mapping[str, np.ndarray]]
+    figures: Mapping[str, Mapping[str, Any]]
+    price_rows: tuple[Mapping[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
@@ -111,7 +133,22 @@ class Result:
     crossings: Mapping[str, tuple] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_priced(self.monthly, self.summary)
+        _check_priced(self.costs, self.figures)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """Tidy table ``option, month, component, cost_usd`` [USD per month]."""
+        return monthly_frame(self.costs)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per option, baseline first (:data:`SUMMARY_COLUMNS`)."""
+        return summary_frame(self.figures, self.baseline)
+
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """Every rate used, with its source (:data:`PRICE_COLUMNS`)."""
+        return pd.DataFrame(list(self.price_rows), columns=list(PRICE_COLUMNS))
 
     # ---- tables ---------------------------------------------------------------------------
     def cumulative(self) -> pd.DataFrame:
@@ -291,30 +328,34 @@ FINITE_SUMMARY = ("tco_usd", "npv_usd", "upfront_usd", "requests")
 "undefined")."""
 
 
-def _check_priced(monthly: pd.DataFrame, summary: pd.DataFrame) -> None:
+def _check_priced(costs: Mapping[str, Mapping[str, np.ndarray]],
+                  figures: Mapping[str, Mapping[str, Any]]) -> None:
     """The last line of the validation boundary (:mod:`simulator.limits`): a scenario whose
     numbers, each within its range, still multiply to an infinite, undefined or negative cost
     is refused, never reported."""
     from .errors import InputError
 
-    if "cost_usd" in monthly:
-        costs = pd.to_numeric(monthly["cost_usd"], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(costs) | (costs < -1e-9)
-        if bad.any():
-            i = int(np.argmax(bad))
-            row = monthly.iloc[i]
-            raise InputError(
-                f"scenario: its numbers are too extreme to price: {row.get('option')}'s "
-                f"{row.get('component')} cost in month {row.get('month')} comes out as "
-                f"{costs[i]:g}; bring the largest volumes, token counts or prices down "
-                f"(README, Limits)")
+    arrays = [np.asarray(a, dtype=float) for comps in costs.values() for a in comps.values()]
+    if arrays:
+        every = np.concatenate([a.reshape(-1) for a in arrays])
+        if not (np.isfinite(every).all() and every.min() >= -1e-9):
+            for option, comps in costs.items():
+                for component, a in comps.items():
+                    a = np.asarray(a, dtype=float).reshape(-1)
+                    bad = ~np.isfinite(a) | (a < -1e-9)
+                    if bad.any():
+                        month = int(np.argmax(bad))
+                        raise InputError(
+                            f"scenario: its numbers are too extreme to price: {option}'s "
+                            f"{component} cost in month {month} comes out as {a[month]:g}; "
+                            f"bring the largest volumes, token counts or prices down (README, "
+                            f"Limits)")
     for col in FINITE_SUMMARY:
-        if col in summary:
-            values = pd.to_numeric(summary[col], errors="coerce").to_numpy(dtype=float)
-            if not np.isfinite(values).all():
-                raise InputError(f"scenario: its numbers are too extreme to price: {col} "
-                                 f"comes out as {values[~np.isfinite(values)][0]:g} (README, "
-                                 f"Limits)")
+        values = np.array([_first(fig.get(col, 0.0)) for fig in figures.values()])
+        if not np.isfinite(values).all():
+            raise InputError(f"scenario: its numbers are too extreme to price: {col} "
+                             f"comes out as {values[~np.isfinite(values)][0]:g} (README, "
+                             f"Limits)")
 
 
 def _certainty(mc: Any, winner: str, base: str) -> str:
@@ -330,3 +371,67 @@ def _certainty(mc: Any, winner: str, base: str) -> str:
             f"{share_text(r['p_cheaper'])} of them; savings ranged from "
             f"{format_usd(r['savings_p5_usd'])} "
             f"to {format_usd(r['savings_p95_usd'])} (5th–95th percentile).")
+
+
+def monthly_frame(costs: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
+    """Tidy table ``option, month, component, cost_usd`` of one scenario's costs.
+
+    Rows run by option (baseline first), then month, then component. Components that are
+    zero in every month of an option are left out; month 0 holds the one-time costs.
+    """
+    options, components, blocks = [], [], []
+    for option, comps in costs.items():
+        kept = [(c, np.asarray(a, dtype=float)) for c, a in comps.items() if np.any(a)]
+        if not kept:
+            continue
+        block = np.stack([a for _, a in kept])          # (components, months)
+        n_comp, n_month = block.shape
+        options.append(np.full(n_comp * n_month, option, dtype=object))
+        components.append(np.tile(np.array([c for c, _ in kept], dtype=object), n_month))
+        blocks.append(block.T.reshape(-1))
+    if not blocks:
+        return pd.DataFrame({"option": pd.Series(dtype=str), "month": pd.Series(dtype=int),
+                             "component": pd.Series(dtype=str),
+                             "cost_usd": pd.Series(dtype=float)})
+    n_months = len(next(iter(next(iter(costs.values())).values())))
+    months = np.concatenate([np.repeat(np.arange(n_months), len(c) // n_months)
+                             for c in components])
+    return pd.DataFrame({"option": np.concatenate(options), "month": months,
+                         "component": np.concatenate(components),
+                         "cost_usd": np.concatenate(blocks)})
+
+
+def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd.DataFrame:
+    """One row per option (baseline first); missing break-evens are ``<NA>``.
+
+    ``crossing_months`` lists the months in which the cumulative curves cross (``5, 12,
+    15``); ``breakeven_volume_status`` says where the option is cheaper by month-1 volume
+    (:attr:`~simulator.breakeven.VolumeWindows.status`); both are empty for the baseline.
+    """
+    options = list(figures)
+    columns: dict[str, Any] = {"option": pd.array(options, dtype="str")}
+    for col in SUMMARY_COLUMNS[1:]:
+        if col in TEXT_COLUMNS:
+            continue
+        x = np.array([_first(figures[o].get(col, np.nan)) for o in options])
+        if col in ("breakeven_month", "payback_month"):
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
+                                                  missing)
+        elif col in ("breakeven_volume", "roi"):
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.FloatingArray(np.where(missing, 0.0, x), missing)
+        else:
+            columns[col] = x
+    columns["crossing_months"] = pd.array(
+        ["" if o == baseline else ", ".join(str(m) for m, _ in figures[o].get("crossings", ()))
+         for o in options], dtype="str")
+    columns["breakeven_volume_status"] = pd.array(
+        ["" if o == baseline or not figures[o].get("volume_windows")
+         else figures[o]["volume_windows"][0].status for o in options], dtype="str")
+    return pd.DataFrame({c: columns[c] for c in SUMMARY_COLUMNS})
+
+
+def _first(value: Any) -> float:
+    """The figure of a single scenario as a float (NaN when there is none)."""
+    return float(np.asarray(value).reshape(-1)[0]) if np.size(value) else np.nan

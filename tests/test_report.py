@@ -161,3 +161,36 @@ def test_docstring_examples_run():
     import simulator.report
 
     assert doctest.testmod(simulator.report).failed == 0
+
+
+def test_tables_are_views_of_the_numbers(result):
+    """The tables are built from ``costs`` and ``figures`` when first read, then kept: the
+    monthly table sums to the costs, the summary repeats the figures."""
+    monthly = result.monthly
+    assert result.monthly is monthly
+    for option, comps in result.costs.items():
+        by_table = monthly[monthly["option"] == option]["cost_usd"].sum()
+        assert by_table == pytest.approx(sum(float(np.sum(a)) for a in comps.values()))
+    summary = result.summary.set_index("option")
+    for option, fig in result.figures.items():
+        assert summary.loc[option, "tco_usd"] == pytest.approx(float(np.sum(
+            [np.sum(a) for a in result.costs[option].values()])))
+        assert summary.loc[option, "tco_usd"] == pytest.approx(float(fig["tco_usd"]))
+    assert list(result.prices.columns) == ["field", "value", "unit", "source", "source_url",
+                                           "checked_on", "note"]
+
+
+@pytest.mark.parametrize("bad, words", [(np.nan, "comes out as nan"),
+                                        (-5.0, "comes out as -5"),
+                                        (np.inf, "comes out as inf")])
+def test_a_cost_that_is_not_a_price_is_refused(result, bad, words):
+    """A cost that comes out infinite, undefined or negative is refused with the option,
+    component and month, never reported."""
+    from simulator.errors import InputError
+    from simulator.report import Result
+
+    costs = {o: {c: np.array(a, dtype=float) for c, a in comps.items()}
+             for o, comps in result.costs.items()}
+    costs["finetune"]["inference"][3] = bad
+    with pytest.raises(InputError, match=rf"finetune's inference cost in month 3 {words}"):
+        Result(scenario=result.scenario, costs=costs, figures=result.figures)
