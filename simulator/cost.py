@@ -296,17 +296,40 @@ def examples_labelled_by(month, examples, new_examples_per_retrain, retrain_ever
 
 
 def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
-                   lifecycle: bool = False):
+                   lifecycle: bool = False, shared: dict | None = None):
     """Training runs and their data: ``runs``, billed training tokens, labelling and
     evaluation [USD/month], and billed validation tokens.
 
     With ``lifecycle``, the offering's switch month is honoured: a migration run on every
     example labelled so far in month ``S`` (``finetune.fallback = 0``), or no runs nor
     labelling from ``S`` on (fallback to prompting).
+
+    ``shared``: a dict kept for one set of values (the :func:`chain_basis`), in which the
+    result is kept, read-only, for the other options that train on the same data
+    (``finetune`` and ``hybrid`` alike; ``selfhost`` uncapped).
     """
-    runs, n_run, new = training_schedule(p["finetune.examples"],
-                                         p["finetune.new_examples_per_retrain"],
-                                         p["finetune.retrain_every_months"], months)
+    key = ("finetune_data", capped, lifecycle)
+    if shared is not None and key in shared:
+        return shared[key]
+    data = _finetune_data_of(p, months, capped=capped, lifecycle=lifecycle,
+                             shared={} if shared is None else shared)
+    if shared is not None:
+        for a in data:
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+        shared[key] = data
+    return data
+
+
+def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
+                      lifecycle: bool, shared: dict):
+    if "training_schedule" not in shared:
+        schedule = training_schedule(p["finetune.examples"],
+                                     p["finetune.new_examples_per_retrain"],
+                                     p["finetune.retrain_every_months"], months)
+        shared["training_schedule"] = schedule + (run_epochs(schedule[1],
+                                                             p["finetune.epochs"]),)
+    runs, n_run, new, epochs = shared["training_schedule"]
     S = switch_month(p, "finetune") if lifecycle else np.inf
     if S != np.inf:
         if p.get("finetune.fallback", 0.0):
@@ -319,7 +342,7 @@ def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
                                             p["finetune.new_examples_per_retrain"],
                                             p["finetune.retrain_every_months"])
             runs, n_run = np.where(at, 1.0, runs), np.where(at, labelled, n_run)
-    epochs = run_epochs(n_run, p["finetune.epochs"])
+        epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
     labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
@@ -424,6 +447,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     dict component -> array of shape ``(H+1,)`` or ``(n, H+1)``; only the option's components.
     """
     b = chain_basis(values, horizon_months) if basis is None else basis
+    shared = b if isinstance(b, dict) else None  # work shared between options
     p, months, V, decline, Vd = b["p"], b["months"], b["V"], b["decline"], b["V_declined"]
     rate = p["hourly_rate_usd"]
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
@@ -449,9 +473,10 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         out["infrastructure"] = every_month(p["rag.vector_store_usd_per_month"], months)
         out["migration"] = prompt_migration_usd(p, months)
     elif option in ("finetune", "hybrid"):
-        out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V))
+        out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V, shared=shared))
     elif option == "selfhost":
-        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False)
+        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False,
+                                                             shared=shared)
         out["labelling"] = labelling
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
@@ -472,7 +497,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
 
 
 def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, Vd, decline,
-                        *, requests) -> dict[str, np.ndarray]:
+                        *, requests, shared: dict | None = None) -> dict[str, np.ndarray]:
     """Components of ``finetune`` and ``hybrid`` (a provider's fine-tuning service), with the
     offering's switch month: migration to the successor or fallback to prompting."""
     rate = p["hourly_rate_usd"]
@@ -480,8 +505,8 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
     tuned_on = np.asarray(months) < S if fallback else np.ones(np.shape(months), dtype=bool)
-    runs, billed, labelling, evaluation, validation = _finetune_data(p, months, capped=True,
-                                                                     lifecycle=True)
+    runs, billed, labelling, evaluation, validation = _finetune_data(
+        p, months, capped=True, lifecycle=True, shared=shared)
     training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
                                                          months),
                                  road_rate(p, "finetune", "min_charge_usd", months), decline)
@@ -561,17 +586,20 @@ def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
     return gpu_hosting_usd(replicas, p["selfhost.gpu_usd_per_hour"])
 
 
-def total_usd(components: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Sum of components per month [USD/month], added in order into one array (no new array
-    per component once the sum has its full shape)."""
-    total: Any = 0
-    for a in components.values():
-        if isinstance(total, np.ndarray) and total.shape == np.broadcast_shapes(
-                total.shape, np.shape(a)):
-            total += a
-        else:
-            total = np.asarray(total + a, dtype=float)
-    return total
+def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = None
+              ) -> np.ndarray:
+    """Sum of components per month [USD/month], added in order into one array of their
+    common shape (``out``, when given, is that array)."""
+    arrays = list(components.values())
+    if out is None:
+        out = np.empty(np.broadcast_shapes(*{np.shape(a) for a in arrays}))
+    if not arrays:
+        out[...] = 0.0
+        return out
+    out[...] = arrays[0]
+    for a in arrays[1:]:
+        out += a
+    return out
 
 
 def all_costs(values: Mapping[str, Any] | None, options, horizon_months: int, *,

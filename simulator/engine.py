@@ -74,84 +74,86 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     n = _draw_count(values)
     basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H)
     probed = all_costs(None, inputs.options, H, basis=basis, broadcast=False)
-    p = as_columns(values)
+    p = as_columns(values) if n else values
     months = basis["months"]
-    V = basis["V"]
+    V = _block(basis["V"], 0, n) if volumes else basis["V"]
+    raw = {o: {c: _block(a, 0, n) if volumes and a.ndim == 2 else a for c, a in comps.items()}
+           for o, comps in probed.items()} if volumes else probed
+    shape = np.broadcast_shapes(*{a.shape for comps in raw.values() for a in comps.values()})
+    costs = {o: {c: a if a.shape == shape else np.broadcast_to(a, shape)
+                 for c, a in comps.items()} for o, comps in raw.items()}
+    # Every option's monthly totals in one array (options first), so that each figure is
+    # one numpy operation over all options; it is ours, so running sums go in place.
+    options = list(probed)
+    index = {o: i for i, o in enumerate(options)}
     if volumes:
-        raw = {o: {c: _block(a, 0, n) if np.ndim(a) == 2 else a for c, a in comps.items()}
-               for o, comps in probed.items()}
-        V = _block(V, 0, n)
+        probed_totals = np.empty((len(options), 3 * max(n, 1), H + 1))
+        for i, o in enumerate(options):
+            total_usd(probed[o], out=probed_totals[i])
+        totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
     else:
-        raw = probed
-    shape = np.broadcast_shapes(*(np.shape(a) for comps in raw.values() for a in comps.values()))
-    costs = {o: {c: np.broadcast_to(a, shape) for c, a in comps.items()}
-             for o, comps in raw.items()}
+        totals = np.empty((len(options),) + shape)
+        for i, o in enumerate(options):
+            total_usd(probed[o], out=totals[i])
     requests = np.sum(V, axis=-1)
-    probed_totals = {o: total_usd(c) for o, c in probed.items()}
-    totals = {o: _full(_block(t, 0, n) if volumes and np.ndim(t) == 2 else t, shape)
-              for o, t in probed_totals.items()}
-    by_month = n == 0 or bool(want & {"breakeven_month", "payback_month"})
-    rho = p["discount_rate"]
-    npv = {o: npv_usd(t, rho) for o, t in totals.items()} if "npv_usd" in want else {}
-    upfront = {o: np.array(t[..., 0]) for o, t in totals.items()}
-    # Running sums in place: the totals are ours unless they are the probed rows' block 0.
-    cums = {o: cumulative_usd(t, overwrite=t.flags.writeable and not volumes)
-            for o, t in totals.items()}
-    figures: dict[str, dict[str, Any]] = {}
-    cum_base = cums[inputs.baseline]
-    tco_base = cum_base[..., -1]
-    limit = at_or_below_limit(cum_base) if by_month else None
-    for option, cum in cums.items():
-        tco = cum[..., -1]
-        savings = tco_base - tco
-        fig: dict[str, Any] = {"tco_usd": tco, "savings_usd": savings}
-        if "npv_usd" in want:
-            fig["npv_usd"] = npv[option]
-        if "upfront_usd" in want:
-            fig["upfront_usd"] = upfront[option]
-        if "requests" in want:
-            fig["requests"] = np.broadcast_to(requests, np.shape(tco))
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # ROI needs an investment (a millionth of a dollar or more); cost per request at
-            # least one request in total. Otherwise they are missing (NaN), never infinite.
-            if "roi" in want:
-                invested = upfront[option] >= MIN_INVESTMENT_USD
-                fig["roi"] = np.where(invested,
-                                      savings / np.where(invested, upfront[option], 1.0), np.nan)
-            if "cost_per_request_usd" in want:
-                fig["cost_per_request_usd"] = np.where(
-                    requests >= 1, tco / np.where(requests >= 1, requests, 1.0), np.nan)
-        if by_month:
-            ok = cum <= limit
-            if "breakeven_month" in want:
-                fig["breakeven_month"] = breakeven_month_of_ok(ok)
-            if "payback_month" in want:
-                fig["payback_month"] = payback_month_of_ok(ok)
-            if n == 0:
-                fig["crossings"] = crossings_of_ok(ok)
-        if "accuracy" in want:
-            acc = np.asarray(effective_accuracy(option, p), dtype=float)
-            acc = acc[..., 0] if acc.ndim == 2 else acc
-            fig["accuracy"] = np.broadcast_to(acc, np.shape(tco))
-        figures[option] = fig
+    fig_all: dict[str, np.ndarray] = {}
+    if "npv_usd" in want:
+        fig_all["npv_usd"] = npv_usd(totals, p["discount_rate"])
+    upfront = totals[..., 0].copy()
+    if "upfront_usd" in want:
+        fig_all["upfront_usd"] = upfront
+    cum = cumulative_usd(totals, overwrite=True)
+    base = index[inputs.baseline]
+    tco = cum[..., -1]
+    savings = tco[base] - tco
+    fig_all["tco_usd"], fig_all["savings_usd"] = tco, savings
+    if "requests" in want:
+        fig_all["requests"] = np.broadcast_to(requests, tco.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # ROI needs an investment (a millionth of a dollar or more); cost per request at
+        # least one request in total. Otherwise they are missing (NaN), never infinite.
+        if "roi" in want:
+            invested = upfront >= MIN_INVESTMENT_USD
+            fig_all["roi"] = np.where(invested, savings / np.where(invested, upfront, 1.0),
+                                      np.nan)
+        if "cost_per_request_usd" in want:
+            fig_all["cost_per_request_usd"] = np.where(
+                requests >= 1, tco / np.where(requests >= 1, requests, 1.0), np.nan)
+    ok = None
+    if n == 0 or want & {"breakeven_month", "payback_month"}:
+        ok = cum <= at_or_below_limit(cum[base])
+        if "breakeven_month" in want:
+            fig_all["breakeven_month"] = breakeven_month_of_ok(ok)
+        if "payback_month" in want:
+            fig_all["payback_month"] = payback_month_of_ok(ok)
+    if "accuracy" in want:
+        fig_all["accuracy"] = np.stack([np.broadcast_to(_accuracy(o, p), tco.shape[1:])
+                                        for o in options])
+    figures: dict[str, dict[str, Any]] = {
+        o: {name: a[i] for name, a in fig_all.items()} for i, o in enumerate(options)}
+    if n == 0:
+        for i, o in enumerate(options):
+            figures[o]["crossings"] = crossings_of_ok(ok[i])
     if volumes:
-        parts = {o: _linear_parts(probed_totals[o], probed[o], o, n) for o in inputs.options}
-        a_b, b_b = parts[inputs.baseline]
-        for option in inputs.options:
+        at_zero, slope = _linear_parts(probed_totals, probed, options, n)
+        a_b, b_b = at_zero[base], slope[base]
+        for option in options:
             if option == inputs.baseline:
-                figures[option]["breakeven_volume"] = np.full(np.shape(tco_base), np.nan)
+                figures[option]["breakeven_volume"] = np.full(tco.shape[1:], np.nan)
                 continue
-            windows = volume_windows(*parts[option], a_b, b_b, option, inputs.baseline, p,
-                                     months)
-            smallest = np.array([w.smallest for w in windows])
+            i = index[option]
+            windows = volume_windows(at_zero[i], slope[i], a_b, b_b, option, inputs.baseline,
+                                     p, months)
             figures[option]["volume_windows"] = windows
-            figures[option]["breakeven_volume"] = smallest[0] if n == 0 else smallest
+            figures[option]["breakeven_volume"] = windows[0].smallest if n == 0 \
+                else np.array([w.smallest for w in windows])
     return costs, figures
 
 
-def _full(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """``array`` with ``shape`` (itself when it has it, else a broadcast copy)."""
-    return array if array.shape == shape else np.array(np.broadcast_to(array, shape))
+def _accuracy(option: str, p: Mapping[str, Any]) -> np.ndarray:
+    """:func:`~simulator.cost.effective_accuracy` of one option, one value per draw [0..1]."""
+    acc = np.asarray(effective_accuracy(option, p), dtype=float)
+    return acc[..., 0] if acc.ndim == 2 else acc
 
 
 def _draw_count(values: Mapping[str, Any]) -> int:
@@ -177,15 +179,19 @@ def _block(array: np.ndarray, k: int, n: int) -> np.ndarray:
     return array[k] if n == 0 else array[k * n:(k + 1) * n]
 
 
-def _linear_parts(total: np.ndarray, comps: Mapping[str, np.ndarray], option: str, n: int):
-    """An option's TCO without self-hosted serving at ``V_1 = 0`` [USD] and its slope per
-    month-1 request, from the probed rows of its ``total`` and components (the TCO is linear
-    in ``V_1`` once the replica steps are set aside)."""
-    tco = np.broadcast_to(tco_usd(total), (3 * max(n, 1),))
-    if option == "selfhost":
-        tco = tco - tco_usd(comps["hosting"])
-    at_zero = _block(tco, 1, n)
-    return at_zero, (_block(tco, 2, n) - at_zero) / VOLUME_PROBE
+def _linear_parts(probed_totals: np.ndarray, probed: Mapping[str, Mapping[str, np.ndarray]],
+                  options: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each option's TCO without self-hosted serving at ``V_1 = 0`` [USD] and its slope per
+    month-1 request [USD per request/month], options first, from the probed rows of the
+    monthly totals ``(options, 3 blocks, H+1)`` (the TCO is linear in ``V_1`` once the
+    replica steps are set aside)."""
+    tco = tco_usd(probed_totals)
+    if "selfhost" in options:
+        i = options.index("selfhost")
+        tco[i] -= tco_usd(np.broadcast_to(probed["selfhost"]["hosting"],
+                                          probed_totals.shape[1:]))
+    at_zero = tco[:, n:2 * n] if n else tco[:, 1]
+    return at_zero, ((tco[:, 2 * n:] if n else tco[:, 2]) - at_zero) / VOLUME_PROBE
 
 
 def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
