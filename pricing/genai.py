@@ -122,8 +122,18 @@ def snapshot_info() -> SnapshotInfo:
     return _loaded()[1]
 
 
+_GENERATION = [0]
+"""How many times :func:`reload` ran: answers a price table kept from before are stale."""
+
+
+def generation() -> int:
+    """A number that changes each time the genai-prices data is reloaded."""
+    return _GENERATION[0]
+
+
 def reload() -> None:
     """Forget what was read, so the next look-up reads the cache (or the bundle) again."""
+    _GENERATION[0] += 1
     _loaded.cache_clear()
     _index.cache_clear()
     _match_hosts.cache_clear()

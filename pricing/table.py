@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -216,6 +216,33 @@ def _merge(shipped: list[dict], override: list[dict], key: tuple[str, ...]) -> l
     return kept + override
 
 
+MEMO_SIZE = 4096
+"""Most look-ups a :class:`PriceTable` keeps answers to (then it starts afresh)."""
+
+
+def _remembered(method):
+    """A look-up whose answer the table keeps: a table never changes, so the same question
+    gets the same (frozen) answer until the genai-prices data is reloaded
+    (:func:`pricing.genai.reload`). Errors are not kept."""
+
+    @wraps(method)
+    def remembered(self, *args, **kwargs):
+        key = (method.__name__, _genai.generation(), args, tuple(sorted(kwargs.items())))
+        try:
+            return self._index[key]
+        except KeyError:
+            pass
+        except TypeError:  # an argument that can't be a key: asked afresh
+            return method(self, *args, **kwargs)
+        answer = method(self, *args, **kwargs)
+        if len(self._index) >= MEMO_SIZE:
+            self._index.clear()
+        self._index[key] = answer
+        return answer
+
+    return remembered
+
+
 @dataclass(frozen=True, kw_only=True)
 class PriceTable:
     """All prices the simulator may use, already validated.
@@ -233,6 +260,7 @@ class PriceTable:
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ---- inference -------------------------------------------------------------------------
+    @_remembered
     def inference_rates(self, model: str, *, provider: str | None = None,
                         as_of: date | None = None) -> InferenceRates:
         """Per-token prices of ``model`` on ``as_of`` (default: the latest known), at standard
@@ -402,6 +430,7 @@ class PriceTable:
                 return _lifecycle_from_row(next(r for r in rows if r["provider"] == maker))
         return NO_LIFECYCLE
 
+    @_remembered
     def model_lifecycle(self, provider: str | None, model: str) -> Lifecycle:
         """Lifecycle facts of inference ``model`` at ``provider`` (any provider, its maker
         first, when None); :data:`NO_LIFECYCLE` when the table has none."""
@@ -419,17 +448,20 @@ class PriceTable:
             out[name] = self.model_lifecycle(None, name)
         return out
 
+    @_remembered
     def offering_lifecycle(self, provider: str, model: str) -> Lifecycle:
         """Lifecycle facts of ``provider``'s fine-tuning offering for base ``model``."""
         return self._lifecycle("finetune", provider, model)
 
     # ---- batch -------------------------------------------------------------------------------
+    @_remembered
     def batch_discount(self, provider: str, *, as_of: date | None = None) -> float:
         """Share of the price taken off for batch-API requests at ``provider`` [0..1]; 0 if none."""
         row = _latest([r for r in self.batch if r["provider"] == provider.lower()], as_of)
         return row["batch_discount"] if row else 0.0
 
     # ---- fine-tuning ---------------------------------------------------------------------
+    @_remembered
     def finetune_rates(self, provider: str, model: str, *, as_of: date | None = None,
                        method: str | None = None) -> FinetuneRates:
         """The fine-tuning offering of ``provider`` for base ``model`` on ``as_of``.
@@ -490,6 +522,7 @@ class PriceTable:
         return out
 
     # ---- GPUs ----------------------------------------------------------------------------
+    @_remembered
     def gpu_rate(self, gpu: str, *, provider: str | None = None,
                  as_of: date | None = None) -> GpuRate:
         """On-demand price of one ``gpu`` [USD/h]; without ``provider``, the cheapest listed."""

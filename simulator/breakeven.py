@@ -13,7 +13,12 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
-from .cost import discount_factor, month_index
+from .cost import (
+    discount_factor,
+    month_index,
+    selfhost_capacity_tokens,
+    selfhost_tokens_per_request,
+)
 
 VOLUME_RTOL = 1e-9
 """Relative accuracy of a break-even volume at a self-hosted replica step [1]: the replica
@@ -149,10 +154,25 @@ def at_or_below_limit(cum_b, *, rtol: float = 1e-9) -> np.ndarray:
 
 def crossings_of_ok(ok) -> tuple[tuple[int, bool], ...]:
     """:func:`crossing_months` from ``ok`` (see :func:`breakeven_month_of_ok`)."""
-    ok = np.asarray(ok, dtype=bool).reshape(-1)
-    changed = np.flatnonzero(ok[1:] != ok[:-1]) + 1
-    out = [(0, True)] if ok.size and ok[0] else []
-    return tuple(out + [(int(m), bool(ok[m])) for m in changed])
+    return crossings_by_row(np.asarray(ok, dtype=bool).reshape(1, -1))[0]
+
+
+def crossings_by_row(ok) -> list[tuple[tuple[int, bool], ...]]:
+    """:func:`crossings_of_ok` of each row of a 2-D ``ok`` (one option or draw a row), with
+    one numpy pass over all rows.
+
+    >>> crossings_by_row(np.array([[False, True, True], [True, True, False]]))
+    [((1, True),), ((0, True), (2, False))]
+    """
+    ok = np.asarray(ok, dtype=bool)
+    rows, months = np.nonzero(ok[:, 1:] != ok[:, :-1])
+    months += 1
+    out: list[list[tuple[int, bool]]] = [[(0, True)] if first else []
+                                         for first in ok[:, 0].tolist()]
+    for row, month, cheaper in zip(rows.tolist(), months.tolist(),
+                                   ok[rows, months].tolist()):
+        out[row].append((month, cheaper))
+    return [tuple(x) for x in out]
 
 
 def at_or_below(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:
@@ -286,7 +306,7 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
         return VolumeWindows(intervals=() if sign > 0 else ((0.0, math.inf),), exact=False,
                              tolerance=VOLUME_RTOL)
     r0, jump = float(steps.min_replicas), float(steps.replica_usd)
-    t0 = float(steps.tco(0.0))
+    t0 = jump * len(steps.per_replica) * max(r0, 0.0)  # steps.tco(0): r0 replicas a month
     k_excess = jump * len(steps.per_replica)
     c = b + sign * jump * float(np.sum(1.0 / per))
     floor_end = r0 * float(per.max())
@@ -356,17 +376,16 @@ def _volume_for_steps(per: np.ndarray, r0: float, n: int) -> float:
 def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
     """The self-hosted serving step function of one draw (``p`` column-shaped values as in
     :func:`simulator.cost.chain_basis`)."""
-    from .cost import requests_per_month, selfhost_capacity_tokens, selfhost_tokens_per_request
-
     def pick(x) -> float:
         flat = np.asarray(x, dtype=float).reshape(-1)
         return float(flat[draw] if flat.size > 1 else flat[0])
 
-    growth = requests_per_month(1.0, pick(p["workload.growth_per_month"]), months)[1:]
-    tokens = pick(selfhost_tokens_per_request(p))
+    # the volume in month m (1..H) per month-1 request: (1 + g)^(m-1)
+    growth = (1.0 + pick(p["workload.growth_per_month"])) ** np.arange(len(months) - 1.0)
+    load = pick(selfhost_tokens_per_request(p)) * growth
     capacity = pick(selfhost_capacity_tokens(p))
-    with np.errstate(divide="ignore"):
-        per = np.where(tokens * growth > 0, capacity / (tokens * growth), np.inf)
+    per = np.full(load.shape, np.inf)
+    np.divide(capacity, load, out=per, where=load > 0)
     return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
                         replica_usd=HOURS_PER_MONTH * pick(p["selfhost.gpu_usd_per_hour"]))
 
@@ -379,9 +398,10 @@ def volume_windows(a_option, b_option, a_baseline, b_baseline, option: str, base
     per month-1 request [USD per request/month]; floats or ``(n,)`` arrays. ``p`` holds the
     column-shaped values (:func:`simulator.cost.as_columns`).
     """
-    a = np.atleast_1d(np.asarray(a_option, dtype=float) - a_baseline).reshape(-1)
-    b = np.atleast_1d(np.asarray(b_option, dtype=float) - b_baseline).reshape(-1)
-    a, b = np.broadcast_arrays(a, b)
+    a = np.asarray(np.subtract(a_option, a_baseline), dtype=float).reshape(-1)
+    b = np.asarray(np.subtract(b_option, b_baseline), dtype=float).reshape(-1)
+    if a.size != b.size:
+        a, b = np.broadcast_arrays(a, b)
     if "selfhost" not in (option, baseline):
         return tuple(stepped_windows(x, y, None) for x, y in zip(a.tolist(), b.tolist()))
     sign = 1.0 if option == "selfhost" else -1.0

@@ -19,7 +19,7 @@ from .breakeven import (
     VOLUME_PROBE,
     at_or_below_limit,
     breakeven_month_of_ok,
-    crossings_of_ok,
+    crossings_by_row,
     cumulative_usd,
     npv_usd,
     payback_month_of_ok,
@@ -127,13 +127,14 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         if "payback_month" in want:
             fig_all["payback_month"] = payback_month_of_ok(ok)
     if "accuracy" in want:
-        fig_all["accuracy"] = np.stack([np.broadcast_to(_accuracy(o, p), tco.shape[1:])
-                                        for o in options])
+        accuracy = [_accuracy(o, p) for o in options]
+        fig_all["accuracy"] = np.array(accuracy, dtype=float) if n == 0 else np.stack(
+            [np.broadcast_to(a, tco.shape[1:]) for a in accuracy])
     figures: dict[str, dict[str, Any]] = {
         o: {name: a[i] for name, a in fig_all.items()} for i, o in enumerate(options)}
     if n == 0:
-        for i, o in enumerate(options):
-            figures[o]["crossings"] = crossings_of_ok(ok[i])
+        for o, crossings in zip(options, crossings_by_row(ok)):
+            figures[o]["crossings"] = crossings
     if volumes:
         at_zero, slope = _linear_parts(probed_totals, probed, options, n)
         a_b, b_b = at_zero[base], slope[base]
