@@ -257,7 +257,8 @@ class PriceTable:
     batch: tuple[dict, ...]
     lifecycle: tuple[dict, ...] = ()
     use_genai_prices: bool = True
-    _index: dict = field(default_factory=dict, repr=False, compare=False)
+    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Answers to look-ups (:func:`_remembered`); a table made by ``replace`` starts afresh."""
 
     # ---- inference -------------------------------------------------------------------------
     @_remembered

@@ -233,3 +233,24 @@ def test_a_resold_model_takes_its_makers_price(tmp_path):
     table = load_price_table(inference=path)
     assert table.inference_rates("gpt-4.1").provider == "openai"
     assert table.inference_rates("gpt-4.1", provider="azure").input_usd_per_mtok == 9
+
+
+def test_a_table_keeps_answers_but_an_overridden_copy_asks_afresh(tmp_path):
+    """Look-ups are kept on the table (the same frozen answer comes back), a table made with
+    overrides never sees the original's answers, and a genai-prices reload makes them stale."""
+    import io
+
+    from pricing import genai
+    from pricing.table import load_price_table, with_overrides
+
+    table = load_price_table()
+    first = table.inference_rates("gpt-4.1")
+    assert table.inference_rates("gpt-4.1") is first
+    cheaper = with_overrides(table, inference=io.StringIO(
+        "provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,source_url\n"
+        "openai,gpt-4.1,2024-01-01,0.5,2.5,https://example.com/deal\n"))
+    assert cheaper.inference_rates("gpt-4.1").input_usd_per_mtok == 0.5
+    assert table.inference_rates("gpt-4.1").input_usd_per_mtok == first.input_usd_per_mtok != 0.5
+    genai.reload()
+    again = table.inference_rates("gpt-4.1")
+    assert again is not first and again == first
