@@ -101,19 +101,30 @@ def breakeven_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.nda
 
 def breakeven_month_of_ok(ok) -> np.ndarray:
     """:func:`breakeven_month` from ``ok``, True in the months whose cumulative cost is at or
-    below the baseline's: one past the last month that is not [month]."""
+    below the baseline's: one past the last month that is not [month].
+
+    >>> breakeven_month_of_ok(np.array([[False, True, True], [True, True, True],
+    ...                                 [True, False, True], [True, True, False]])).tolist()
+    [1.0, 0.0, 2.0, nan]
+    """
     ok = np.asarray(ok, dtype=bool)
-    last = ok.shape[-1] - 1
-    dearer = ~ok
-    after_last_dearer = last + 1 - np.argmax(dearer[..., ::-1], axis=-1)
-    first = np.where(dearer.any(axis=-1), after_last_dearer, 0).astype(float)
+    # months ok at the end; 0 when the last month is not ok, or when every month is ok
+    # (argmin finds no False and answers 0), which ok[..., -1] tells apart
+    trailing = np.argmin(ok[..., ::-1], axis=-1)
+    first = np.where(trailing == 0, 0.0, ok.shape[-1] - trailing)
     return np.where(ok[..., -1], first, np.nan)
 
 
 def payback_month_of_ok(ok) -> np.ndarray:
-    """:func:`payback_month_of_cumulative` from ``ok`` (see :func:`breakeven_month_of_ok`)."""
+    """:func:`payback_month_of_cumulative` from ``ok`` (see :func:`breakeven_month_of_ok`).
+
+    >>> payback_month_of_ok(np.array([[False, True, False], [False, False, False]])).tolist()
+    [1.0, nan]
+    """
     ok = np.asarray(ok, dtype=bool)
-    return np.where(ok.any(axis=-1), np.argmax(ok, axis=-1).astype(float), np.nan)
+    first = np.argmax(ok, axis=-1)
+    found = np.take_along_axis(ok, first[..., None], axis=-1)[..., 0]
+    return np.where(found, first.astype(float), np.nan)
 
 
 def payback_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:

@@ -289,23 +289,21 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
 
     savings = column("savings_usd")
     months = column("breakeven_month")
-    rows = []
-    for option in options:
-        s = savings[option].to_numpy()
-        bm = months[option].to_numpy()
-        never_as_inf = np.where(np.isnan(bm), np.inf, bm)
-        row = {"option": option, "p_cheaper": float(np.mean(s > 0)),
-               "savings_mean_usd": float(np.mean(s))}
-        for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES)):
-            row[f"savings_p{q}_usd"] = float(value)
-        row["p_breakeven"] = float(np.mean(~np.isnan(bm)))
-        for q, value in zip(PERCENTILES, np.percentile(never_as_inf, PERCENTILES,
-                                                       method="inverted_cdf")):
-            row[f"breakeven_month_p{q}"] = pd.NA if math.isinf(value) else int(value)
-        rows.append(row)
-    summary = pd.DataFrame(rows)
-    for q in PERCENTILES:
-        summary[f"breakeven_month_p{q}"] = summary[f"breakeven_month_p{q}"].astype("Int64")
+    s = savings.to_numpy()                      # (n, options)
+    bm = months.to_numpy()
+    never_as_inf = np.where(np.isnan(bm), np.inf, bm)
+    columns: dict[str, Any] = {"option": options,
+                               "p_cheaper": np.mean(s > 0, axis=0),
+                               "savings_mean_usd": np.mean(s, axis=0)}
+    for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES, axis=0)):
+        columns[f"savings_p{q}_usd"] = value
+    columns["p_breakeven"] = np.mean(~np.isnan(bm), axis=0)
+    for q, value in zip(PERCENTILES, np.percentile(never_as_inf, PERCENTILES, axis=0,
+                                                   method="inverted_cdf")):
+        never = np.isinf(value)
+        columns[f"breakeven_month_p{q}"] = pd.arrays.IntegerArray(
+            np.where(never, 0, value).astype("int64"), never)
+    summary = pd.DataFrame(columns)
     return MonteCarloResult(n=int(n), baseline=inputs.baseline,
                             draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
                             savings_usd=savings, tco_usd=column("tco_usd"),

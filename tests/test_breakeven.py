@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from strategies import hand_scenario, pinned, scenarios
 
-from simulator import Scenario, simulate
-from simulator import evaluate
+from simulator import Scenario, evaluate, simulate
 from simulator.breakeven import (
     ReplicaSteps,
     breakeven_month,
+    breakeven_month_of_ok,
+    crossings_by_row,
     linear_breakeven_volume,
     npv_usd,
+    payback_month_of_ok,
     stepped_windows,
     tco_usd,
 )
@@ -200,3 +204,32 @@ def test_stepped_windows_with_a_huge_replica_floor_stay_finite():
     # D(V) = -1 - V + T(V) with T(V) = 2e15 up to V = 5e16: cheaper from 2e15 - 1 on
     assert w.intervals[0][0] == pytest.approx(2e15 - 1, rel=1e-9)
     assert w.checked_up_to <= np.inf
+
+
+def _months_by_hand(ok_row):
+    """Break-even, payback and crossing months of one row of ``ok``, read month by month."""
+    ok_row = [bool(x) for x in ok_row]
+    breakeven = None
+    if ok_row[-1]:
+        breakeven = 0
+        for m, fine in enumerate(ok_row):
+            if not fine:
+                breakeven = m + 1
+    payback = next((m for m, fine in enumerate(ok_row) if fine), None)
+    crossings = [(0, True)] if ok_row[0] else []
+    crossings += [(m, ok_row[m]) for m in range(1, len(ok_row)) if ok_row[m] != ok_row[m - 1]]
+    return breakeven, payback, tuple(crossings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ok=arrays(bool, st.tuples(st.integers(1, 6), st.integers(1, 40))))
+def test_month_figures_of_many_rows_match_a_month_by_month_reading(ok):
+    """The vectorised break-even, payback and crossing months of every row (option or draw)
+    equal a plain month-by-month reading of that row."""
+    breakeven = breakeven_month_of_ok(ok)
+    payback = payback_month_of_ok(ok)
+    for row, got_b, got_p, got_c in zip(ok, breakeven, payback, crossings_by_row(ok)):
+        want_b, want_p, want_c = _months_by_hand(row)
+        assert (np.isnan(got_b) if want_b is None else got_b == want_b)
+        assert (np.isnan(got_p) if want_p is None else got_p == want_p)
+        assert got_c == want_c

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from strategies import hand_scenario, scenarios
 
 from simulator import Scenario, evaluate, simulate
@@ -16,6 +17,7 @@ from simulator.cost import (
     price_decline_factor,
     requests_per_month,
     serving_replicas,
+    total_usd,
     training_schedule,
 )
 from simulator.resolve import resolve
@@ -320,3 +322,18 @@ def test_finetune_upkeep_hours_are_charged_every_month():
     assert b.loc["hybrid", "tco_usd"] - a.loc["hybrid", "tco_usd"] == \
         pytest.approx(change * rate * horizon)
     assert b.loc["prompt", "tco_usd"] == a.loc["prompt", "tco_usd"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 50), months=st.integers(1, 40), data=st.data())
+def test_total_usd_equals_the_plain_sum(n, months, data):
+    """Components of mixed shapes (the same in every draw, per draw, per draw and month) sum
+    to what adding them one by one gives."""
+    shapes = data.draw(st.lists(st.sampled_from([(months,), (n, months), (n, 1)]),
+                                min_size=1, max_size=8))
+    parts = {f"c{i}": data.draw(arrays(float, shape, elements=st.floats(0, 1e6)))
+             for i, shape in enumerate(shapes)}
+    expected = sum(parts.values())
+    got = total_usd(parts)
+    assert got.shape == np.shape(expected)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
