@@ -122,9 +122,7 @@ def payback_month_of_ok(ok) -> np.ndarray:
     [1.0, nan]
     """
     ok = np.asarray(ok, dtype=bool)
-    first = np.argmax(ok, axis=-1)
-    found = np.take_along_axis(ok, first[..., None], axis=-1)[..., 0]
-    return np.where(found, first.astype(float), np.nan)
+    return np.where(ok.any(axis=-1), np.argmax(ok, axis=-1).astype(float), np.nan)
 
 
 def payback_month_of_cumulative(cum_o, cum_b, *, rtol: float = 1e-9) -> np.ndarray:

@@ -504,7 +504,12 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
-    tuned_on = np.asarray(months) < S if fallback else np.ones(np.shape(months), dtype=bool)
+    tuned_on = np.asarray(months) < S if fallback else None
+
+    def while_tuned(a):
+        """``a`` in the months the tuned model serves, 0 after a fallback to prompting."""
+        return a if tuned_on is None else np.where(tuned_on, a, 0.0)
+
     runs, billed, labelling, evaluation, validation = _finetune_data(
         p, months, capped=True, lifecycle=True, shared=shared)
     training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
@@ -518,20 +523,21 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         "labelling": labelling,
         "training": training,
         "evaluation": evaluation,
-        "hosting": np.where(tuned_on, every_month(fixed, months), 0.0),
+        "hosting": while_tuned(every_month(fixed, months)),
     }
     tuned = Vd * _tuned_usd(p, months)
     prompted = 0.0
     if option == "hybrid" or fallback:  # the prompt's numbers are resolved only then
         static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
         prompted = Vd * _prompted_usd(p, static, u + k, months)
-    tuned_upkeep = np.where(tuned_on, every_month(p["finetune.maintenance_hours_per_month"]
-                                                  * rate, months), 0.0)
+    tuned_upkeep = while_tuned(every_month(p["finetune.maintenance_hours_per_month"] * rate,
+                                           months))
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
     prompt_move = prompt_migration_usd(p, months)
     if option == "finetune":
         out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
-                              + tuned_upkeep + np.where(tuned_on, 0.0, prompt_upkeep))
+                              + tuned_upkeep + (0.0 if tuned_on is None
+                                                else np.where(tuned_on, 0.0, prompt_upkeep)))
         out["inference"] = np.where(tuned_on, tuned, prompted) if fallback else tuned
         # Re-engineering a prompt it builds in the same month is part of building it.
         migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback \
@@ -599,16 +605,20 @@ def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = Non
     arrays = list(components.values())
     if out is None:
         out = np.empty(np.broadcast_shapes(*{np.shape(a) for a in arrays}))
-    large = [a for a in arrays if 2 * np.size(a) > out.size]
-    small = [a for a in arrays if 2 * np.size(a) <= out.size]
+    small = [2 * np.size(a) <= out.size for a in arrays]
+    large = [a for a, s in zip(arrays, small) if not s]
     if large:
         out[...] = large[0]
         for a in large[1:]:
             out += a
     else:
         out[...] = 0.0
-    if small:
-        out += small[0] if len(small) == 1 else np.sum(np.broadcast_arrays(*small), axis=0)
+    rest = None
+    for a, s in zip(arrays, small):
+        if s:
+            rest = a if rest is None else rest + a
+    if rest is not None:
+        out += rest
     return out
 
 

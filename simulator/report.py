@@ -350,12 +350,14 @@ def _check_priced(costs: Mapping[str, Mapping[str, np.ndarray]],
                             f"{component} cost in month {month} comes out as {a[month]:g}; "
                             f"bring the largest volumes, token counts or prices down (README, "
                             f"Limits)")
-    for col in FINITE_SUMMARY:
-        values = np.array([_first(fig.get(col, 0.0)) for fig in figures.values()])
-        if not np.isfinite(values).all():
-            raise InputError(f"scenario: its numbers are too extreme to price: {col} "
-                             f"comes out as {values[~np.isfinite(values)][0]:g} (README, "
-                             f"Limits)")
+    values = np.array([[fig.get(col, 0.0) for col in FINITE_SUMMARY]
+                       for fig in figures.values()], dtype=float).reshape(-1, len(FINITE_SUMMARY))
+    finite = np.isfinite(values)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise InputError(f"scenario: its numbers are too extreme to price: "
+                         f"{FINITE_SUMMARY[col]} comes out as {values[row, col]:g} (README, "
+                         f"Limits)")
 
 
 def _certainty(mc: Any, winner: str, base: str) -> str:

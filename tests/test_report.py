@@ -194,3 +194,14 @@ def test_a_cost_that_is_not_a_price_is_refused(result, bad, words):
     costs["finetune"]["inference"][3] = bad
     with pytest.raises(InputError, match=rf"finetune's inference cost in month 3 {words}"):
         Result(scenario=result.scenario, costs=costs, figures=result.figures)
+
+
+def test_a_total_that_is_not_finite_is_refused(result):
+    """A summary total that comes out infinite is refused, naming the figure."""
+    from simulator.errors import InputError
+    from simulator.report import Result
+
+    figures = {o: dict(f) for o, f in result.figures.items()}
+    figures["finetune"]["npv_usd"] = np.inf
+    with pytest.raises(InputError, match="npv_usd comes out as inf"):
+        Result(scenario=result.scenario, costs=result.costs, figures=figures)
