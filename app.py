@@ -27,12 +27,14 @@ from simulator import (
     sensitivity,
     simulate,
 )
+from simulator.allocator import keep_freed_memory
 from simulator.errors import InputError
 from simulator.html_report import html_report
 from simulator.resolve import resolve
 from simulator.wording import SINGLE_ESTIMATE_APP
 
 STARTED = time.perf_counter()
+keep_freed_memory()  # the app owns its process: large arrays reuse freed pages
 st.set_page_config(page_title="ftroi: fine-tune or keep prompting?", page_icon="⚖️",
                    layout="wide")
 

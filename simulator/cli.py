@@ -18,6 +18,7 @@ import pricing
 from pricing import PriceError
 
 from . import tokens
+from .allocator import keep_freed_memory
 from .errors import InputError
 from .limits import MAX_TEXT_CHARS, is_panic
 from .wording import is_missing
@@ -346,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    keep_freed_memory()  # this process is ours: large arrays reuse freed pages
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
