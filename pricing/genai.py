@@ -134,6 +134,7 @@ def generation() -> int:
 def reload() -> None:
     """Forget what was read, so the next look-up reads the cache (or the bundle) again."""
     _GENERATION[0] += 1
+    listed.cache_clear()
     _loaded.cache_clear()
     _index.cache_clear()
     _match_hosts.cache_clear()
@@ -296,11 +297,12 @@ def find(name: str, provider: str | None = None) -> tuple[Any, Any, str] | None:
     return _index()[2][got[0]], got[1], got[2]
 
 
-def listed() -> list[tuple[str, str]]:
+@cache
+def listed() -> tuple[tuple[str, str], ...]:
     """Every (provider id, model id) with a per-token input price, sorted (not genai-prices'
-    ``ft:`` patterns, which name no model)."""
-    return sorted((p, m.id.lower()) for name, rows in _index()[0].items() for p, m in rows
-                  if _priced(m) and not name.startswith("ft:"))
+    ``ft:`` patterns, which name no model); read once per snapshot."""
+    return tuple(sorted((p, m.id.lower()) for name, rows in _index()[0].items() for p, m in rows
+                  if _priced(m) and not name.startswith("ft:")))
 
 
 # ---- the price a request pays ------------------------------------------------------------------

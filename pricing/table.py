@@ -414,10 +414,14 @@ class PriceTable:
     def inference_models(self) -> list[str]:
         """Every model name with an inference price, sorted: each prices as a bare name (at
         its default host; :meth:`inference_hosts` lists the others)."""
+        return list(self._inference_models())
+
+    @_remembered
+    def _inference_models(self) -> tuple[str, ...]:
         names = {r["model"] for r in self.inference}
         if self.use_genai_prices:
             names |= {m for _, m in _genai.listed()}
-        return sorted(names)
+        return tuple(sorted(names))
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def _lifecycle(self, kind: str, provider: str | None, model: str) -> Lifecycle:
