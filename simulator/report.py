@@ -250,7 +250,7 @@ class Result:
             payback = others.loc[closest, "payback_month"]
             if not is_missing(payback):
                 parts.append(f"{closest}'s cumulative cost is "
-                             f"{crossings_text(self.crossings.get(closest, ()))}, so it is "
+                             f"{crossings_text(self.crossings.get(closest, ()), base)}, so it is "
                              f"dearer by the horizon.")
             windows = self.volume_windows.get(closest)
             if windows is not None:
@@ -277,7 +277,7 @@ class Result:
             if not is_missing(payback) and not is_missing(month) and payback < month:
                 parts.append(f"It first pays for itself in month {int(payback)}: its "
                              f"cumulative cost is "
-                             f"{crossings_text(self.crossings.get(winner, ()))}.")
+                             f"{crossings_text(self.crossings.get(winner, ()), base)}.")
             parts.append(self._volume_words(winner, base, v1))
             runner = s.drop(index=[winner, base])
             if not runner.empty:

@@ -159,23 +159,28 @@ def volume_windows_cell(intervals: Any) -> str:
     return "; ".join(parts)
 
 
-def crossings_text(crossings: Any) -> str:
+def crossings_text(crossings: Any, baseline: str = "") -> str:
     """Every month the cumulative curves cross, in words, from ``(month, cheaper)`` pairs
-    (:func:`simulator.breakeven.crossing_months`).
+    (:func:`simulator.breakeven.crossing_months`); ``baseline`` names what it is compared
+    with, the first time.
 
-    >>> crossings_text([(5, True), (12, False), (15, True)])
-    'at or below from month 5, dearer again from month 12, at or below again from month 15'
+    >>> crossings_text([(5, True), (12, False), (15, True)], "prompt")
+    "at or below prompt's from month 5, dearer again from month 12, at or below again from month 15"
     >>> crossings_text([(0, True)]), crossings_text([])
     ('at or below from the start', 'never at or below')
     """
     parts = []
     below_before = False
+    whose = f" {baseline}'s" if baseline else ""
     for month, cheaper in crossings:
         again = " again" if (cheaper and below_before) or (not cheaper and parts) else ""
         when = "from the start" if month == 0 else f"from month {month}"
-        parts.append(f"at or below{again} {when}" if cheaper else f"dearer{again} {when}")
+        if cheaper:
+            parts.append(f"at or below{again}{'' if below_before else whose} {when}")
+        else:
+            parts.append(f"dearer{again} {when}")
         below_before = below_before or cheaper
-    return ", ".join(parts) if parts else "never at or below"
+    return ", ".join(parts) if parts else f"never at or below{whose}"
 
 
 def add_months(start: _dt.date, months: int) -> _dt.date:

@@ -60,7 +60,8 @@ def test_retraining_spike_payback_and_every_crossing():
     text = r.explain()
     assert "from month 15 on" in text
     assert "It first pays for itself in month 5" in text
-    assert "dearer again from month 12" in text
+    assert ("its cumulative cost is at or below prompt's from month 5, dearer again from "
+            "month 12, at or below again from month 15") in text
     # TCO difference 1,440 − 20 × 0.1 V: cheaper from V = 720 requests/month on
     assert_intervals(r.volume_windows["finetune"].intervals, [(720.0, math.inf)], rel=1e-12)
     assert r.volume_windows["finetune"].exact
