@@ -227,7 +227,10 @@ def option_models(scenario: Any) -> dict[str, str]:
         "prompt": p.model,
         "rag": f"{p.model} + {scenario.rag.embedding_model}",
         "finetune": f"{f.provider} {f.model}",
-        "selfhost": f"LoRA of {f.model} on {scenario.selfhost.gpu}",
+        # a self-hosted model is open and sized by selfhost.model_params_b, whatever the
+        # provider's base model (which may not be downloadable at all)
+        "selfhost": f"LoRA of an open {scenario.selfhost.model_params_b:g}B model on "
+                    f"{scenario.selfhost.gpu}",
         "hybrid": f"{scenario.hybrid.finetuned_share:.0%} to tuned {f.model}, the rest to "
                   f"{p.model}",
     }
