@@ -168,19 +168,23 @@ def on_scenario_upload() -> None:
         apply_scenario(upload.getvalue())
 
 
+def on_gpu_change() -> None:
+    appstate.follow_gpu(st.session_state)
+
+
 def on_scenario_paste() -> None:
     apply_scenario(st.session_state.get("scenario.paste", ""))
 
 
 # ---- widgets --------------------------------------------------------------------------------------
 
-def number(path: str, *, disabled: bool = False) -> None:
+def number(path: str, *, disabled: bool = False, on_change=None) -> None:
     """The widget of one numeric field (:data:`simulator.appstate.FIELDS`)."""
     f = appstate.FIELD_BY_PATH[path]
     label = f"{f.label} [{f.unit}]" if f.unit else f.label
     cast = int if f.integer else float
     kwargs = {"min_value": cast(f.lo), "max_value": cast(f.hi), "step": cast(f.step), "key": path,
-                  "help": f.help, "disabled": disabled}
+                  "help": f.help, "disabled": disabled, "on_change": on_change}
     if f.fmt:
         kwargs["format"] = f.fmt
     if f.slider:
@@ -386,10 +390,15 @@ with st.sidebar:
         gpus = table0.gpu_names()
         if st.session_state["selfhost.gpu"] not in gpus:
             gpus = [st.session_state["selfhost.gpu"], *gpus]
-        st.selectbox("GPU", gpus, key="selfhost.gpu",
-                     help="Rented GPU type; its cheapest on-demand price in the table is used.")
+        st.selectbox("GPU", gpus, key="selfhost.gpu", on_change=on_gpu_change,
+                     help="Rented GPU type; its cheapest on-demand price in the table is used, "
+                          "and its published throughput for the model size.")
+        number("selfhost.model_params_b", on_change=on_gpu_change)
+        for warning in appstate.throughput_warnings(st.session_state):
+            st.warning(warning)
         for p in ("selfhost.train_tokens_per_second", "selfhost.serve_tokens_per_second",
-                  "selfhost.utilisation", "selfhost.min_replicas", "selfhost.ops_hours_per_month"):
+                  "selfhost.training_gpus", "selfhost.utilisation", "selfhost.min_replicas",
+                  "selfhost.ops_hours_per_month"):
             number(p)
         slots["Self-hosting"] = st.container()
 

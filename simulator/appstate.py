@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -208,6 +208,14 @@ FIELDS: tuple[Field, ...] = (
           label="New examples per retraining", unit="examples", lo=0, hi=10_000_000, step=50,
           integer=True, help="Newly labelled examples added before each retraining run."),
     # ---- self-hosting
+    Field(path="selfhost.model_params_b", group="Self-hosting", label="Model size",
+          unit="billion parameters", lo=0.1, hi=2_000, step=1.0, fmt="%.1f",
+          help="Size of the open model you would serve; with the GPU it picks the published "
+               "throughput (simulator/data/gpu_throughput.csv)."),
+    Field(path="selfhost.training_gpus", group="Self-hosting", label="Training GPUs",
+          unit="GPUs", lo=1, hi=512, step=1, integer=True,
+          help="GPUs used together for a training run: each one past the first adds the "
+               "scaling efficiency (0.9) of one GPU's speed, and each is billed for the run."),
     Field(path="selfhost.train_tokens_per_second", group="Self-hosting",
           label="Training throughput", unit="tokens/s per GPU", lo=1, hi=10_000_000, step=100,
           fmt="%.0f",
@@ -506,6 +514,45 @@ THROUGHPUT_FALLBACK = {"selfhost.serve_tokens_per_second": 2500.0,
 """Widget values where ``gpu_throughput.csv`` publishes no figure for the GPU and size."""
 
 
+def published_throughputs(gpu: str, params_b: float) -> dict[str, float | None]:
+    """The published training and serving throughput of one ``gpu`` for a model of
+    ``params_b`` billion parameters [tokens/s], by widget path; None where
+    ``gpu_throughput.csv`` has no figure."""
+    out: dict[str, float | None] = {}
+    for path in THROUGHPUT_FALLBACK:
+        task = "serve" if path.startswith("selfhost.serve") else "train"
+        try:
+            out[path] = gpu_throughput(gpu, task, float(params_b)).tokens_per_second
+        except InputError:
+            out[path] = None
+    return out
+
+
+def follow_gpu(state: MutableMapping[str, Any]) -> None:
+    """After the GPU or the model size changed: the throughput widgets take the published
+    figures of the new choice (a slower card is never priced at a faster card's speed); a
+    widget with no published figure keeps its value, which :func:`throughput_warnings` then
+    calls the user's assumption."""
+    for path, value in published_throughputs(state["selfhost.gpu"],
+                                             state["selfhost.model_params_b"]).items():
+        if value is not None:
+            state[path] = FIELD_BY_PATH[path].to_widget(value)
+
+
+def throughput_warnings(state: Mapping[str, Any]) -> list[str]:
+    """One sentence per throughput widget whose value no published figure backs."""
+    gpu, size = state["selfhost.gpu"], float(state["selfhost.model_params_b"])
+    out = []
+    for path, value in published_throughputs(gpu, size).items():
+        if value is None:
+            what = "serving" if path.startswith("selfhost.serve") else "training"
+            out.append(f"No published {what} throughput for {gpu} and a model of {size:g}B "
+                       f"parameters in gpu_throughput.csv: the {what} throughput below "
+                       f"({float(state[path]):,.0f} tokens/s) is your assumption; set it from "
+                       f"a benchmark of your own.")
+    return out
+
+
 def default_state() -> dict[str, Any]:
     """Widget values of the example scenario with the default page settings."""
     return widget_state(example_scenario())[0]
@@ -550,7 +597,7 @@ def scenario_dict(state: Mapping[str, Any], *,
         task = "serve" if path.startswith("selfhost.serve") else "train"
         try:
             published = gpu_throughput(state["selfhost.gpu"], task, float(
-                flat.get("selfhost.model_params_b", 8))).tokens_per_second
+                flat["selfhost.model_params_b"])).tokens_per_second
         except InputError:
             continue
         if flat.get(path) == published:

@@ -267,3 +267,25 @@ def test_price_edits_travel_in_the_json_and_the_link(defaults):
     bad, problems = appstate.state_from_query({"prices": '{"nope": "x"}'}, defaults=defaults)
     assert any("prices.'nope': unknown price file" in p for p in problems)
     assert appstate.with_price_edits({"title": "t"}, []) == {"title": "t"}
+
+
+def test_follow_gpu_takes_published_figures_and_leaves_the_rest():
+    from simulator.throughput import gpu_throughput
+
+    state = {"selfhost.gpu": "H100 80GB", "selfhost.model_params_b": 70.0,
+             "selfhost.serve_tokens_per_second": 1.0, "selfhost.train_tokens_per_second": 2.0}
+    appstate.follow_gpu(state)
+    assert state["selfhost.serve_tokens_per_second"] == gpu_throughput(
+        "H100 80GB", "serve", 70).tokens_per_second
+    assert state["selfhost.train_tokens_per_second"] == gpu_throughput(
+        "H100 80GB", "train", 70).tokens_per_second
+    assert appstate.throughput_warnings(state) == []
+    state["selfhost.model_params_b"] = 5000.0
+    appstate.follow_gpu(state)                              # nothing published: unchanged
+    assert appstate.throughput_warnings(state) == [
+        "No published serving throughput for H100 80GB and a model of 5000B parameters in "
+        "gpu_throughput.csv: the serving throughput below (460 tokens/s) is your assumption; "
+        "set it from a benchmark of your own.",
+        "No published training throughput for H100 80GB and a model of 5000B parameters in "
+        "gpu_throughput.csv: the training throughput below (2,621 tokens/s) is your "
+        "assumption; set it from a benchmark of your own."]
