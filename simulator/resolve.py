@@ -298,7 +298,7 @@ def _set_throughput(values: dict, prices: list, sc: Any, task: str) -> None:
                    "source": f"gpu_throughput.csv ({row.engine})",
                    "source_url": row.source_url, "checked_on": row.checked_on.isoformat(),
                    "note": f"{row.gpu}, {row.params_b_min:g}–{row.params_b_max:g}B "
-                           f"parameters: {row.measure}"})
+                           f"parameters: {row.measure}; {row.conversion()}"})
 
 
 def _with_scenario_prices(scenario: Scenario, table: PriceTable | None) -> PriceTable | None:

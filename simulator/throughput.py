@@ -9,7 +9,11 @@ column              meaning
 gpu                 GPU type, spelt as in ``pricing/data/gpus.csv`` (``H100 80GB``)
 task                ``serve`` (inference) or ``train`` (LoRA fine-tuning)
 params_b_min/max    the model-size band the row covers, ``min < size ≤ max`` [billion params]
-tokens_per_second   throughput of one GPU [tokens/s]
+tokens_per_second   throughput of one GPU as published [tokens/s]
+counted             which tokens the figure counts: ``output`` (generated tokens only, the
+                    usual serving figure) or ``total`` (input and output; training rows)
+input_tokens        the benchmark's request shape: input and output tokens per request;
+output_tokens       required where ``counted`` is ``output``, to convert the figure
 measure             what was measured (output tokens, training tokens, at which concurrency)
 engine              the serving or training stack (vLLM, NVIDIA NIM, NeMo …)
 source_url          where the figure is published
@@ -17,9 +21,16 @@ checked_on          the day the source was read (YYYY-MM-DD)
 comment             the benchmark's setup and how the row's figure follows from it
 =================== ===========================================================================
 
+The cost model counts a self-hosted request as ``s_ft + u + k + o`` tokens, input and output
+together, so a serving figure that counts output tokens only is converted with the
+benchmark's own request shape: ``total = output × (input_tokens + output_tokens) /
+output_tokens`` (a benchmark of 1,000 input and 1,000 output tokens per request that
+generates 4,000 tokens/s processes 8,000). :attr:`Throughput.tokens_per_second` is that
+input-plus-output figure; :attr:`Throughput.published_tokens_per_second` the one printed.
+
 :func:`load_throughput` refuses a file with a missing or unknown column, a bad number, an
-empty band, overlapping bands of one GPU and task, or a row without source, naming file, row
-and column. :func:`gpu_throughput` finds the row of a GPU, task and model size; where none is
+empty band, overlapping bands of one GPU and task, a row without source, or an output-token
+figure without its request shape, naming file, row and column. :func:`gpu_throughput` finds the row of a GPU, task and model size; where none is
 published it raises :class:`~simulator.errors.InputError` naming the field to pin.
 """
 
@@ -35,23 +46,36 @@ from pathlib import Path
 
 from .errors import InputError
 
-COLUMNS = ("gpu", "task", "params_b_min", "params_b_max", "tokens_per_second", "measure",
-           "engine", "source_url", "checked_on", "comment")
+COLUMNS = ("gpu", "task", "params_b_min", "params_b_max", "tokens_per_second", "counted",
+           "input_tokens", "output_tokens", "measure", "engine", "source_url", "checked_on",
+           "comment")
 TASKS = ("serve", "train")
+COUNTED = ("output", "total")
 PIN = {"serve": "selfhost.serve_tokens_per_second", "train": "selfhost.train_tokens_per_second"}
 """The scenario field that replaces the table's figure, per task."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Throughput:
-    """One published figure: ``tokens_per_second`` of one ``gpu`` for ``task`` on models of
-    ``params_b_min < size ≤ params_b_max`` billion parameters [tokens/s]."""
+    """One published figure for one ``gpu`` and ``task`` on models of ``params_b_min < size
+    ≤ params_b_max`` billion parameters.
+
+    tokens_per_second : input and output tokens one GPU processes per second, the unit of
+        ``selfhost.*_tokens_per_second`` [tokens/s]
+    published_tokens_per_second : the figure as published, counting ``counted`` tokens
+        [tokens/s]
+    input_tokens, output_tokens : the benchmark's tokens per request (None when not needed)
+    """
 
     gpu: str
     task: str
     params_b_min: float
     params_b_max: float
     tokens_per_second: float
+    published_tokens_per_second: float
+    counted: str
+    input_tokens: float | None
+    output_tokens: float | None
     measure: str
     engine: str
     source_url: str
@@ -60,6 +84,14 @@ class Throughput:
 
     def covers(self, params_b: float) -> bool:
         return self.params_b_min < params_b <= self.params_b_max
+
+    def conversion(self) -> str:
+        """How :attr:`tokens_per_second` follows from the published figure, in words."""
+        if self.counted == "total":
+            return f"{self.published_tokens_per_second:,.0f} tokens/s as published"
+        return (f"{self.published_tokens_per_second:,.0f} output tokens/s at "
+                f"{self.input_tokens:,.0f} input / {self.output_tokens:,.0f} output tokens per "
+                f"request = {self.tokens_per_second:,.0f} input + output tokens/s")
 
 
 def load_throughput(path: str | Path | None = None) -> tuple[Throughput, ...]:
@@ -124,6 +156,20 @@ def _row(raw: dict, where: str) -> Throughput:
     if hi <= lo:
         raise InputError(f"{where}, column params_b_max: must exceed params_b_min "
                          f"({lo:g}), got {hi:g}")
+    counted = text("counted")
+    if counted not in COUNTED:
+        raise InputError(f"{where}, column counted: must be one of {', '.join(COUNTED)}, got "
+                         f"{counted!r}")
+    if task == "train" and counted != "total":
+        raise InputError(f"{where}, column counted: a training figure counts every token "
+                         f"(total), got {counted!r}")
+    shape = {}
+    for col in ("input_tokens", "output_tokens"):
+        shape[col] = number(col, positive=col == "output_tokens") \
+            if text(col, required=counted == "output") else None
+    published = number("tokens_per_second", positive=True)
+    total = published if counted == "total" else published * (
+        shape["input_tokens"] + shape["output_tokens"]) / shape["output_tokens"]
     url = text("source_url")
     if not url.startswith("https://"):
         raise InputError(f"{where}, column source_url: must be an https:// link, got {url!r}")
@@ -133,7 +179,9 @@ def _row(raw: dict, where: str) -> Throughput:
         raise InputError(f"{where}, column checked_on: expected YYYY-MM-DD, got "
                          f"{raw.get('checked_on')!r}") from None
     return Throughput(gpu=text("gpu"), task=task, params_b_min=lo, params_b_max=hi,
-                      tokens_per_second=number("tokens_per_second", positive=True),
+                      tokens_per_second=total, published_tokens_per_second=published,
+                      counted=counted, input_tokens=shape["input_tokens"],
+                      output_tokens=shape["output_tokens"],
                       measure=text("measure"), engine=text("engine"), source_url=url,
                       checked_on=checked, comment=text("comment", required=False))
 
@@ -143,8 +191,9 @@ def gpu_throughput(gpu: str, task: str, params_b: float,
     """The published throughput of one ``gpu`` for ``task`` (``serve``/``train``) on a model
     of ``params_b`` billion parameters.
 
-    >>> gpu_throughput("H100 80GB", "serve", 8).tokens_per_second
-    12500.0
+    >>> row = gpu_throughput("H100 80GB", "serve", 8)
+    >>> row.published_tokens_per_second, row.tokens_per_second   # 1,000 in / 1,000 out
+    (15244.78, 30489.56)
 
     Raises :class:`~simulator.errors.InputError` naming the field to pin when the table has
     no such row.

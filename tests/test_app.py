@@ -276,22 +276,26 @@ def test_a_link_with_price_rows_uses_them_and_says_so():
 def test_a_new_gpu_brings_its_own_published_throughput_or_says_there_is_none():
     """Switching H100 -> A100 80GB moves the serving throughput to A100's published figure
     (a slower card is never priced at a faster card's speed); a model size moves it along the
-    bands; a GPU with no published figure keeps the value and says it is the user's."""
+    bands; a size with no published figure keeps the value and says it is the user's."""
     from simulator.throughput import gpu_throughput
+
+    def published(gpu, size):
+        return gpu_throughput(gpu, "serve", size).tokens_per_second
 
     at = new_app().run()
     serve = "selfhost.serve_tokens_per_second"
-    assert at.number_input(key=serve).value == gpu_throughput("H100 80GB", "serve", 8)\
-        .tokens_per_second
+    assert at.number_input(key=serve).value == published("H100 80GB", 8)
     assert not [w for w in at.warning if "throughput" in w.value]
     at.selectbox(key="selfhost.gpu").set_value("A100 80GB").run()
     assert_clean(at)
-    assert at.number_input(key=serve).value == 3_363
-    at.number_input(key="selfhost.model_params_b").set_value(14.0).run()
-    assert at.number_input(key=serve).value == 3_004
+    assert at.number_input(key=serve).value == published("A100 80GB", 8) < published(
+        "H100 80GB", 8)
+    at.number_input(key="selfhost.model_params_b").set_value(70.0).run()
+    assert at.number_input(key=serve).value == published("A100 80GB", 70)
     at.number_input(key="selfhost.model_params_b").set_value(500.0).run()
     assert_clean(at)
-    assert at.number_input(key=serve).value == 3_004          # kept: nothing published
+    kept = published("A100 80GB", 70)
+    assert at.number_input(key=serve).value == kept           # nothing published: kept
     assert any("No published serving throughput for A100 80GB and a model of 500B parameters"
-               in w.value and "(3,004 tokens/s) is your assumption" in w.value
+               in w.value and f"({kept:,.0f} tokens/s) is your assumption" in w.value
                for w in at.warning)

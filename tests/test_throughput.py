@@ -19,8 +19,8 @@ from simulator.resolve import resolve
 from simulator.throughput import COLUMNS, gpu_throughput, load_throughput
 
 HEADER = ",".join(COLUMNS)
-ROW = ('H100 80GB,serve,0,9,12500,output tokens/s,vLLM,https://example.com/b,2026-11-23,'
-       '"a note"')
+ROW = ('H100 80GB,serve,0,9,12500,output,1000,250,output tokens/s,vLLM,https://example.com/b,'
+       '2026-11-23,"a note"')
 
 
 def _selfhost_only(**fields):
@@ -49,11 +49,32 @@ def test_every_shipped_row_is_sourced_and_priced_gpus_are_named_alike():
 
 
 def test_the_band_holding_the_model_size_is_picked():
-    assert gpu_throughput("H100 80GB", "serve", 8).tokens_per_second == 12_500
-    assert gpu_throughput("h100 80gb", "serve", 9).tokens_per_second == 12_500  # ≤ max
-    assert gpu_throughput("A100 80GB", "serve", 12).tokens_per_second == 3_004
-    assert gpu_throughput("A100 80GB", "serve", 32).tokens_per_second == 577
+    h100_8b = gpu_throughput("H100 80GB", "serve", 8)
+    assert h100_8b.published_tokens_per_second == 15_244.78
+    assert gpu_throughput("h100 80gb", "serve", 9) == h100_8b               # size ≤ max
+    assert gpu_throughput("H100 80GB", "serve", 70).published_tokens_per_second == 460
     assert gpu_throughput("H100 80GB", "train", 70).tokens_per_second == 2_621
+    assert gpu_throughput("H100 80GB", "train", 32).tokens_per_second == 2_250
+
+
+def test_output_token_figures_become_input_plus_output_tokens():
+    """The model counts every token of a request, so a figure of output tokens is scaled by
+    the benchmark's request shape: 15,244.78 at 1,000 in / 1,000 out is 30,489.56 tokens/s;
+    460 at 5,000 / 500 is 5,060; 495 at 1,024 / 128 is 4,455; training figures stay."""
+    assert gpu_throughput("H100 80GB", "serve", 8).tokens_per_second == pytest.approx(
+        15_244.78 * 2)
+    assert gpu_throughput("H100 80GB", "serve", 70).tokens_per_second == pytest.approx(5_060)
+    assert gpu_throughput("A100 40GB", "serve", 8).tokens_per_second == pytest.approx(4_455)
+    for row in load_throughput():
+        if row.counted == "output":
+            assert row.tokens_per_second == pytest.approx(
+                row.published_tokens_per_second * (row.input_tokens + row.output_tokens)
+                / row.output_tokens, rel=1e-12)
+        else:
+            assert row.tokens_per_second == row.published_tokens_per_second
+    assert gpu_throughput("H100 80GB", "serve", 8).conversion() == (
+        "15,245 output tokens/s at 1,000 input / 1,000 output tokens per request = 30,490 "
+        "input + output tokens/s")
 
 
 def test_no_published_figure_names_the_field_to_pin_and_the_bands_there_are():
@@ -80,6 +101,11 @@ def test_no_published_figure_names_the_field_to_pin_and_the_bands_there_are():
      "row 2, column source_url: must be an https:// link"),
     (ROW.replace("2026-11-23", "23/11/2026"), "row 2, column checked_on: expected YYYY-MM-DD"),
     (ROW.replace(",vLLM,", ",,"), "row 2, column engine: is empty"),
+    (ROW.replace(",output,", ",input,"), "row 2, column counted: must be one of output, total"),
+    (ROW.replace(",1000,250,", ",1000,,"), "row 2, column output_tokens: is empty"),
+    (ROW.replace(",1000,250,", ",1000,0,"), "row 2, column output_tokens: must be > 0"),
+    (ROW.replace(",serve,", ",train,"),
+     "row 2, column counted: a training figure counts every token (total)"),
 ])
 def test_a_broken_row_is_refused_with_file_row_and_column(tmp_path, row, message):
     path = tmp_path / "throughput.csv"
@@ -103,22 +129,27 @@ def test_overlapping_bands_and_unknown_columns_are_refused(tmp_path):
 # ---- the self-hosting option follows the GPU -------------------------------------------------
 
 def test_serving_throughput_follows_the_gpu_and_the_model_size():
-    """Each GPU serves at its own published rate, recorded with its source; the monthly GPU
-    bill is replicas × 730 h × price with replicas = ceil(tokens / capacity) (README)."""
+    """Each GPU serves at its own published rate (input + output tokens), recorded with its
+    source and the conversion; the monthly GPU bill is replicas × 730 h × price with
+    replicas = ceil(tokens / capacity) (README)."""
     scenario = _selfhost_only()
-    volume = scenario.workload.requests_per_month
-    for gpu, params, expected in (("H100 80GB", 8, 12_500), ("A100 80GB", 8, 3_363),
-                                  ("A100 80GB", 14, 3_004)):
+    volume = scenario.workload.requests_per_month * 10_000    # enough to need replicas
+    for gpu, params in (("H100 80GB", 8), ("A100 80GB", 8), ("H200 141GB", 8),
+                        ("H100 80GB", 70)):
+        row = gpu_throughput(gpu, "serve", params)
         result = simulate(_selfhost_only(gpu=gpu, model_params_b=params,
-                                         train_tokens_per_second=1_000))
-        row = _price_row(result, "selfhost.serve_tokens_per_second")
-        assert row["value"] == expected
-        assert row["source_url"] == gpu_throughput(gpu, "serve", params).source_url
+                                         train_tokens_per_second=1_000).with_values(
+            **{"workload.requests_per_month": volume}))
+        used = _price_row(result, "selfhost.serve_tokens_per_second")
+        assert used["value"] == row.tokens_per_second
+        assert used["source_url"] == row.source_url
+        assert row.conversion() in used["note"]
         price = _price_row(result, "selfhost.gpu_usd_per_hour")["value"]
-        tokens_per_request = _tokens_per_request(result)
-        capacity = expected * SECONDS_PER_HOUR * HOURS_PER_MONTH * scenario.selfhost.utilisation
+        capacity = (row.tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH
+                    * scenario.selfhost.utilisation)
         replicas = max(scenario.selfhost.min_replicas,
-                       math.ceil(volume * tokens_per_request / capacity - 1e-9))
+                       math.ceil(volume * _tokens_per_request(result) / capacity - 1e-9))
+        assert replicas > 1
         hosting = result.costs["selfhost"]["hosting"]
         assert hosting[1] == pytest.approx(replicas * HOURS_PER_MONTH * price, rel=1e-12)
 
@@ -145,7 +176,7 @@ def test_a_slower_gpu_needs_more_replicas_at_high_volume():
                     * HOURS_PER_MONTH * result.scenario.selfhost.utilisation)
         tokens = 200e6 * _tokens_per_request(result)
         assert replicas[gpu] == pytest.approx(math.ceil(tokens / capacity - 1e-9), rel=1e-12)
-    assert replicas["A100 80GB"] >= 3 * replicas["H100 80GB"] > 3
+    assert replicas["A100 80GB"] >= 3 * replicas["H100 80GB"] >= 3
 
 
 def test_pinned_tokens_per_second_win_over_the_table():
