@@ -203,8 +203,9 @@ def gpu_throughput(gpu: str, task: str, params_b: float,
     for row in rows:
         if row.gpu.lower() == wanted and row.task == task and row.covers(params_b):
             return row
-    known = sorted({f"{r.params_b_min:g}–{r.params_b_max:g}B" for r in rows
-                    if r.gpu.lower() == wanted and r.task == task})
+    known = [f"{lo:g}–{hi:g}B" for lo, hi in sorted({(r.params_b_min, r.params_b_max)
+                                                      for r in rows if r.gpu.lower() == wanted
+                                                      and r.task == task})]
     have = f" (published for {', '.join(known)})" if known else ""
     kind = "serving" if task == "serve" else "training"
     raise InputError(f"{PIN[task]}: no published {kind} throughput for {gpu} with a "

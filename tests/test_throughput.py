@@ -83,7 +83,7 @@ def test_no_published_figure_names_the_field_to_pin_and_the_bands_there_are():
     message = str(err.value)
     assert message.startswith("selfhost.serve_tokens_per_second: no published serving "
                               "throughput for H100 80GB with a 500B-parameter model")
-    assert "published for 0–9B, 40–80B" in message
+    assert "published for 0–9B, 9–16B, 16–40B, 40–80B" in message   # in size order
     assert "set selfhost.serve_tokens_per_second" in message
     with pytest.raises(InputError, match=r"^selfhost\.train_tokens_per_second: .* Z9 GPU"):
         gpu_throughput("Z9 GPU", "train", 8)
