@@ -134,6 +134,10 @@ class Result:
 
     def __post_init__(self) -> None:
         _check_priced(self.costs, self.figures)
+        for comps in self.costs.values():
+            for a in comps.values():
+                if isinstance(a, np.ndarray):
+                    a.flags.writeable = False   # the tables, built later, show these numbers
 
     @cached_property
     def monthly(self) -> pd.DataFrame:

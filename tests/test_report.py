@@ -205,3 +205,8 @@ def test_a_total_that_is_not_finite_is_refused(result):
     figures["finetune"]["npv_usd"] = np.inf
     with pytest.raises(InputError, match="npv_usd comes out as inf"):
         Result(scenario=result.scenario, costs=result.costs, figures=figures)
+
+
+def test_the_numbers_behind_the_tables_cannot_be_changed(result):
+    with pytest.raises(ValueError, match="read-only"):
+        result.costs["finetune"]["inference"][1] = 0.0
