@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 M_TRIM_THRESHOLD = -1
 """``mallopt`` parameter: free heap kept at the top before it is given back [bytes]."""
@@ -42,11 +43,11 @@ def keep_freed_memory(environ: dict[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
     if env.get(OFF_SWITCH, "1").strip() in ("0", "false", "no", "off"):
         return False
-    if any(name in env for name in GLIBC_VARIABLES):
+    if any(name in env for name in GLIBC_VARIABLES) or not sys.platform.startswith("linux"):
         return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+        mallopt = ctypes.CDLL(None).mallopt   # musl has one too, and ignores these settings
+    except (OSError, AttributeError, TypeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
