@@ -34,8 +34,7 @@ import pandas as pd
 from pricing import NO_LIFECYCLE, Lifecycle
 from pricing.table import standard_method
 
-from . import tokens
-from . import limits
+from . import limits, tokens
 from .errors import InputError
 from .lifecycle import add_months, training_closed_at_start
 from .report import Result, format_usd, inert_frame, is_missing, share_text
