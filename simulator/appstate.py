@@ -499,12 +499,9 @@ def _numeric_default(path: str, scenario: Scenario) -> float:
     if path in THROUGHPUT_FALLBACK:
         # The published figure for the scenario's GPU and model size; where none is published,
         # the former assumption (the page pins the widget's value either way).
-        task = "serve" if path.startswith("selfhost.serve") else "train"
-        try:
-            return gpu_throughput(scenario.selfhost.gpu, task,
-                                  float(scenario.selfhost.model_params_b)).tokens_per_second
-        except InputError:
-            return THROUGHPUT_FALLBACK[path]
+        published = published_throughputs(scenario.selfhost.gpu,
+                                          scenario.selfhost.model_params_b)[path]
+        return THROUGHPUT_FALLBACK[path] if published is None else published
     raise InputError(f"{path}: no value and no default")  # pragma: no cover - all covered
 
 
@@ -591,15 +588,10 @@ def scenario_dict(state: Mapping[str, Any], *,
     if dataset:
         flat.update(dataset)
     flat["selfhost.gpu"] = state["selfhost.gpu"]
-    for path in THROUGHPUT_FALLBACK:
+    published = published_throughputs(state["selfhost.gpu"], flat["selfhost.model_params_b"])
+    for path, value in published.items():
         # The published figure is the default: leave it to the table, which follows the GPU.
-        task = "serve" if path.startswith("selfhost.serve") else "train"
-        try:
-            published = gpu_throughput(state["selfhost.gpu"], task, float(
-                flat["selfhost.model_params_b"])).tokens_per_second
-        except InputError:
-            continue
-        if flat.get(path) == published:
+        if value is not None and flat.get(path) == value:
             flat.pop(path)
     flat["rag.embedding_model"] = state["rag.embedding_model"]
     flat["options"] = list(state["options"])
