@@ -212,11 +212,7 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     return Result(scenario=scenario, costs=costs, figures=figures,
                   price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
-                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
-                  volume_windows={o: f["volume_windows"][0] for o, f in figures.items()
-                                  if "volume_windows" in f},
-                  crossings={o: f["crossings"] for o, f in figures.items()
-                             if o != inputs.baseline})
+                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short)
 
 
 def calm_sentence(inputs: Inputs) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -98,10 +98,13 @@ class Result:
     lifecycle : one sentence per road that closes inside the horizon: what closes on which
         date, where the road goes from which month, what the move costs
     lifecycle_short : the same as short clauses, for a headline
+
+    Read from ``figures`` (properties):
+
     volume_windows : option -> :class:`~simulator.breakeven.VolumeWindows`: every interval
         of month-1 volume in which the option's TCO is at or below the baseline's
     crossings : option -> ``((month, cheaper), …)``: every month the cumulative curves
-        cross (:func:`~simulator.breakeven.crossing_months`)
+        cross (:func:`~simulator.breakeven.crossing_months`); not for the baseline
 
     Tables (properties):
 
@@ -129,8 +132,6 @@ class Result:
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
     lifecycle_short: tuple[str, ...] = ()
-    volume_windows: Mapping[str, Any] = field(default_factory=dict)
-    crossings: Mapping[str, tuple] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_priced(self.costs, self.figures)
@@ -138,6 +139,16 @@ class Result:
             for a in comps.values():
                 if isinstance(a, np.ndarray):
                     a.flags.writeable = False   # the tables, built later, show these numbers
+
+    @property
+    def volume_windows(self) -> dict[str, Any]:
+        return {o: f["volume_windows"][0] for o, f in self.figures.items()
+                if f.get("volume_windows")}
+
+    @property
+    def crossings(self) -> dict[str, tuple]:
+        return {o: f["crossings"] for o, f in self.figures.items()
+                if o != self.baseline and "crossings" in f}
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
