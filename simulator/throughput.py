@@ -30,8 +30,9 @@ input-plus-output figure; :attr:`Throughput.published_tokens_per_second` the one
 
 :func:`load_throughput` refuses a file with a missing or unknown column, a bad number, an
 empty band, overlapping bands of one GPU and task, a row without source, or an output-token
-figure without its request shape, naming file, row and column. :func:`gpu_throughput` finds the row of a GPU, task and model size; where none is
-published it raises :class:`~simulator.errors.InputError` naming the field to pin.
+figure without its request shape, naming file, row and column. :func:`gpu_throughput` finds
+the row of a GPU, task and model size; where none is published it raises
+:class:`~simulator.errors.InputError` naming the field to pin.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ class Throughput:
     task: str
     params_b_min: float
     params_b_max: float
-    tokens_per_second: float
     published_tokens_per_second: float
     counted: str
     input_tokens: float | None
@@ -81,6 +81,13 @@ class Throughput:
     source_url: str
     checked_on: date
     comment: str = ""
+
+    @property
+    def tokens_per_second(self) -> float:
+        if self.counted == "total":
+            return self.published_tokens_per_second
+        return (self.published_tokens_per_second * (self.input_tokens + self.output_tokens)
+                / self.output_tokens)
 
     def covers(self, params_b: float) -> bool:
         return self.params_b_min < params_b <= self.params_b_max
@@ -168,8 +175,6 @@ def _row(raw: dict, where: str) -> Throughput:
         shape[col] = number(col, positive=col == "output_tokens") \
             if text(col, required=counted == "output") else None
     published = number("tokens_per_second", positive=True)
-    total = published if counted == "total" else published * (
-        shape["input_tokens"] + shape["output_tokens"]) / shape["output_tokens"]
     url = text("source_url")
     if not url.startswith("https://"):
         raise InputError(f"{where}, column source_url: must be an https:// link, got {url!r}")
@@ -179,7 +184,7 @@ def _row(raw: dict, where: str) -> Throughput:
         raise InputError(f"{where}, column checked_on: expected YYYY-MM-DD, got "
                          f"{raw.get('checked_on')!r}") from None
     return Throughput(gpu=text("gpu"), task=task, params_b_min=lo, params_b_max=hi,
-                      tokens_per_second=total, published_tokens_per_second=published,
+                      published_tokens_per_second=published,
                       counted=counted, input_tokens=shape["input_tokens"],
                       output_tokens=shape["output_tokens"],
                       measure=text("measure"), engine=text("engine"), source_url=url,
