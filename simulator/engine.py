@@ -62,7 +62,8 @@ def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
-             volumes: bool = True, names: Collection[str] | None = None) -> tuple[dict, dict]:
+             volumes: bool = True, names: Collection[str] | None = None,
+             keep_costs: bool = True) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
 
     Parameters
@@ -74,6 +75,9 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         same call, which gives each TCO's value at zero volume and its slope
     names : the figures wanted (default: all of :data:`SUMMARY_COLUMNS`); the others are
         neither computed nor returned (a Monte Carlo run needs three, a grid two)
+    keep_costs : False (only without ``volumes``): each option's components are summed into
+        its monthly total as soon as they are made and not kept, so that one option's
+        components are in memory at a time (``costs`` is then empty)
 
     Returns
     -------
@@ -88,18 +92,23 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     H = inputs.horizon_months
     n = _draw_count(values)
     basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H)
-    probed = all_costs(None, inputs.options, H, basis=basis, broadcast=False)
+    streamed = not (keep_costs or volumes)
+    probed = {} if streamed else all_costs(None, inputs.options, H, basis=basis,
+                                           broadcast=False)
     p = as_columns(values) if n else values
     months = basis["months"]
     V = _block(basis["V"], 0, n) if volumes else basis["V"]
     raw = {o: {c: _block(a, 0, n) if volumes and a.ndim == 2 else a for c, a in comps.items()}
            for o, comps in probed.items()} if volumes else probed
-    shape = np.broadcast_shapes(*{a.shape for comps in raw.values() for a in comps.values()})
+    shape = (n, H + 1) if n else (H + 1,)
+    if not streamed:
+        shape = np.broadcast_shapes(*{a.shape for comps in raw.values()
+                                      for a in comps.values()})
     costs = {o: {c: a if a.shape == shape else np.broadcast_to(a, shape)
                  for c, a in comps.items()} for o, comps in raw.items()}
     # Every option's monthly totals in one array (options first), so that each figure is
     # one numpy operation over all options; it is ours, so running sums go in place.
-    options = list(probed)
+    options = list(inputs.options)
     index = {o: i for i, o in enumerate(options)}
     if volumes:
         probed_totals = np.empty((len(options), 3 * max(n, 1), H + 1))
@@ -109,7 +118,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     else:
         totals = np.empty((len(options),) + shape)
         for i, o in enumerate(options):
-            total_usd(probed[o], out=totals[i])
+            total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
+                      out=totals[i])
     requests = np.sum(V, axis=-1)
     fig_all: dict[str, np.ndarray] = {}
     if "npv_usd" in want:

@@ -22,8 +22,8 @@ The caps (README, "Limits")
                                                  limit) anywhere in a document
     any scenario number         |x| ≤ 1e15       products of a few such stay finite in float64
     compounded month volume     1e15 req/month   ``V_1 (1+g)^(H-1)`` (growth over the horizon)
-    Monte Carlo draws           1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
-    grid points                 1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
+    Monte Carlo draws           1,000,000        evaluated in blocks of :data:`BLOCK_DRAWS`
+    grid points                 1,000,000        evaluated in blocks of :data:`BLOCK_DRAWS`
     a price-table cell          10,000 chars     Python's csv module stops at 131,072
     ==========================  ===============  ============================================
 
@@ -75,6 +75,10 @@ MAX_DRAWS = 1_000_000
 """Monte Carlo draws in one run."""
 MAX_GRID_POINTS = 1_000_000
 """Points (nx × ny) of one savings grid."""
+BLOCK_DRAWS = 2_048
+"""Draws (or grid points) evaluated at once by a Monte Carlo run or a grid; each block's
+temporary arrays are then small (2,048 × 37 months: 0.6 MB), which keeps them in cache and
+keeps the memory in use low (see ``docs/speed.md``)."""
 CHUNK_CELLS = 1_000_000
 """Draws (or grid points) × months evaluated at once; larger runs go chunk by chunk, which
 keeps memory near 200 MB whatever ``n``."""
