@@ -530,17 +530,14 @@ if run is not None:
     horizon = run.scenario.horizon_months
     baseline = run.scenario.baseline
     mc = mc_error = None
-    if ui["ui.mc_on"]:
-        try:
-            mc = run_monte_carlo(sim_json, overrides, ui["ui.mc_draws"], ui["ui.spread"],
-                                 ui["ui.seed"])
-        except (InputError, PriceError, ValueError) as exc:
-            mc_error = str(exc)
-    figures = appstate.key_figures(result.summary, baseline, horizon,
-                                   None if mc is None else mc.summary)
-    challenger = figures["challenger"]
 
-    with answer:
+    def draw_answer(mc, mc_error, pending: bool = False) -> dict:
+        """The headline and key figures; ``pending``: Monte Carlo still to come."""
+        figures = appstate.key_figures(result.summary, baseline, horizon,
+                                       None if mc is None else mc.summary)
+        if pending:
+            figures["p_text"] = "…"
+        challenger = figures["challenger"]
         st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
                                                None if mc is None else mc.n,
@@ -570,6 +567,13 @@ if run is not None:
             st.write(result.explain(mc))
             for note in result.notes:
                 st.caption(f"Note: {note}")
+        return figures
+
+    # The answer and the first charts first; Monte Carlo, the grid and the tornado after,
+    # the headline drawn again once Monte Carlo is in (issue 23).
+    answer_slot = answer.empty()
+    with answer_slot.container():
+        challenger = draw_answer(None, None, pending=ui["ui.mc_on"])["challenger"]
 
     non_base = [o for o in result.summary["option"] if o != baseline]
 
@@ -608,6 +612,14 @@ if run is not None:
             "cheaper_at_volumes": st.column_config.TextColumn(
                 "cheaper at month-1 volumes [requests/month]"),
             "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
+    if ui["ui.mc_on"]:
+        try:
+            mc = run_monte_carlo(sim_json, overrides, ui["ui.mc_draws"], ui["ui.spread"],
+                                 ui["ui.seed"])
+        except (InputError, PriceError, ValueError) as exc:
+            mc_error = str(exc)
+        with answer_slot.container():
+            draw_answer(mc, mc_error)
     with tab_sens:
         option = option_picker("ui.sens_option")
         if option:

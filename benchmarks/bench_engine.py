@@ -1,31 +1,33 @@
-"""Timings of the cost engine against the goals, with ratios to an older engine measured in
-the same run.
+"""Timings of the cost engine with glibc's allocator as it comes and after
+``keep_freed_memory()``, each against a plain numpy computation of the same size measured in
+the same process.
 
-    .venv/bin/python benchmarks/bench_engine.py [--baseline REV] [--rounds 3]
+    .venv/bin/python benchmarks/bench_engine.py [--rounds 2] [--sizes 1000,10000,100000,1000000]
 
-Timings of the example scenario (``ftroi example``) with a 36-month horizon and the
-shipped prices, each the best of several calls:
+The example scenario (``ftroi example``) with a 36-month horizon and the shipped prices:
 
-1. one ``simulate`` (median of 200 calls; goal ≤ 1 ms), every figure computed: the monthly
-   costs, totals, NPV, ROI, the break-even month, the payback month, the crossings and the
-   break-even volume intervals. The result's pandas tables (``summary``, ``monthly``,
-   ``prices``) are views of these numbers built when first read, so
-2. the same call followed by reading ``.summary`` and ``.monthly`` is timed too (no goal:
-   this is what a notebook that prints the table pays; the old engine built them always);
-3. a 10,000-draw Monte Carlo over 36 months and all five options (goal ≤ 30 ms);
-4. a 100 × 100 savings grid (goal ≤ 20 ms).
+* ``monte_carlo``: ``n`` draws of five uncertain inputs (volume, growth, prompt input price,
+  labelling price, tuned accuracy), all five options, the summary table;
+* ``grid``: a savings grid of about ``n`` points (``√n × √n``: month-1 volume × few-shot
+  tokens);
+* ``reference``: what any numpy code of that size pays, ``n`` draws × 5 options × 9 cost
+  components × 37 months: per option, the components added together, then a sum and a
+  cumulative sum over the months (the 9 components are ``10,000 × 37`` random arrays,
+  reused block by block above 10,000 draws so that 1,000,000 draws fit in memory);
+* ``simulate``: one ``simulate()`` of the same scenario (median of 200 calls).
 
-The same ones are timed on the engine of commit ``--baseline`` (default: the last commit
-before issue 11), extracted with ``git archive`` into a temporary folder and run in a child
-process, alternating with the current engine for ``--rounds`` rounds so that both see the
-same load; each figure is the best over the rounds. Ratios are old / new (> 1: faster now).
-This is a script, not a test: it prints and exits 0 whatever the timings.
+Each setting runs in its own process, so that one does not inherit the other's allocator
+state: ``plain`` is glibc as it comes (a notebook, a script); ``kept`` first calls
+:func:`simulator.allocator.keep_freed_memory`, as the command line and the app do. The two
+alternate for ``--rounds`` rounds; each figure is the best over the rounds of the best of a
+few calls (fewer for the large sizes). The ratio is the engine's time over the reference's
+in the same process (≤ 1: as fast as plain numpy code of that size). Last, each process runs
+a 1,000,000-draw Monte Carlo under ``tracemalloc`` and says its peak (the largest memory
+numpy held at once) and the process's maximum resident size.
 
-``--allocator``: both engines run with glibc keeping freed memory (``kept``, what the CLI and
-the app do, :mod:`simulator.allocator`) or with glibc as it comes (``default``). On this
-virtual machine a page fault costs a few microseconds, and with the default allocator the
-Monte Carlo and the grid fault in every page of most temporary arrays: they take about twice
-as long, by an amount that changes from process to process.
+Times are the process's processor time (``--clock cpu``, the default: user and system, page
+faults included), which other work on a shared machine disturbs less than elapsed time
+(``--clock wall``); quote ratios and ranges over runs, not one figure. This is a script, not a test: it prints and exits 0.
 """
 
 from __future__ import annotations
@@ -33,54 +35,63 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = "0fe047a"
-"""The last commit before issue 11 (break-even intervals, payback, faster engine)."""
-N_DRAWS = 10_000
-GOALS_MS = {"simulate": 1.0, "monte_carlo": 30.0, "grid": 20.0}
-LABELS = {"simulate": "one simulate() (median of 200)",
-          "simulate_tables": "simulate() then .summary and .monthly read",
-          "monte_carlo": f"Monte Carlo, {N_DRAWS:,} draws x 36 months x 5 options",
-          "grid": "savings grid 100 x 100"}
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+REFERENCE_BLOCK = 10_000
+"""Draws of the reference's component arrays, reused block by block above it."""
+SETTINGS = ("plain", "kept")
+
+
+def repeats(n: int) -> int:
+    """Calls timed at ``n`` draws (the best one counts)."""
+    return 7 if n <= 10_000 else 3 if n <= 100_000 else 1
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+"""``cpu``: the process's processor time, user and system (page faults included), which
+other sessions on a shared machine disturb less than ``wall``, the clock on the wall."""
+CLOCK = CLOCKS["cpu"]
 
 
 def best_of(fn, repeat: int) -> float:
-    """Fastest of ``repeat`` timed calls [s] (the usual way to time with little noise)."""
+    """Fastest of ``repeat`` timed calls [s] on :data:`CLOCK`."""
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return min(times)
 
 
-def keep_freed_memory() -> bool:
-    """:func:`simulator.allocator.keep_freed_memory` of this checkout, loaded by path so that
-    the old engine's run gets the same allocator setting as the new one."""
-    import importlib.util
+def reference(n: int, components) -> None:
+    """``n`` draws × 5 options × 9 components × 37 months: per option, the components summed,
+    then a sum and a cumulative sum over the months."""
+    for start in range(0, n, REFERENCE_BLOCK):
+        rows = min(REFERENCE_BLOCK, n - start)
+        parts = [c[:rows] for c in components]
+        for _ in range(5):
+            total = parts[0] + parts[1]
+            for c in parts[2:]:
+                total = total + c
+            total.sum(axis=-1)
+            total.cumsum(axis=-1)
 
-    spec = importlib.util.spec_from_file_location("ftroi_allocator",
-                                                  ROOT / "simulator" / "allocator.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.keep_freed_memory()
 
+def measure(setting: str, sizes: tuple[int, ...]) -> dict:
+    """Timings [ms] of this process, with glibc left alone or keeping freed memory."""
+    if setting == "kept":
+        from simulator.allocator import keep_freed_memory
 
-def measure() -> dict[str, float]:
-    """The timings of whichever ``simulator`` is importable [ms]."""
-    import numpy as np
-
-    if os.environ.get("BENCH_ALLOCATOR", "kept") == "kept":
         keep_freed_memory()
+    import tracemalloc
+
+    import numpy as np
 
     from simulator import (
         Lognormal,
@@ -100,71 +111,87 @@ def measure() -> dict[str, float]:
         "finetune.accuracy": Uniform(low=0.85, high=0.95),
     }
     scenario = replace(example_scenario(), horizon_months=36)
-    simulate(scenario)  # warm up: price table, tokenizer, numpy
-    single = statistics.median(best_of(lambda: simulate(scenario), 1) for _ in range(200))
-
-    def with_tables():
-        result = simulate(scenario)
-        return result.summary, result.monthly
-
-    tables = statistics.median(best_of(with_tables, 1) for _ in range(200))
-    mc = best_of(lambda: monte_carlo(scenario, distributions, n=N_DRAWS, seed=0), 7)
-    grid = best_of(lambda: savings_grid(
-        scenario, x=("workload.requests_per_month", np.linspace(1_000, 500_000, 100)),
-        y=("prompt.fewshot_tokens", np.linspace(0, 5_000, 100))), 7)
-    return {"simulate": single * 1e3, "simulate_tables": tables * 1e3,
-            "monte_carlo": mc * 1e3, "grid": grid * 1e3}
-
-
-def extract(rev: str, into: Path) -> Path:
-    """``simulator/`` and ``pricing/`` of commit ``rev`` under ``into``."""
-    archive = into / "old.tar"
-    with open(archive, "wb") as fh:
-        subprocess.run(["git", "-C", str(ROOT), "archive", rev, "simulator", "pricing"],
-                       stdout=fh, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into
+    simulate(scenario)  # warm up: price table, numpy
+    rng = np.random.default_rng(0)
+    components = [rng.random((REFERENCE_BLOCK, 37)) for _ in range(9)]
+    out: dict = {"simulate": 1e3 * statistics.median(
+        best_of(lambda: simulate(scenario), 1) for _ in range(200))}
+    for n in sizes:
+        side = max(1, round(n ** 0.5))
+        r = repeats(n)
+        out[str(n)] = {
+            "reference": 1e3 * best_of(lambda: reference(n, components), r),
+            "monte_carlo": 1e3 * best_of(
+                lambda: monte_carlo(scenario, distributions, n=n, seed=0), r),
+            "grid": 1e3 * best_of(lambda: savings_grid(
+                scenario, x=("workload.requests_per_month", np.linspace(1_000, 500_000, side)),
+                y=("prompt.fewshot_tokens", np.linspace(0, 5_000, side))), r),
+        }
+    tracemalloc.start()
+    monte_carlo(scenario, distributions, n=1_000_000, seed=0)
+    out["peak_mb_1m"] = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    return out
 
 
-def child(pythonpath: Path | None) -> dict[str, float]:
-    env = dict(os.environ)
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
-    out = subprocess.run([sys.executable, __file__, "--measure"], env=env, check=True,
-                         capture_output=True, text=True, cwd=pythonpath or ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def child(setting: str, sizes: tuple[int, ...], clock: str) -> dict:
+    """:func:`measure` in a new process."""
+    run = subprocess.run([sys.executable, __file__, "--measure", setting, "--sizes",
+                          ",".join(map(str, sizes)), "--clock", clock],
+                         check=True, capture_output=True,
+                         text=True, env=dict(os.environ))
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default=BASELINE, help="commit of the older engine")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
-    parser.add_argument("--allocator", choices=("kept", "default"), default="kept",
-                        help="kept (default): glibc keeps freed memory, as the CLI and the app "
-                             "set it (simulator.allocator); default: glibc left as it is")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="draws (and grid points), comma-separated")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu",
+                        help="cpu (default): processor time of the process; wall: elapsed")
+    parser.add_argument("--measure", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ["BENCH_ALLOCATOR"] = args.allocator
+    global CLOCK
+    CLOCK = CLOCKS[args.clock]
+    sizes = tuple(int(s) for s in args.sizes.split(","))
     if args.measure:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(args.measure, sizes)))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        old_tree = extract(args.baseline, Path(tmp))
-        new, old = [], []
-        for _ in range(args.rounds):
-            new.append(child(None))
-            old.append(child(old_tree))
-    print(f"engine timings, best of {args.rounds} alternating rounds; old = commit "
-          f"{args.baseline} in the same run; allocator: {args.allocator}")
-    for key, label in LABELS.items():
-        now = min(r[key] for r in new)
-        before = min(r[key] for r in old)
-        goal = GOALS_MS.get(key)
-        verdict = ("no goal: the pandas tables are built when first read" if goal is None else
-                   f"goal <= {goal:g} ms: {'meets goal' if now <= goal else 'MISSES goal'}")
-        print(f"{label:<55} {now:8.2f} ms (old {before:8.2f} ms, {before / now:5.1f}x faster)"
-              f"   {verdict}")
+    runs: dict[str, list[dict]] = {s: [] for s in SETTINGS}
+    for _ in range(args.rounds):
+        for setting in SETTINGS:
+            runs[setting].append(child(setting, sizes, args.clock))
+
+    def best(setting: str, n: int, key: str) -> float:
+        return min(r[str(n)][key] for r in runs[setting])
+
+    def ratio(setting: str, n: int, key: str) -> float:
+        """The engine over the reference of the same process, the round with the best
+        engine time."""
+        r = min(runs[setting], key=lambda r: r[str(n)][key])
+        return r[str(n)][key] / r[str(n)]["reference"]
+
+    print(f"engine timings [ms, {args.clock} clock], best of {args.rounds} alternating rounds; "
+          f"each setting in its own process; ratio = engine / numpy reference of the same "
+          f"size, same process")
+    print(f"{'':<22}{'plain glibc (as it comes)':>34}{'after keep_freed_memory()':>34}")
+    for n in sizes:
+        for key, label in (("reference", "reference"), ("monte_carlo", "Monte Carlo"),
+                           ("grid", "grid")):
+            cells = []
+            for setting in SETTINGS:
+                text = f"{best(setting, n, key):10.1f}"
+                if key != "reference":
+                    text += f"  ({ratio(setting, n, key):4.2f}x ref)"
+                cells.append(f"{text:>34}")
+            print(f"{f'{n:>9,} {label}':<22}{''.join(cells)}")
+    for key, label, pick in (("simulate", "one simulate() (median)", min),
+                             ("peak_mb_1m", "1M-draw run: peak [MB]", max),
+                             ("maxrss_mb", "process max RSS [MB]", max)):
+        cells = "".join(f"{pick(r[key] for r in runs[s]):34.1f}" for s in SETTINGS)
+        print(f"{label:<22}{cells}")
 
 
 if __name__ == "__main__":
