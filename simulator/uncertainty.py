@@ -301,10 +301,9 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     values = dict(inputs.values, **drawn)
     figures = _evaluate_chunked(inputs, values, n)
     options = list(inputs.options)
-    full = (int(n),)
 
     def column(name: str) -> pd.DataFrame:
-        return pd.DataFrame({o: np.broadcast_to(figures[o][name], full) for o in options})
+        return pd.DataFrame(figures[name].T, columns=options, copy=False)
 
     savings = column("savings_usd")
     months = column("breakeven_month")
@@ -332,29 +331,27 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
 
 def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
                       names: Sequence[str] = ("savings_usd", "tco_usd", "breakeven_month")
-                      ) -> dict[str, dict[str, np.ndarray]]:
+                      ) -> dict[str, np.ndarray]:
     """``evaluate`` over ``n`` rows of ``values``, :data:`~simulator.limits.BLOCK_DRAWS`
     rows at a time (fewer when the horizon is long: at most :data:`~simulator.limits.
     CHUNK_CELLS` rows × months), each block's figures written into arrays made once;
-    returns option -> figure -> ``(n,)`` array for ``names``.
+    returns figure -> array ``(options, n)`` for ``names``, options in ``inputs.options``'
+    order.
 
     Small blocks keep each temporary array small (about 0.6 MB for 2,048 draws × 37 months)
     and the memory in use low whatever ``n``; each draw's numbers are the same as in one
     call over all rows (the months of one draw are never split)."""
     rows = max(1, min(limits.BLOCK_DRAWS, limits.CHUNK_CELLS // (inputs.horizon_months + 1)))
-    if n <= rows:
-        _, figures = evaluate(inputs, values, volumes=False, names=names, keep_costs=False)
-        return {o: {k: np.broadcast_to(figures[o][k], (n,)) for k in names}
-                for o in inputs.options}
-    out = {o: {k: np.empty(n) for k in names} for o in inputs.options}
+    out = {k: np.empty((len(inputs.options), n)) for k in names}
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        block = {k: (v[start:stop] if isinstance(v, np.ndarray) and v.ndim == 1
-                     and v.shape[0] == n else v) for k, v in values.items()}
+        block = values if stop - start == n else {
+            k: (v[start:stop] if isinstance(v, np.ndarray) and v.ndim == 1
+                and v.shape[0] == n else v) for k, v in values.items()}
         _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False)
-        for o in inputs.options:
+        for i, o in enumerate(inputs.options):
             for k in names:
-                out[o][k][start:stop] = figures[o][k]
+                out[k][i, start:stop] = figures[o][k]
     return out
 
 
@@ -553,10 +550,10 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
     return SavingsGrid(
         x_field=x_field, y_field=y_field, x_values=x_vals, y_values=y_vals,
         baseline=inputs.baseline,
-        savings_usd={o: np.broadcast_to(figures[o]["savings_usd"], (X.size,)).reshape(shape)
-                     for o in inputs.options if o != inputs.baseline},
-        tco_usd={o: np.broadcast_to(figures[o]["tco_usd"], (X.size,)).reshape(shape)
-                 for o in inputs.options},
+        savings_usd={o: figures["savings_usd"][i].reshape(shape)
+                     for i, o in enumerate(inputs.options) if o != inputs.baseline},
+        tco_usd={o: figures["tco_usd"][i].reshape(shape)
+                 for i, o in enumerate(inputs.options)},
         inputs=inputs)
 
 
