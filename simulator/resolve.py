@@ -38,10 +38,10 @@ from .lifecycle import (
 )
 from .scenario import (
     DEFAULT_EXAMPLES,
+    DEFAULT_FEWSHOT_TOKENS,
     DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION,
     DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION,
     DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
-    DEFAULT_FEWSHOT_TOKENS,
     DEFAULT_SYSTEM_PROMPT_TOKENS,
     DEFAULT_TOKENS_PER_EXAMPLE,
     SECTION_TYPES,
@@ -608,12 +608,17 @@ def _count_dataset(scenario: Scenario, values: dict, notes: list) -> None:
         # Like `ftroi dataset`: bad lines are left out of every figure, and the reader is told.
         notes.append(f"finetune.dataset: {report.n_errors} bad line(s) left out "
                      f"(first: {report.errors[0]}); run ftroi dataset {path} to list them")
-    values["finetune.examples"] = float(report.n_examples)
     values["finetune.tokens_per_example"] = report.billed_tokens_per_epoch / report.n_examples
     values["finetune.max_tokens_per_example"] = math.inf  # the cap is already applied
+    scaled = ""
+    if fc.examples is None:
+        values["finetune.examples"] = float(report.n_examples)
+    else:  # the file is a sample of the set: it measures tokens per example
+        scaled = (f"; a sample: the set of {fc.examples:,} examples (finetune.examples) is "
+                  f"priced at this mean")
     notes.append(f"finetune.dataset: {report.n_examples} examples, "
                  f"{report.billed_tokens_per_epoch} billed tokens per epoch "
-                 f"(mean {values['finetune.tokens_per_example']:.1f} per example)"
+                 f"(mean {values['finetune.tokens_per_example']:.1f} per example){scaled}"
                  + ("" if report.exact else f"; estimate: {report.note}"))
 
 

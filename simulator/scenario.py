@@ -372,7 +372,9 @@ class FinetuneConfig(_Section):
     """A provider's fine-tuning service (option ``finetune``; its data also feeds ``selfhost``).
 
     prompt_tokens : the short prompt the tuned model still needs ``s_ft`` [tokens]
-    examples : initial training examples ``N_0``; ``None`` = counted from ``dataset``, else 600
+    examples : initial training examples ``N_0``; ``None`` = counted from ``dataset``, else 600;
+        with ``dataset`` too, the file is a sample that measures tokens per example for a set
+        of ``examples``
     tokens_per_example : ``t`` [tokens]; ``None`` = mean counted from ``dataset``, else 700
     dataset : a training JSONL (path relative to the scenario file)
     epochs : ``"auto"`` (the provider's rule, :func:`simulator.tokens.auto_epochs`) or a number
@@ -487,11 +489,9 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
-        if self.dataset is not None:
-            for name in ("examples", "tokens_per_example"):
-                if getattr(self, name) is not None:
-                    raise InputError(f"finetune.dataset: give either dataset (counted) or "
-                                     f"{name} (a number), not both")
+        if self.dataset is not None and self.tokens_per_example is not None:
+            raise InputError("finetune.dataset: give either dataset (counted) or "
+                             "tokens_per_example (a number), not both")
 
 
 @dataclass(frozen=True, kw_only=True)
