@@ -27,7 +27,8 @@ numpy held at once) and the process's maximum resident size.
 
 Times are the process's processor time (``--clock cpu``, the default: user and system, page
 faults included), which other work on a shared machine disturbs less than elapsed time
-(``--clock wall``); quote ratios and ranges over runs, not one figure. This is a script, not a test: it prints and exits 0.
+(``--clock wall``); quote ratios and ranges over runs, not one figure. This is a script, not
+a test: it prints and exits 0.
 """
 
 from __future__ import annotations
