@@ -9,6 +9,10 @@ run. On a virtual machine where a fault costs a few microseconds that doubles th
 blocks below 32 MiB from its heap and to keep up to 256 MiB of freed heap, so the same pages
 are reused.
 
+Monte Carlo runs and grids no longer need it: they price their draws in blocks of
+:data:`~simulator.limits.BLOCK_DRAWS` and make no temporary array larger than one block's, so
+they run as fast with glibc as it comes (``docs/speed.md``). Other large arrays may still gain.
+
 It changes the whole process, so the library never calls it by itself: the command line and
 the app call it at start (they own their process); a notebook may call it too. It does
 nothing where ``mallopt`` is missing (macOS, Windows) and when the user has set glibc's own
