@@ -557,6 +557,9 @@ def _json_records(path: Path) -> Iterator[tuple[str, Any]]:
                     from None
             except RecursionError:
                 raise InputError(f"{where}: nested too deeply") from None
+            except ValueError as exc:  # an integer over Python's 4,300 digits
+                raise InputError(f"{where}: unreadable number: {limits.shorten(str(exc), 80)}") \
+                    from None
 
 
 def _document_records(path: Path, doc: Any, fmt: str) -> Iterator[tuple[str, Any]]:
@@ -649,9 +652,15 @@ def _pick(names: Sequence[str], given: str | None, aliases: Sequence[str]) -> st
     return next((w for w in wanted if w in present), None)
 
 
+def _printable(name: str, width: int = 40) -> str:
+    """A column name shown on one line: unprintable characters as ``?``, at most ``width``."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return clean if len(clean) <= width else clean[:width - 1] + "…"
+
+
 def _missing(where: str, what: str, flag: str, aliases: Sequence[str], given: str | None,
              names: Sequence[str]) -> InputError:
-    shown = ", ".join(names[:20]) + (" …" if len(names) > 20 else "")
+    shown = ", ".join(_printable(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
     if given:
         return InputError(f"{where}: no {what} column {given!r} ({flag}); columns: {shown}")
     return InputError(f"{where}: no {what} column: tried {', '.join(aliases)}; columns: "
