@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import IO
 
 from .errors import InputError
 
 EXIT_OK = 0
+WIDTH = 100
+"""Columns of the printed report."""
 NAME_WIDTH = 40
 """Characters of an option name shown in the tables (longer names end in "…")."""
 
@@ -25,6 +28,11 @@ def _fit(name: str, width: int = NAME_WIDTH) -> str:
     """``name`` printable on one line and at most ``width`` characters."""
     clean = "".join(ch if ch.isprintable() else "?" for ch in name)
     return clean if len(clean) <= width else clean[:width - 1] + "…"
+
+
+def _wrap(text: str) -> str:
+    """``text`` in lines of at most :data:`WIDTH` columns, continued with an indent."""
+    return textwrap.fill(text, WIDTH, subsequent_indent="    ", break_on_hyphens=False)
 
 
 def _pct(x: float) -> str:
@@ -55,7 +63,7 @@ def print_summary(answers, summary, out: IO[str] | None = None) -> None:
     for pair in summary.comparisons:
         _print_pair(pair, say)
     for note in answers.notes:
-        say(f"note: {note}")
+        say(_wrap(f"note: {note}"))
 
 
 def _print_pair(pair, say) -> None:
@@ -207,7 +215,7 @@ def cmd_evals(args: argparse.Namespace) -> int:
     if args.to_scenario:
         lines = write_scenario(args, summary)
         print()
-        print("\n".join(lines))
+        print("\n".join(_wrap(line) for line in lines))
     return EXIT_OK
 
 
