@@ -83,6 +83,8 @@ TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y", "pass", "passed", "
 FALSE_WORDS = frozenset({"0", "0.0", "false", "f", "no", "n", "fail", "failed", "incorrect",
                          "wrong", "i"})
 
+_WORDS = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+
 MAX_DOCUMENT_BYTES = 512 * 2**20
 """Bytes of one whole-document eval file (a promptfoo ``.json``, an Inspect log) [bytes]."""
 MAX_DOCUMENT_DEPTH = 256
@@ -337,16 +339,24 @@ def compare(answers: GradedAnswers, first: str, second: str, level: float = 0.95
         if name not in known:
             raise InputError(f"compare: no answers for option {name!r} "
                              f"(options: {', '.join(answers.option_names())})")
-    graded: dict[str, dict[str, bool]] = {first: {}, second: {}}
+    return _pair(_by_option(answers), first, second, level)
+
+
+def _by_option(answers: GradedAnswers) -> dict[str, dict[str, bool]]:
+    graded: dict[str, dict[str, bool]] = {}
     for example, option, ok in zip(answers.example_ids, answers.options, answers.correct):
-        if option in graded:
-            graded[option][example] = bool(ok)
+        graded.setdefault(option, {})[example] = bool(ok)
+    return graded
+
+
+def _pair(graded: Mapping[str, Mapping[str, bool]], first: str, second: str, level: float
+          ) -> PairedComparison | None:
     cells = [0, 0, 0, 0]  # both, first only, second only, neither
+    other = graded[second]
     for example, a in graded[first].items():
-        b = graded[second].get(example)
-        if b is None:
-            continue
-        cells[_cell(a, b)] += 1
+        b = other.get(example)
+        if b is not None:
+            cells[_cell(a, b)] += 1
     if sum(cells) == 0:
         return None
     return PairedComparison(first=first, second=second, both=cells[0], first_only=cells[1],
@@ -369,15 +379,19 @@ def summarize(answers: GradedAnswers, level: float = 0.95) -> EvalSummary:
     if not len(answers):
         raise InputError("no graded answer to summarize")
     counts = count(answers, level)
+    graded = _by_option(answers)
     names = [c.option for c in counts]
     comparisons = []
     for i, first in enumerate(names):
         for second in names[i + 1:]:
-            pair = compare(answers, first, second, level)
+            pair = _pair(graded, first, second, level)
             if pair is None:
                 continue
             if pair.second_only > pair.first_only:
-                pair = compare(answers, second, first, level)
+                pair = PairedComparison(first=second, second=first, both=pair.both,
+                                        first_only=pair.second_only,
+                                        second_only=pair.first_only, neither=pair.neither,
+                                        level=level)
             comparisons.append(pair)
     return EvalSummary(counts=counts, comparisons=tuple(comparisons))
 
@@ -580,6 +594,10 @@ def _document_records(path: Path, doc: Any, fmt: str) -> Iterator[tuple[str, Any
 # ---- values -------------------------------------------------------------------------------------
 
 def _text_value(value: Any, what: str, where: str) -> str:
+    if type(value) is str:  # the common case, fast
+        text = value.strip()
+        if text and len(text) <= MAX_NAME_CHARS:
+            return text
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         raise InputError(f"{where}: {what} must be text or a number, got "
                          f"{limits.shorten(value)}")
@@ -599,6 +617,10 @@ def parse_correct(value: Any, where: str = "value") -> bool:
     :data:`TRUE_WORDS` / :data:`FALSE_WORDS` (any case)."""
     if isinstance(value, bool):
         return value
+    if type(value) is str:  # the common case, fast
+        word = _WORDS.get(value) if value in _WORDS else _WORDS.get(value.strip().lower())
+        if word is not None:
+            return word
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
@@ -733,7 +755,7 @@ def _csv_stream(path: Path, fh: io.TextIOBase, columns: Columns, notes: list[str
         default = None if option is not None else _file_option(path, notes)
         for fields_ in reader:
             where = f"{path}, line {reader.line_num}"
-            if not any(f.strip() for f in fields_):
+            if len(fields_) <= 1 and not "".join(fields_).strip():
                 continue
             if len(fields_) < len(names):
                 raise InputError(f"{where}: {len(fields_)} field(s), the header has "

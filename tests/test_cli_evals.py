@@ -173,3 +173,18 @@ def test_help_lists_the_command(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "evals" in out and "ftroi evals graded.csv" in out
+
+
+def test_the_written_scenario_loads_once_ftroi_reads_eval_counts(tmp_path, capsys):
+    from dataclasses import fields
+
+    from simulator.scenario import SECTION_TYPES, load_scenario
+
+    target = tmp_path / "scenario.toml"
+    code, _, _ = run(capsys, "evals", EXAMPLE, "--to-scenario", target)
+    assert code == 0
+    if "eval_correct" not in {f.name for f in fields(SECTION_TYPES["prompt"])}:
+        pytest.skip("scenario eval counts land with the evidence work (issue 18, point 1)")
+    scenario = load_scenario(target)
+    assert (scenario.prompt.eval_correct, scenario.prompt.eval_total) == (174, 200)
+    assert (scenario.finetune.eval_correct, scenario.finetune.eval_total) == (182, 200)
