@@ -76,11 +76,11 @@ def _print_pair(pair, say) -> None:
         (f"right with {first} only (b)", f"{pair.first_only:,}"),
         (f"right with {second} only (c)", f"{pair.second_only:,}"),
         ("right with both / neither", f"{pair.both:,} / {pair.neither:,}"),
-        ("accuracy difference", f"{100 * pair.difference:+.1f} points ({level}% interval "
-                                f"{100 * low:+.1f} to {100 * high:+.1f})"),
+        ("accuracy difference", (f"{100 * pair.difference:+.1f} points ({level}% interval "
+                                 f"{100 * low:+.1f} to {100 * high:+.1f})")),
         ("exact McNemar p", f"{pair.mcnemar_p:.3g} (two-sided binomial test of b in b + c)"),
-        (f"P({first} more accurate)", f"{pair.prob_first_better:.3f} (θ ~ Beta(b+½, c+½), "
-                                      f"P(θ > ½))"),
+        (f"P({first} more accurate)",
+         f"{pair.prob_first_better:.3f} (θ ~ Beta(b+½, c+½), P(θ > ½))"),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:

@@ -80,7 +80,7 @@ def test_refuses_to_replace_a_file_without_force_and_updates_in_place(tmp_path, 
     code, _, err = run(capsys, "evals", EXAMPLE, "--to-scenario", target)
     assert code == 2 and "already exists; nothing was written" in err
     assert "eval_correct" not in target.read_text()
-    code, out, _ = run(capsys, "evals", EXAMPLE, "--scenario", target, "--to-scenario", target)
+    code, _, _ = run(capsys, "evals", EXAMPLE, "--scenario", target, "--to-scenario", target)
     assert code == 0
     text = target.read_text()
     assert text.startswith('title = "mine"\n[prompt]\naccuracy = 0.8   # my guess\n'
@@ -110,8 +110,8 @@ def test_map_names_the_scenario_options(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--to-scenario", "{tmp}/s.toml"], "none of the options in the eval files "
-                                        "(openai:gpt-4.1-mini, ft:nova) is a scenario option"),
+    (["--to-scenario", "{tmp}/s.toml"], ("none of the options in the eval files "
+                                         "(openai:gpt-4.1-mini, ft:nova) is a scenario option")),
     (["--to-scenario", "{tmp}/s.toml", "--map", "typo=prompt"], "--map typo=prompt: no option"),
     (["--to-scenario", "{tmp}/s.toml", "--map", "ft:nova=banana"], "'banana' is not a scenario"),
     (["--to-scenario", "{tmp}/s.toml", "--map", "ft:nova"], "--map: expected NAME=OPTION"),
@@ -154,16 +154,16 @@ def test_a_csv_missing_its_column_and_the_column_flags(tmp_path, capsys):
     code, out, _ = run(capsys, "evals", path, "--id-column", "question", "--option-column",
                        "system", "--correct-column", "verdict")
     assert code == 0
-    assert re.search(r"^big\s+1\s+2\s+50\.0%", out, re.M)
+    assert re.search(r"^big\s+1\s+2\s+50\.0%", out, re.MULTILINE)
     assert "big vs small, on the 1 examples graded on both:" in out or \
         "small vs big, on the 1 examples graded on both:" in out
 
 
 def test_threshold_and_scorer_flags(capsys):
     code, out, _ = run(capsys, "evals", DATA / "inspect_prompt.json", "--threshold", "0.75")
-    assert code == 0 and re.search(r"^openai/gpt-4\.1-mini\s+1\s+3\s+33\.3%", out, re.M)
+    assert code == 0 and re.search(r"^openai/gpt-4\.1-mini\s+1\s+3\s+33\.3%", out, re.MULTILINE)
     code, out, _ = run(capsys, "evals", DATA / "inspect_finetune.json", "--scorer", "includes")
-    assert code == 0 and re.search(r"^bedrock/nova-micro-tickets\s+4\s+4\s+100\.0%", out, re.M)
+    assert code == 0 and re.search(r"^bedrock/nova-micro-tickets\s+4\s+4\s+100\.0%", out, re.MULTILINE)
     code, _, err = run(capsys, "evals", DATA / "inspect_finetune.json", "--threshold", "nan")
     assert code == 2 and "threshold: must be a finite number" in err
 

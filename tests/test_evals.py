@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import graded_answer_sets, graded_lines
 
 from simulator.errors import InputError
 from simulator.evals import (
@@ -391,19 +392,7 @@ def test_other_bad_files(tmp_path):
         read_graded(EXAMPLE, format="xlsx")
 
 
-lines = st.lists(st.one_of(
-    st.text(max_size=40),
-    st.sampled_from(["id,option,correct", "q1,a,1", '{"id": 1, "option": "a", "correct": '
-                     + "9" * 5000 + "}", '{"eval": {}, "samples": [1]}', "[", "{", '"',
-                     '{"results": {"results": [{"testIdx": 0}]}}']),
-    st.builds(json.dumps, st.dictionaries(
-        st.sampled_from(["id", "option", "correct", "score", "model", "x"]),
-        st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True),
-                  st.text(max_size=8)), max_size=5)),
-), max_size=12)
-
-
-@given(lines=lines, suffix=st.sampled_from([".jsonl", ".csv", ".json", ".txt"]))
+@given(lines=graded_lines, suffix=st.sampled_from([".jsonl", ".csv", ".json", ".txt"]))
 def test_fuzz_the_reader_returns_answers_or_one_input_error(tmp_path_factory, lines, suffix):
     path = tmp_path_factory.mktemp("fuzz") / f"graded{suffix}"
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
@@ -417,13 +406,7 @@ def test_fuzz_the_reader_returns_answers_or_one_input_error(tmp_path_factory, li
         assert 0 <= c.correct <= c.total
 
 
-answer_sets = st.dictionaries(
-    st.tuples(st.text("abcxyz019", min_size=1, max_size=4),
-              st.sampled_from(["prompt", "finetune", "rag"])),
-    st.booleans(), min_size=1, max_size=40)
-
-
-@given(graded=answer_sets)
+@given(graded=graded_answer_sets)
 def test_fuzz_written_answers_read_back_with_hand_counts(tmp_path_factory, graded):
     folder = tmp_path_factory.mktemp("roundtrip")
     csv_path, jsonl_path = folder / "g.csv", folder / "g.jsonl"
