@@ -59,7 +59,9 @@ import io
 import json
 import math
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +95,8 @@ MAX_ANSWERS = 5_000_000
 """Graded answers read in one call, over all files."""
 MAX_NAME_CHARS = 200
 """Characters of an example id or an option name."""
+ZIP_ZSTANDARD = 93
+"""The zip compression method number of zstd (APPNOTE 4.4.5), Inspect's for ``.eval`` logs."""
 PROMPTFOO_ERROR = 2
 """promptfoo's ``failureReason`` for a result whose provider call failed (``ResultFailureReason.ERROR``)."""
 
@@ -939,13 +943,45 @@ def _inspect_archive(path: Path) -> tuple[dict, Iterator[tuple[str, Any]]]:
     return header, samples
 
 
+def _zstd_member(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """A zstd-compressed member (Inspect writes ``.eval`` archives so) on a Python whose
+    ``zipfile`` cannot unpack zstd (before 3.14): its raw bytes through ``zstandard``, never
+    more than the size the archive declares, checked against the member's CRC."""
+    try:
+        import zstandard
+    except ImportError:
+        raise InputError(f"{path}: {info.filename} is zstd-compressed (as Inspect writes .eval "
+                         f"logs); this Python needs the zstandard package to read it: pip "
+                         f"install \"ftroi[inspect]\", or convert the log: inspect log convert "
+                         f"{path.name} --to json") from None
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"no local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        raw = fh.read(info.compress_size)
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        data = reader.read(info.file_size + 1)
+    except zstandard.ZstdError as exc:
+        raise zipfile.BadZipFile(f"zstd: {exc}") from None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile("its size or CRC does not match the archive's")
+    return data
+
+
 def _archive_json(path: Path, archive: zipfile.ZipFile, name: str) -> Any:
     info = archive.getinfo(name)
     if info.file_size > MAX_DOCUMENT_BYTES:
         raise InputError(f"{path}: {name} unpacks to {info.file_size:,} bytes: at most "
                          f"{MAX_DOCUMENT_BYTES / 2**20:g} MiB")
     try:
-        data = archive.read(name)
+        if info.compress_type == ZIP_ZSTANDARD and not hasattr(zipfile, "ZIP_ZSTANDARD"):
+            data = _zstd_member(path, info)
+        else:
+            data = archive.read(name)
     except NotImplementedError:
         raise InputError(f"{path}: {name} is compressed in a way this Python cannot unpack; "
                          f"convert the log: inspect log convert {path.name} --to json") \

@@ -264,6 +264,75 @@ def test_inspect_eval_archive_reads_like_the_json_log(tmp_path, header):
     assert from_zip.option_names() == ("openai/gpt-4.1-mini",)
 
 
+class TwoFrames:
+    """A zstd compressor writing a member as two frames, as Inspect does past 200 MiB."""
+
+    def __init__(self, zstandard):
+        self.zstd, self.parts = zstandard.ZstdCompressor(), []
+
+    def compress(self, data: bytes) -> bytes:
+        self.parts.append(data)
+        return b""
+
+    def flush(self) -> bytes:
+        data = b"".join(self.parts)
+        half = len(data) // 2
+        return self.zstd.compress(data[:half]) + self.zstd.compress(data[half:])
+
+
+def zstd_archive(json_log: Path, path: Path, monkeypatch) -> Path:
+    """The ``.eval`` archive of :func:`eval_archive` with zstd members (method 93), as Inspect
+    writes them: Python's zipfile gets a zstd compressor for the writing only."""
+    zstandard = pytest.importorskip("zstandard")
+    original = zipfile._get_compressor
+    with monkeypatch.context() as m:
+        m.setattr(zipfile, "_check_compression", lambda method: None)
+        m.setattr(zipfile, "_get_compressor", lambda method, level=None: TwoFrames(zstandard)
+                  if method == 93 else original(method, level))
+        log = json.loads(json_log.read_text())
+        samples = log.pop("samples")
+        with zipfile.ZipFile(path, "w") as z:
+            for name, body in [("header.json", log)] + [
+                    (f"samples/{s['id']}_epoch_{s['epoch']}.json", s) for s in samples]:
+                info = zipfile.ZipInfo(name)
+                info.compress_type = 93
+                z.writestr(info, json.dumps(body))
+    with zipfile.ZipFile(path) as z:
+        assert {i.compress_type for i in z.infolist()} == {93}
+    return path
+
+
+def test_inspect_zstd_archive_reads_like_the_json_log(tmp_path, monkeypatch):
+    archive = zstd_archive(DATA / "inspect_finetune.json", tmp_path / "ft.eval", monkeypatch)
+    from_zip = read_graded(archive)
+    from_json = read_graded(DATA / "inspect_finetune.json")
+    assert sorted(zip(from_zip.example_ids, from_zip.correct)) == \
+        sorted(zip(from_json.example_ids, from_json.correct))
+    assert from_zip.option_names() == ("bedrock/nova-micro-tickets",)
+
+
+@pytest.mark.skipif(hasattr(zipfile, "ZIP_ZSTANDARD"), reason="this Python reads zstd itself")
+def test_inspect_zstd_archive_without_zstandard_says_what_to_install(tmp_path, monkeypatch):
+    archive = zstd_archive(DATA / "inspect_finetune.json", tmp_path / "ft.eval", monkeypatch)
+    monkeypatch.setitem(__import__("sys").modules, "zstandard", None)
+    with pytest.raises(InputError, match=r"zstd-compressed .* pip install \"ftroi\[inspect\]\", "
+                                         r"or convert the log: inspect log convert ft\.eval"):
+        read_graded(archive)
+
+
+@pytest.mark.skipif(hasattr(zipfile, "ZIP_ZSTANDARD"), reason="this Python reads zstd itself")
+def test_a_damaged_zstd_member_is_an_input_error(tmp_path, monkeypatch):
+    archive = zstd_archive(DATA / "inspect_finetune.json", tmp_path / "ft.eval", monkeypatch)
+    with zipfile.ZipFile(archive) as z:
+        info = z.getinfo("header.json")
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len("header.json") + 20
+    data[start:start + 8] = b"\x00" * 8
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"header\.json is damaged"):
+        read_graded(archive)
+
+
 def test_inspect_epochs_are_separate_examples(tmp_path):
     log = json.loads((DATA / "inspect_finetune.json").read_text())
     again = json.loads(json.dumps(log["samples"]))
