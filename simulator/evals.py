@@ -493,7 +493,7 @@ def _sniff(path: Path, format: str) -> tuple[str, Any]:
         return "csv", None
     if format == "auto" and path.suffix.lower() in (".csv", ".tsv"):
         return "csv", None
-    line = _first_line_object(head)
+    line = _first_line_object(path)
     if line is not None and not _is_document(line):
         if format == "auto":
             return ("promptfoo" if _is_promptfoo_result(line) else "jsonl"), None
@@ -512,13 +512,20 @@ def _sniff(path: Path, format: str) -> tuple[str, Any]:
     raise InputError(f"{path}: a JSON {type(doc).__name__}, not graded answers")
 
 
-def _first_line_object(head: bytes) -> dict | None:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
+def _first_line_object(path: Path) -> dict | None:
+    """The file's first non-blank line parsed as a JSON object (``None``: it is not one, or it
+    is longer than a JSONL line may be)."""
+    with path.open("rb") as fh:
+        for _, line in limits.bounded_lines(fh):
+            if line is limits.TOO_LONG:
+                return None
+            if line.strip():
+                try:
+                    value = json.loads(line.lstrip(b"\xef\xbb\xbf"))
+                except (ValueError, RecursionError):
+                    return None
+                return value if isinstance(value, dict) else None
+    return None
 
 
 def _is_document(obj: Mapping) -> bool:

@@ -201,6 +201,20 @@ def test_promptfoo_output_is_read_by_provider_and_test(name):
     assert (pair.both, pair.first_only, pair.second_only, pair.neither) == (1, 1, 1, 0)
 
 
+def test_promptfoo_jsonl_lines_longer_than_the_sniffed_head(tmp_path):
+    lines = (DATA / "promptfoo_results.jsonl").read_text().splitlines()
+    big = []
+    for line in lines:
+        result = json.loads(line)
+        if result.get("response"):
+            result["response"]["output"] = "x" * 200_000  # a long answer
+        big.append(json.dumps(result))
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(big) + "\n")
+    answers = read_graded(path)
+    assert answers.files[0][1] == "promptfoo" and len(answers) == 7
+
+
 def test_promptfoo_examples_fall_back_to_test_index_and_prompts_split_options(tmp_path):
     doc = json.loads((DATA / "promptfoo_results.json").read_text())
     results = doc["results"]["results"]
