@@ -227,7 +227,7 @@ def register(subparsers) -> None:
         "evals", help="accuracy per option from graded eval results, with intervals and a "
                       "paired comparison",
         description="Read graded eval results (CSV, JSONL, promptfoo output, Inspect AI logs), "
-                    "print each option's accuracy with its 95%% Jeffreys interval and, for "
+                    "print each option's accuracy with its 95% Jeffreys interval and, for "
                     "options graded on the same example ids, a paired comparison.")
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="graded answers: CSV/JSONL (example id, option, correct or score), "
