@@ -182,8 +182,8 @@ def write_scenario(args: argparse.Namespace, summary) -> list[str]:
     for name, option in chosen.items():
         k, n = by_name[name]
         via = "" if name == option else f", from {_fit(name)}"
-        lines.append(f"  {option}.eval_correct = {k}, {option}.eval_total = {n} (accuracy "
-                     f"{_pct((k + 0.5) / (n + 1))}, the posterior mean{via})")
+        lines.append(f"  {option}.eval_correct = {k}, eval_total = {n}: accuracy "
+                     f"{_pct((k + 0.5) / (n + 1))} (posterior mean){via}")
     simulated = set(new_data.get("options") or ()) | {new_data.get("baseline", "prompt")}
     for option in counts:
         if "options" in new_data and option not in simulated:

@@ -63,9 +63,10 @@ def test_writes_a_new_scenario_from_the_example_with_its_comments(tmp_path, caps
     code, out, _ = run(capsys, "evals", EXAMPLE, "--to-scenario", target)
     assert code == 0
     assert f"wrote {target}:" in out
-    assert "prompt.eval_correct = 174, prompt.eval_total = 200 (accuracy 86.8%, the posterior " \
-           "mean)" in out  # (174 + ½) / 201
-    assert "finetune.eval_correct = 182, finetune.eval_total = 200 (accuracy 90.8%" in out
+    assert "  prompt.eval_correct = 174, eval_total = 200: accuracy 86.8% (posterior mean)\n" \
+        in out  # (174 + ½) / 201
+    assert "  finetune.eval_correct = 182, eval_total = 200: accuracy 90.8% (posterior mean)\n" \
+        in out
     assert f"run it: ftroi simulate {target}" in out
     text = target.read_text()
     data = tomllib.loads(text)
@@ -102,8 +103,8 @@ def test_map_names_the_scenario_options(tmp_path, capsys):
     code, out, _ = run(capsys, "evals", DATA / "promptfoo_results.jsonl", "--to-scenario",
                        target, "--map", "ft:nova=finetune")
     assert code == 0
-    assert "finetune.eval_correct = 3, finetune.eval_total = 4 (accuracy 70.0%, the posterior " \
-           "mean, from ft:nova)" in out  # (3 + ½) / 5
+    assert "  finetune.eval_correct = 3, eval_total = 4: accuracy 70.0% (posterior mean), " \
+           "from ft:nova\n" in out  # (3 + ½) / 5
     assert "note: openai:gpt-4.1-mini is not written: no scenario option of that name" in out
     import json
 
