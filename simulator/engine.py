@@ -208,7 +208,9 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
     moves, short = move_sentences(inputs, costs)
-    calendar = moves or (calm_sentence(inputs),)
+    steps = tuple(s[0].upper() + s[1:] + "." for s in inputs.schedules)
+    calendar = (moves or (calm_sentence(inputs),)) + steps
+    moves = moves + steps
     return Result(scenario=scenario, costs=costs, figures=figures,
                   price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),

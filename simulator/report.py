@@ -252,8 +252,9 @@ class Result:
         if winner == base:
             others = s.drop(index=base)
             if others.empty:
-                return (f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
+                only = (f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
                         f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.")
+                return " ".join([only, *self._calendar_words()])
             closest = others["tco_usd"].idxmin()
             gap = others.loc[closest, "tco_usd"] - base_tco
             parts.append(
@@ -305,11 +306,18 @@ class Result:
                              f"{s.loc[base, 'accuracy']:.2f}).")
         if self.lifecycle:
             # Right after the headline: the answer above already prices these moves.
-            parts.insert(1, "Priced with the calendar from "
-                         f"{self.start_date.isoformat() if self.start_date else 'today'}: "
-                         + " ".join(self.lifecycle))
+            parts.insert(1, *self._calendar_words())
         parts.append(_certainty(uncertainty, winner, base))
         return " ".join(p for p in parts if p)
+
+    def _calendar_words(self) -> list[str]:
+        """The lifecycle moves and scheduled price changes the figures price, as one
+        sentence list (empty when there are none)."""
+        if not self.lifecycle:
+            return []
+        return ["Priced with the calendar from "
+                f"{self.start_date.isoformat() if self.start_date else 'today'}: "
+                + " ".join(self.lifecycle)]
 
     def _volume_words(self, option: str, base: str, v1: float) -> str:
         """Where the winning ``option`` stays cheaper by month-1 volume, truthfully."""
