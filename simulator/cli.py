@@ -220,7 +220,8 @@ def _print_closing(table: pricing.PriceTable, args: argparse.Namespace) -> int:
         rows = [c for c in rows if c.provider == args.provider.lower()]
     end = add_months(start, within)
     print(f"Closings after {start.isoformat()} up to {end.isoformat()} ({within} months): "
-          f"{len(rows)}. 'from' is the first day without the service.")
+          f"{len(rows)}.")
+    print("'from' is the first day without the service; src numbers the sources below.")
     if not rows:
         return EXIT_OK
     print(closing_table(rows))
@@ -231,8 +232,8 @@ def closing_table(rows) -> str:
     """The closing list as fixed-width text under 100 columns: one line per closing, its
     source as a number, the numbered sources below."""
     urls: dict[str, int] = {}
-    widths = (("from", 10), ("provider", 12), ("model / offering", 26), ("closes", 16),
-              ("successor", 20), ("src", 3))
+    widths = (("from", 10), ("provider", 15), ("model / offering", 24), ("kind", 16),
+              ("successor", 18), ("src", 4))
     def cell(text: str, width: int) -> str:
         return text if len(text) <= width else text[:width - 1] + "…"
     lines = ["  ".join(f"{h:<{w}}" for h, w in widths).rstrip(),
