@@ -91,6 +91,19 @@ def _positive_int(cell: str) -> int:
     return int(value)
 
 
+def _flag(cell: str) -> bool:
+    value = cell.strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise ValueError(f"{cell.strip()!r} is not true or false")
+
+
+SERVING_MODES = ("per-token", "dedicated")
+"""How a tuned model is served: ``per-token`` (the adapter answers on the provider's shared
+pool, billed per token, no hosting fee) or ``dedicated`` (a deployment billed by the hour)."""
+
 FINETUNE_METHODS = ("sft", "lora-sft", "full-sft", "dpo", "lora-dpo", "full-dpo", "rft")
 """Training methods an offering may name; ``sft`` is the provider's standard supervised tuning
 when it does not say LoRA or full."""
@@ -139,12 +152,23 @@ FINETUNE_COLUMNS = _columns(
     Column(name="validation_usd_per_mtok", parse=_price),
     Column(name="params_min_b", parse=_price),
     Column(name="params_max_b", parse=_price),
+    Column(name="serving", parse=lambda c: _choice(SERVING_MODES)(c)),
+    Column(name="free_preview", parse=_flag, default=False),
+    Column(name="storage_usd_per_gb_month", parse=_price),
     _UNTIL,
     *_META,
 )
 """``params_min_b`` / ``params_max_b`` [billions of parameters]: the provider's size band
 when the offering is priced by model size (empty upper bound: no upper limit); such a row
-prices any base model of its provider whose size falls in the band."""
+prices any base model of its provider whose size falls in the band.
+
+``serving`` (``per-token`` or ``dedicated``; empty: not stated) says how the tuned model is
+served; a per-token offering has no hosting fee (``hosting_usd_per_hour`` empty or 0) and its
+``input``/``output`` rates are the provider's prefill and sample rates. ``free_preview`` (true
+or false, default false) marks rates the provider lists but does not charge during a preview:
+ftroi still charges them, as the preview will end. ``storage_usd_per_gb_month`` [USD per GB
+and month] is a checkpoint storage price where the provider bills by size (shown, not in the
+cost: adapter sizes vary)."""
 FINETUNE_KEY = ("provider", "base_model", "method", "effective_from")
 
 INFERENCE_COLUMNS = _columns(
@@ -201,6 +225,8 @@ def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     per_hour = row.get("train_usd_per_hour") is not None
     if per_mtok == per_hour:
         return ("train_usd_per_mtok", "give exactly one of train_usd_per_mtok and train_usd_per_hour")
+    if row.get("serving") == "per-token" and row.get("hosting_usd_per_hour"):
+        return ("hosting_usd_per_hour", "a per-token offering has no hosting fee (empty or 0)")
     low, high = row.get("params_min_b"), row.get("params_max_b")
     if high is not None and (low is None or low > high):
         return ("params_min_b", "a size band needs params_min_b no larger than params_max_b")

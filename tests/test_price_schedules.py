@@ -144,3 +144,62 @@ def test_the_step_scales_every_draw_of_the_rate():
                                [[1, 1, 2, 2], [2, 2, 4, 4]])
     assert scheduled_rate({"prompt.input_usd_per_mtok": 3.0}, "prompt", "input_usd_per_mtok",
                           months) == 3.0
+
+
+# ---- per-token adapter offerings -----------------------------------------------------------------
+
+FT_HEADER = ("provider,base_model,effective_from,train_usd_per_mtok,input_usd_per_mtok,"
+             "output_usd_per_mtok,hosting_usd_per_hour,serving,free_preview,source_url\n")
+
+
+def read_finetune(text: str):
+    from pricing.schema import FINETUNE_COLUMNS, FINETUNE_KEY
+    return read_price_csv(io.StringIO(FT_HEADER + text), FINETUNE_COLUMNS, FINETUNE_KEY,
+                          kind="finetune", name="ft.csv")
+
+
+def test_a_per_token_offering_reads_its_flags():
+    row, = read_finetune("acme,m,2026-01-01,1,0.2,0.6,0,per-token,true,u\n")
+    assert (row["serving"], row["free_preview"]) == ("per-token", True)
+    row, = read_finetune("acme,m,2026-01-01,1,0.2,0.6,5,dedicated,,u\n")
+    assert (row["serving"], row["free_preview"]) == ("dedicated", False)
+
+
+@pytest.mark.parametrize("cells, column, message", [
+    ("1,0.2,0.6,5,per-token,false", "hosting_usd_per_hour", "a per-token offering has no hosting"),
+    ("1,0.2,0.6,0,serverless,false", "serving", "'serverless' is not one of per-token, dedicated"),
+    ("1,0.2,0.6,0,per-token,maybe", "free_preview", "'maybe' is not true or false"),
+])
+def test_bad_adapter_rows_name_file_row_and_column(cells, column, message):
+    with pytest.raises(PriceError, match=rf"^ft.csv, row 1 \(line 2\), column '{column}': "
+                                         rf"{message}"):
+        read_finetune(f"acme,m,2026-01-01,{cells},u\n")
+
+
+@pytest.mark.parametrize("provider, model, train, prefill, sample", [
+    ("tinker", "qwen/qwen3-8b", 0.44, 0.195, 0.60),
+    ("primeintellect", "qwen/qwen3.5-9b", 0.60, 0.20, 0.60),
+])
+def test_per_token_adapter_providers_are_rows(provider, model, train, prefill, sample):
+    rows = [r for r in pricing.table.read_shipped("finetune")
+            if (r["provider"], r["base_model"]) == (provider, model)]
+    row, = rows
+    assert (row["train_usd_per_mtok"], row["input_usd_per_mtok"], row["output_usd_per_mtok"],
+            row["hosting_usd_per_hour"], row["serving"]) == (train, prefill, sample, 0, "per-token")
+    assert row["source_url"].startswith("https://") and row["checked_on"] == date(2026, 12, 7)
+
+
+def test_prime_intellect_shared_training_closed_on_2026_10_05():
+    life = pricing.default_table().offering_lifecycle("primeintellect", "qwen/qwen3.5-9b")
+    assert life.training_ends == date(2026, 10, 4) and life.serving_ends is None
+    assert life.badge(date(2026, 12, 7)) == "no new jobs since 2026-10-05"
+
+
+def test_fireworks_dedicated_hosting_follows_the_new_gpu_price():
+    table = pricing.default_table()
+    before = table.finetune_rates("fireworks", "accounts/fireworks/models/qwen3-8b",
+                                  as_of=date(2026, 9, 30))
+    after = table.finetune_rates("fireworks", "accounts/fireworks/models/qwen3-8b",
+                                 as_of=date(2026, 12, 7))
+    assert (before.hosting_usd_per_hour, after.hosting_usd_per_hour) == (4.0, 8.0)
+    assert after.train_usd_per_mtok == before.train_usd_per_mtok == 0.5
