@@ -23,7 +23,7 @@ from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_tab
 from pricing.names import provider_name
 from pricing.table import with_overrides
 
-from . import tokens
+from . import closure, tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
 from .lifecycle import (
@@ -177,6 +177,9 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                         schedules)
         if moves.get("finetune") is not None and moves["finetune"].fallback:
             need["prompt"] = True
+        if _closure_hazard(scenario, values, lookup, start, notes) \
+                and values["finetune.closure_closed_model"]:
+            need["prompt"] = True  # a closure draw falls back to prompting
 
     # ---- workload ---------------------------------------------------------------------------
     if values["workload.chat_overhead_tokens"] is None:
@@ -539,6 +542,24 @@ def _price_schedule(values: dict, prices: list, schedules: list, road: str, rate
             f"{end.isoformat()}): {', '.join(changed)} {unit}; the {road} road pays the new "
             f"rate from month {m} on" + (f" (source: {later.source_url})"
                                           if later.source_url else ""))
+
+
+def _closure_hazard(scenario: Scenario, values: dict, lookup: _Lookup, start: date,
+                    notes: list) -> float:
+    """``finetune.closure_hazard`` as a yearly chance (``"auto"``: calibrated for the
+    offering's kind from the lifecycle table, :mod:`simulator.closure`), with the kind
+    (``finetune.closure_closed_model``); returns the chance (0 = off)."""
+    fc = scenario.finetune
+    kind = closure.offering_kind(fc.provider)
+    values["finetune.closure_closed_model"] = 1.0 if kind == "closed-model" else 0.0
+    hazard = fc.closure_hazard
+    if hazard == "auto":
+        calibrated = closure.calibrate(lookup.table.lifecycle, start)[kind]
+        hazard = calibrated.yearly
+        notes.append(f"finetune.closure_hazard auto: {calibrated.words()}; Monte Carlo draws "
+                     f"an unannounced closure from it")
+    values["finetune.closure_hazard"] = float(hazard)
+    return float(hazard)
 
 
 def _refuse_closed(path: str, what: str, closed: str | None, life: Lifecycle, start: date,

@@ -373,6 +373,10 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    closure_hazard : yearly chance that the offering closes without notice inside the
+        horizon, drawn by Monte Carlo only (:mod:`simulator.closure`): ``0`` = off (default),
+        a number in ``[0, 1)``, or ``"auto"`` (the rate calibrated from the dated closure list
+        for the offering's kind, closed-model fine-tuning or open-weight adapters)
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -435,9 +439,13 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    closure_hazard: float | str = 0.0
 
     def __post_init__(self) -> None:
         self._check_fields()
+        if self.closure_hazard != "auto":
+            Rule(hi=1.0, hi_open=True).check("finetune.closure_hazard (or \"auto\")",
+                                              self.closure_hazard)
         if self.on_retirement not in ON_RETIREMENT:
             raise InputError(f"finetune.on_retirement: must be one of "
                              f"{', '.join(ON_RETIREMENT)}, got {self.on_retirement!r}")
