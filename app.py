@@ -537,14 +537,16 @@ if run is not None:
         except (InputError, PriceError, ValueError) as exc:
             mc_error = str(exc)
     figures = appstate.key_figures(result.summary, baseline, horizon,
-                                   None if mc is None else mc.summary)
+                                   None if mc is None else mc.summary, result.focus)
     challenger = figures["challenger"]
 
     with answer:
         st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
                                                None if mc is None else mc.n,
-                                               result.lifecycle_short))
+                                               result.lifecycle_short, result.focus))
+        if result.sunk:
+            st.caption(result.sunk_sentence())
         for sentence in result.lifecycle:
             st.warning(sentence)
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])

@@ -52,7 +52,7 @@ from .scenario import (
     field_rule,
 )
 from .throughput import gpu_throughput
-from .wording import NEVER, breakeven_text, volume_windows_cell
+from .wording import NEVER, breakeven_text, roi_text, volume_windows_cell
 
 OPTION_ACTIONS = {
     "prompt": "Keep prompting a large model",
@@ -1021,11 +1021,13 @@ def _p_cheaper(mc_summary: pd.DataFrame | None, option: str) -> float | None:
 
 
 def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
-                mc_summary: pd.DataFrame | None = None) -> dict[str, Any]:
+                mc_summary: pd.DataFrame | None = None, focus: str | None = None
+                ) -> dict[str, Any]:
     """The five headline numbers, for the metrics row.
 
-    The *challenger* is the cheapest option other than the baseline; break-even, savings and
-    ROI are the challenger's against the baseline. Returns ``winner``, ``challenger``,
+    The *challenger* is the focus option (``scenario.focus_option``: the option the user asks
+    about, by default ``finetune``) when given and simulated, else the cheapest option other
+    than the baseline; break-even, savings and ROI are the challenger's against the baseline. Returns ``winner``, ``challenger``,
     ``breakeven_month`` (int or None), ``savings_usd``, ``roi`` (or None), ``p_cheaper``
     (challenger cheaper than the baseline, or None without Monte Carlo) and their display
     strings under ``*_text``.
@@ -1035,6 +1037,8 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
     others = s.drop(index=baseline, errors="ignore")
     challenger = winner if winner != baseline else (
         str(others["tco_usd"].idxmin()) if not others.empty else None)
+    if focus is not None and focus in others.index:
+        challenger = focus
     out: dict[str, Any] = {"winner": winner, "challenger": challenger, "baseline": baseline,
                            "horizon": horizon}
     if challenger is None:
@@ -1049,7 +1053,7 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
         breakeven_month=month, savings_usd=float(row["savings_usd"]), roi=roi, p_cheaper=p,
         breakeven_text=breakeven_text(month),
         savings_text=usd(row["savings_usd"]),
-        roi_text="—" if roi is None else f"{roi:.1f}×",
+        roi_text=roi_text(roi, row["upfront_usd"]),
         p_text="—" if p is None else share_text(p),
     )
     return out
@@ -1089,10 +1093,11 @@ def mc_table(mc_summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 def headline(summary: pd.DataFrame, baseline: str, horizon: int,
              mc_summary: pd.DataFrame | None = None, n_draws: int | None = None,
-             lifecycle: Iterable[str] = ()) -> str:
-    """One sentence: the recommendation and how sure it is; ``lifecycle`` (a result's
-    ``lifecycle_short``) adds the roads that close inside the horizon and what moving costs."""
-    sentence = _headline(summary, baseline, horizon, mc_summary, n_draws)
+             lifecycle: Iterable[str] = (), focus: str | None = None) -> str:
+    """One sentence: the recommendation about the ``focus`` option against the baseline and
+    how sure it is; ``lifecycle`` (a result's ``lifecycle_short``) adds the roads that close
+    inside the horizon and what moving costs."""
+    sentence = _headline(summary, baseline, horizon, mc_summary, n_draws, focus)
     closing = list(lifecycle)
     if closing:
         sentence += " Priced with the calendar: " + "; ".join(closing) + "."
@@ -1100,8 +1105,9 @@ def headline(summary: pd.DataFrame, baseline: str, horizon: int,
 
 
 def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
-              mc_summary: pd.DataFrame | None, n_draws: int | None) -> str:
-    k = key_figures(summary, baseline, horizon, mc_summary)
+              mc_summary: pd.DataFrame | None, n_draws: int | None,
+              focus: str | None = None) -> str:
+    k = key_figures(summary, baseline, horizon, mc_summary, focus)
     base = OPTION_NOUNS[baseline]
     if k["challenger"] is None:
         return (f"Only {base} is simulated: pick at least one alternative under "
@@ -1109,7 +1115,7 @@ def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
     challenger = k["challenger"]
     p = k["p_cheaper"]
     single = " (a single estimate: turn on Monte Carlo under Uncertainty for a confidence)."
-    if k["winner"] != baseline:
+    if k["savings_usd"] > 0:
         when = {None: "by the end of the horizon", 0: "from the start"}.get(
             k["breakeven_month"], f"from month {k['breakeven_month']}")
         sure = single if p is None else (
@@ -1120,9 +1126,11 @@ def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
     sure = single if p is None else (
         f"; {OPTION_NOUNS[challenger]} came out cheaper in only {share_text(p)} of {n_draws:,} "
         f"simulated futures ({confidence_word(1 - p)} confidence).")
+    cheapest = k["winner"]
+    also = "" if cheapest in (baseline, challenger) else (
+        f" (the cheapest of all is {OPTION_NOUNS[cheapest]})")
     return (f"{OPTION_ACTIONS[baseline]}: over {horizon} months it costs "
-            f"{usd(-k['savings_usd'])} less than the best alternative, "
-            f"{OPTION_NOUNS[challenger]}{sure}")
+            f"{usd(-k['savings_usd'])} less than {OPTION_NOUNS[challenger]}{also}{sure}")
 
 
 # ---- prices -------------------------------------------------------------------------------------
