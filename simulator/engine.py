@@ -304,6 +304,8 @@ def table_name(table: PriceTable | None) -> str:
     another with a fingerprint of its rows."""
     if table is None or table is default_table():
         return SHIPPED_TABLE_NAME
+    if not isinstance(table, PriceTable):
+        return f"a price table of your own ({type(table).__name__} object at {id(table):#x})"
     return f"a price table of your own (rows {table_fingerprint(table)})"
 
 
