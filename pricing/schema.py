@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from itertools import pairwise
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -254,8 +255,9 @@ def _lifecycle_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
 def _window_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     start, end = row.get("effective_from"), row.get("effective_until")
     if start is not None and end is not None and end < start:
-        return ("effective_until", f"{end} is before effective_from {start} (effective_until "
-                                   f"is the last day the price applies)")
+        why = (f"{end} is before effective_from {start} (effective_until is the last day the "
+               f"price applies)")
+        return ("effective_until", why)
     return None
 
 
@@ -289,7 +291,7 @@ def check_windows(rows: list[dict[str, Any]], key: tuple[str, ...], label: str) 
         groups.setdefault(tuple(row[k] for k in identity), []).append(row)
     for group in groups.values():
         group = sorted(group, key=lambda r: r["effective_from"])
-        for before, after in zip(group, group[1:]):
+        for before, after in pairwise(group):
             end = before.get("effective_until")
             if end is None:
                 continue

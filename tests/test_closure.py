@@ -25,11 +25,11 @@ TODAY = date(2026, 12, 7)
 
 def test_calibration_counts_closures_per_offering_year_by_hand():
     rows = [
-        dict(kind="finetune", provider="openai", model="a", training_ends=date(2025, 7, 1)),
-        dict(kind="finetune", provider="openai", model="b", training_ends=None),
-        dict(kind="finetune", provider="openai", model="c", training_ends=date(2027, 1, 5)),
-        dict(kind="finetune", provider="together", model="d", training_ends=None),
-        dict(kind="inference", provider="openai", model="e", training_ends=None),
+        {"kind": "finetune", "provider": "openai", "model": "a", "training_ends": date(2025, 7, 1)},
+        {"kind": "finetune", "provider": "openai", "model": "b", "training_ends": None},
+        {"kind": "finetune", "provider": "openai", "model": "c", "training_ends": date(2027, 1, 5)},
+        {"kind": "finetune", "provider": "together", "model": "d", "training_ends": None},
+        {"kind": "inference", "provider": "openai", "model": "e", "training_ends": None},
     ]
     c = calibrate(rows, date(2026, 1, 1))
     # closed-model: a closed after 181 days; b and c were open the whole 365 days

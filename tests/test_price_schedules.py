@@ -35,14 +35,14 @@ def test_an_introductory_window_and_its_successor_load():
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("acme,m,2026-09-01,2026-08-31,1,2,u\n", "row 1", "'effective_until': 2026-08-31 is before "
-                                                       "effective_from 2026-09-01"),
+    ("acme,m,2026-09-01,2026-08-31,1,2,u\n", "row 1",
+     "'effective_until': 2026-08-31 is before effective_from 2026-09-01"),
     ("acme,m,2026-09-01,2026-12-31,1,2,u\nacme,m,2026-12-15,,2,4,u\n", "row 2",
      "'effective_from': 2026-12-15 overlaps row 1, whose price applies until 2026-12-31"),
     ("acme,m,2026-09-01,2026-12-31,1,2,u\nacme,m,2027-02-01,,2,4,u\n", "row 2",
      "'effective_from': 2027-02-01 leaves a gap after row 1, whose price ends 2026-12-31"),
-    ("acme,m,2026-09-01,2026-12-3x,1,2,u\n", "row 1", "'effective_until': '2026-12-3x' is not a "
-                                                      "date"),
+    ("acme,m,2026-09-01,2026-12-3x,1,2,u\n", "row 1",
+     "'effective_until': '2026-12-3x' is not a date"),
 ])
 def test_bad_schedule_rows_name_file_row_and_column(text, where, message):
     with pytest.raises(PriceError) as err:
