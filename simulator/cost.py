@@ -635,8 +635,12 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         # prompt it builds in the same month is part of building it.
         migration = np.zeros(np.shape(months)) if tuned_on is None else np.where(
             tuned_on | (np.asarray(months) < 1), 0.0, prompt_move)
+        # The prompt a fallback goes back to exists when it was built before, or at month 0
+        # to serve until the tuned model did; otherwise it is written in month S.
+        ready = np.maximum(p.get("prompt.already_built", 0.0),
+                           np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
         if fallback:
-            migration = np.where(np.asarray(months) == S, 0.0, migration)
+            migration = np.where((np.asarray(months) == S) & (ready == 0), 0.0, migration)
         accuracy = p["finetune.accuracy"] if tuned_on is None else np.where(
             tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
@@ -653,10 +657,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         at = np.asarray(months) == S
         if fallback:
             if option == "finetune":
-                # The prompt is written at S unless it already exists (built before, or at
-                # month 0 to serve until the tuned model did).
-                ready = np.maximum(p.get("prompt.already_built", 0.0),
-                                   np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
                 migration = migration + np.where(
                     at, p["prompt.engineering_hours"] * rate * (1.0 - ready), 0.0)
         else:
