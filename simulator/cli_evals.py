@@ -173,7 +173,7 @@ def write_scenario(args: argparse.Namespace, summary) -> list[str]:
         else:
             import tomli_w
 
-            new_text, kept = tomli_w.dumps(new_data), False
+            new_text, kept = tomli_w.dumps(new_data), suffix == ".json"  # JSON has no comments
     _check_scenario(new_data, str(target))
     same = args.scenario is not None and target.exists() \
         and target.resolve() == Path(args.scenario).resolve()

@@ -110,6 +110,13 @@ def test_map_names_the_scenario_options(tmp_path, capsys):
 
     data = json.loads(target.read_text())
     assert data["finetune"]["eval_correct"] == 3 and "eval_correct" not in data["prompt"]
+    back = tmp_path / "back.toml"
+    code, out, _ = run(capsys, "evals", EXAMPLE, "--scenario", target, "--to-scenario", back)
+    assert code == 0 and "comments are gone" not in out
+    assert tomllib.loads(back.read_text())["finetune"]["eval_correct"] == 182
+    code, out, _ = run(capsys, "evals", EXAMPLE, "--scenario", back, "--to-scenario",
+                       tmp_path / "again.json")
+    assert code == 0 and "comments are gone" not in out
 
 
 @pytest.mark.parametrize("argv, message", [
