@@ -133,7 +133,7 @@ def test_prices_unknown_provider_exits_2(capsys):
 def test_prices_finetune_shows_the_limit_dataset_applies(capsys):
     from simulator.tokens import model_example_limit
 
-    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai")
+    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai", "--wide")
     assert code == 0
     assert "NaN" not in out and "None" not in out
     row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["openai", "gpt-4.1-mini"])
