@@ -118,12 +118,16 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         print(f"examples over the {report.max_tokens_per_example}-token limit (lines): {shown}"
               + (" …" if len(report.over_limit_lines) > 20 else ""))
     if report.n_examples:
-        costs = training_costs(report, price_table(args))
+        table = price_table(args)
+        costs = training_costs(report, table)
         if costs.empty:
             print(f"\nno fine-tuning offering in the price table for {args.model}")
         else:
             print("\ntraining cost of one run:")
             print(costs.to_string(index=False))
+            for note in closing_notes(table, zip(costs["provider"], costs["base_model"]),
+                                      date.today()):
+                print(note)
     if report.n_errors:
         print(f"\n{report.n_errors} bad line(s):")
         for issue in report.errors[:MAX_ERRORS_SHOWN]:
@@ -393,6 +397,18 @@ def lifecycle_words(life, today: date) -> str:
         parts.append(f"source {life.source_url}"
                      + (f", checked {life.checked_on.isoformat()}" if life.checked_on else ""))
     return "; ".join(parts)
+
+
+def closing_notes(table: pricing.PriceTable, offerings, today: date) -> list[str]:
+    """One line per fine-tuning offering that has an announced end, in dates (``note: openai
+    gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, stops serving from 2027-01-14``):
+    a command that prices a closing offering says when it closes."""
+    out = []
+    for provider, model in dict.fromkeys(offerings):
+        badge = table.offering_lifecycle(provider, model).badge(today)
+        if badge:
+            out.append(f"note: {provider} {model} fine-tuning: {badge}")
+    return out
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
