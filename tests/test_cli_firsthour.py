@@ -8,6 +8,7 @@ import csv
 import json
 import tomllib
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 import tomli_w
@@ -15,7 +16,7 @@ from strategies import pinned
 
 from simulator.cli import main
 
-EXAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 from simulator.scenario import example_scenario_text
 from simulator.wording import NEVER, SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON
 
