@@ -558,3 +558,18 @@ def test_option_names_map_by_name_by_model_and_by_flag():
         map_options(["gpt-x"], {"gpt-x": "banana"})
     with pytest.raises(InputError, match="both map to the scenario option 'prompt'"):
         map_options(["prompt", "gpt-x"], {"gpt-x": "prompt"})
+
+
+@given(counts=st.dictionaries(
+    st.sampled_from(["prompt", "rag", "finetune", "selfhost"]),
+    st.integers(1, 10**6).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    min_size=1))
+def test_fuzz_counts_written_twice_leave_every_other_field_alone(counts):
+    text = example_scenario_text()
+    once, kept = scenario_with_counts(text, counts)
+    twice, _ = scenario_with_counts(once, counts)
+    assert kept and twice == once
+    before, after = tomllib.loads(text), tomllib.loads(once)
+    for option, (k, n) in counts.items():
+        assert after[option].pop("eval_correct") == k and after[option].pop("eval_total") == n
+    assert after == before
