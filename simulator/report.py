@@ -73,9 +73,12 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
 SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
                    "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
                    "breakeven_volume", "accuracy", "payback_month", "crossing_months",
-                   "breakeven_volume_status")
-"""Columns of :attr:`Result.summary`, in order (the three last ones added by issue 11)."""
-TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
+                   "breakeven_volume_status", "cost_per_correct_usd", "breakeven_accuracy",
+                   "accuracy_low", "accuracy_high", "p_reaches_breakeven", "projected_accuracy",
+                   "examples_for_target", "target_labelling_usd", "breakeven_accuracy_status")
+"""Columns of :attr:`Result.summary`, in order (the three after ``accuracy`` added by issue
+11, the nine last ones by issue 18: accuracy from evidence)."""
+TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status", "breakeven_accuracy_status")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -435,7 +438,13 @@ def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd
             missing = np.isnan(x)
             columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
                                                   missing)
-        elif col in ("breakeven_volume", "roi"):
+        elif col == "examples_for_target":
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
+                                                  missing)
+        elif col in ("breakeven_volume", "roi", "breakeven_accuracy", "accuracy_low",
+                     "accuracy_high", "p_reaches_breakeven", "projected_accuracy",
+                     "target_labelling_usd", "cost_per_correct_usd"):
             missing = np.isnan(x)
             columns[col] = pd.arrays.FloatingArray(np.where(missing, 0.0, x), missing)
         else:
@@ -446,6 +455,8 @@ def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd
     columns["breakeven_volume_status"] = pd.array(
         ["" if o == baseline or not figures[o].get("volume_windows")
          else figures[o]["volume_windows"][0].status for o in options], dtype="str")
+    columns["breakeven_accuracy_status"] = pd.array(
+        [str(figures[o].get("breakeven_accuracy_status", "")) for o in options], dtype="str")
     return pd.DataFrame({c: columns[c] for c in SUMMARY_COLUMNS})
 
 

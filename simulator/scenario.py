@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import limits
+from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
@@ -158,6 +159,12 @@ class _Section:
     RULES: ClassVar[dict[str, Rule]] = {}
     TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
 
+    def _check_evals(self) -> None:
+        """``eval_correct``/``eval_total``: both or neither, ``0 ≤ correct ≤ total``."""
+        k, n = check_eval_counts(self.SECTION, self.eval_correct, self.eval_total)
+        object.__setattr__(self, "eval_correct", k)
+        object.__setattr__(self, "eval_total", n)
+
     def _check_fields(self) -> None:
         for name, rule in self.RULES.items():
             object.__setattr__(self, name,
@@ -218,6 +225,9 @@ class PromptConfig(_Section):
         prompt moves to its successor [h]
     successor : the model to move to when it retires (``provider/model``); ``None`` = the
         provider's named successor from the price table
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "prompt"
@@ -254,9 +264,12 @@ class PromptConfig(_Section):
     batch_discount: float | None = None
     migration_hours: float = 16
     successor: str | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         _check_successor("prompt.successor", self.successor)
         if self.system_prompt is not None:
             limits.check_text("prompt.system_prompt", self.system_prompt)
@@ -313,6 +326,9 @@ class RagConfig(_Section):
     engineering_hours : one-time work on the retrieval pipeline, on top of the prompt's [h]
     accuracy : ``None`` = the prompt's accuracy
     embedding_usd_per_mtok : pinned embedding rate [USD per 1M tokens]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "rag"
@@ -336,9 +352,12 @@ class RagConfig(_Section):
     engineering_hours: float = 0
     accuracy: float | None = None
     embedding_usd_per_mtok: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,6 +392,15 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
+    pilot : pilot runs ``[[examples, accuracy], …]`` or ``[[examples, correct, total], …]``
+        at three or more training-set sizes; the tuned model's accuracy then follows the
+        fitted curve ``a_max − b n^(−c)`` month by month and wins over ``accuracy``
+        (finetune may not also give eval counts)
+    target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
+        for it are reported (``examples_for_target``) [0..1]
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -400,6 +428,7 @@ class FinetuneConfig(_Section):
         "validation_usd_per_mtok": OPT_NONNEG,
         "validation_examples": COUNT,
         "migration_hours": NONNEG,
+        "target_accuracy": OPT_SHARE,
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -435,9 +464,14 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    eval_correct: int | None = None
+    eval_total: int | None = None
+    pilot: tuple | None = None
+    target_accuracy: float | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         if self.on_retirement not in ON_RETIREMENT:
             raise InputError(f"finetune.on_retirement: must be one of "
                              f"{', '.join(ON_RETIREMENT)}, got {self.on_retirement!r}")
@@ -447,6 +481,11 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
+        object.__setattr__(self, "pilot", check_pilot("finetune.pilot", self.pilot))
+        if self.pilot is not None and self.eval_total is not None:
+            raise InputError("finetune.pilot: give either a pilot (a learning curve) or "
+                             "finetune.eval_correct/eval_total, not both (add the eval as a "
+                             "pilot run at its training-set size)")
         if self.dataset is not None:
             for name in ("examples", "tokens_per_example"):
                 if getattr(self, name) is not None:
@@ -475,6 +514,9 @@ class SelfhostConfig(_Section):
         (0..1]
     engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
     accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "selfhost"
@@ -506,9 +548,12 @@ class SelfhostConfig(_Section):
     ops_hours_per_month: float = 10
     accuracy: float = 0.90
     gpu_usd_per_hour: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -517,6 +562,9 @@ class HybridConfig(_Section):
 
     finetuned_share : ``q`` [0..1]
     accuracy : ``None`` = ``q a_ft + (1-q) a_prompt``
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "hybrid"
@@ -524,9 +572,12 @@ class HybridConfig(_Section):
 
     finetuned_share: float = 0.8
     accuracy: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 SECTION_TYPES: dict[str, type] = {
