@@ -398,6 +398,7 @@ def add_evidence_figures(scenario: Scenario, inputs: Inputs,
     for o in inputs.options:
         if curve is not None and follows_curve(o, values):
             figures[o]["projected_accuracy"] = float(reference_accuracy(o, values))
+            figures[o]["planned_examples"] = float(values["finetune.examples"])
             if ft.target_accuracy is not None:
                 need = curve.examples_for(ft.target_accuracy)
                 figures[o]["examples_for_target"] = need

@@ -23,6 +23,8 @@ from .resolve import PRICE_COLUMNS
 from .scenario import Scenario
 from .wording import (
     NEVER,
+    breakeven_accuracy_text,
+    target_text,
     SINGLE_ESTIMATE_PYTHON,
     crossings_text,
     format_usd,
@@ -311,8 +313,56 @@ class Result:
             parts.insert(1, "Priced with the calendar from "
                          f"{self.start_date.isoformat() if self.start_date else 'today'}: "
                          + " ".join(self.lifecycle))
+        parts += self.accuracy_sentences()
         parts.append(_certainty(uncertainty, winner, base))
         return " ".join(p for p in parts if p)
+
+    def accuracy_sentences(self) -> list[str]:
+        """What accuracy each option must reach to pay for itself, with the evidence (eval
+        counts, a pilot curve): for the options with evidence of their own, else the
+        cheapest alternative when errors are priced; nothing when errors cost nothing and
+        there is no evidence."""
+        from .evidence import eval_counts, scenario_curve
+
+        sc = self.scenario
+        s = self.summary.set_index("option")
+        base = self.baseline
+        counts = eval_counts(sc)
+        curve = scenario_curve(sc)
+        on_curve = [o for o in s.index if not is_missing(s.loc[o, "projected_accuracy"])]
+        others = s.drop(index=base)
+        if others.empty or not (counts or on_curve or sc.cost_per_error_usd > 0):
+            return []
+        if not sc.cost_per_error_usd > 0:
+            return [f"Errors cost nothing (cost_per_error_usd = 0), so the evidence on "
+                    f"accuracy does not change the costs; set a cost per error to see the "
+                    f"accuracy each option must reach."]
+        chosen = [o for o in others.index if o in counts or o in on_curve] \
+            or [others["tco_usd"].idxmin()]
+        out = []
+        for o in chosen:
+            r = s.loc[o]
+            if o in on_curve:
+                planned = self.figures[o].get("planned_examples", np.nan)
+                evidence = (f"your pilot's curve ({len(curve.examples)} runs"
+                            + ("" if is_missing(planned) else f", {planned:,.0f} examples")
+                            + ")")
+                estimate = r["projected_accuracy"]
+            elif o in counts:
+                k, n = counts[o]
+                evidence, estimate = f"your eval ({k:,} of {n:,})", r["accuracy"]
+            else:
+                evidence, estimate = "", r["accuracy"]
+            out.append(breakeven_accuracy_text(
+                o, r["breakeven_accuracy"], r["breakeven_accuracy_status"], evidence=evidence,
+                estimate=estimate, low=r["accuracy_low"], high=r["accuracy_high"],
+                probability=r["p_reaches_breakeven"], own=bool(evidence)))
+        if on_curve and sc.finetune.target_accuracy is not None:
+            o = on_curve[0]
+            planned = self.figures[o].get("planned_examples", np.nan)
+            out.append(target_text(sc.finetune.target_accuracy, s.loc[o, "examples_for_target"],
+                                   planned, s.loc[o, "target_labelling_usd"]))
+        return out
 
     def _volume_words(self, option: str, base: str, v1: float) -> str:
         """Where the winning ``option`` stays cheaper by month-1 volume, truthfully."""
