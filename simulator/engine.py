@@ -365,6 +365,7 @@ def breakeven_accuracy(inputs: Inputs, figures: Mapping[str, Mapping[str, Any]]
         if not slope < 0:
             out[o] = (np.nan, "no requests")
             continue
+        figures[o]["tco_per_accuracy_usd"] = slope
         a = float(reference_accuracy(o, inputs.values)) + (base_tco - tco) / slope
         out[o] = ((a, "") if 0.0 <= a <= 1.0 else
                   (np.nan, "above 100%" if a > 1.0 else "below 0%"))
@@ -396,6 +397,7 @@ def add_evidence_figures(scenario: Scenario, inputs: Inputs,
     counts = eval_counts(scenario)
     ft = scenario.finetune
     for o in inputs.options:
+        figures[o]["reference_accuracy"] = float(reference_accuracy(o, values))
         if curve is not None and follows_curve(o, values):
             figures[o]["projected_accuracy"] = float(reference_accuracy(o, values))
             figures[o]["planned_examples"] = float(values["finetune.examples"])

@@ -315,3 +315,11 @@ def test_p_cheaper_moves_as_the_eval_grows(prompt_acc, gap):
         p.append(mc.summary.set_index("option").loc["finetune", "p_cheaper"])
     assert p[0] < p[1] < p[2] or p[1] == p[2] == 1.0
     assert p[2] > 0.99
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import simulator.evidence
+
+    assert doctest.testmod(simulator.evidence).failed == 0
