@@ -191,7 +191,8 @@ def test_pilot_interval_contains_fit_and_narrows_with_counts():
 # ---- in the cost chain ------------------------------------------------------------------------
 
 def _scenario(**values):
-    base = {"cost_per_error_usd": 0.5, "options": ("prompt", "finetune"), "as_of": "2026-12-07"}
+    base = {"cost_per_error_usd": 0.5, "options": ("prompt", "finetune"), "as_of": "2026-12-07",
+            "finetune.months_to_production": 0}
     return example_scenario().with_values(**dict(base, **values))
 
 
