@@ -303,9 +303,11 @@ def breakeven_accuracy_text(option: str, breakeven: Any, status: str, *, evidenc
     ``probability`` is the share of the evidence's draws in which the option is cheaper;
     ``own`` False when the option has no evidence of its own (only the baseline's).
 
-    >>> breakeven_accuracy_text("finetune", 0.893, "", evidence="your pilot (182 of 200)",
-    ...                         estimate=0.91, low=0.871, high=0.94, probability=0.86)
-    'finetune pays for itself if it reaches 89.3% accuracy; your pilot (182 of 200) puts it at 91.0% (87.1–94.0%), so it does with probability 0.86.'
+    >>> text = breakeven_accuracy_text("finetune", 0.893, "", evidence="your eval (182 of 200)",
+    ...                                estimate=0.91, low=0.871, high=0.94, probability=0.86)
+    >>> text.split("; ")
+    ['finetune pays for itself if it reaches 89.3% accuracy', 'your eval (182 of 200) puts it \
+at 91.0% (87.1–94.0%), so it does with probability 0.86.']
     """
     if is_missing(breakeven):
         reason = BREAKEVEN_ACCURACY_REASONS.get(status, status or "it cannot be found")

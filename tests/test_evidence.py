@@ -324,3 +324,45 @@ def test_docstring_examples_run():
     import simulator.evidence
 
     assert doctest.testmod(simulator.evidence).failed == 0
+
+
+def test_html_report_carries_the_evidence():
+    from simulator.html_report import html_report, summary_display
+
+    r = simulate(_scenario(**{"prompt.eval_correct": 174, "prompt.eval_total": 200,
+                              "finetune.pilot": PILOT, "finetune.target_accuracy": 0.92}))
+    shown = summary_display(r).set_index("option")
+    row = r.summary.set_index("option").loc["finetune"]
+    ft = shown.loc["Fine-tune (API)"]
+    assert ft["break-even accuracy"] == f"{row['breakeven_accuracy']:.1%}"
+    assert ft["examples for target"] == f"{int(row['examples_for_target']):,}"
+    assert ft["accuracy (95%)"] == f"{row['accuracy_low']:.1%}–{row['accuracy_high']:.1%}"
+    page = html_report(r)
+    assert 'id="chart-accuracy"' in page and 'id="chart-learning"' in page
+    plain = simulate(_scenario())
+    assert "break-even accuracy" in summary_display(plain).columns   # errors are priced
+    assert 'id="chart-learning"' not in html_report(plain)
+
+
+def test_evidence_charts_and_panel_never_load_streamlit():
+    import subprocess
+    import sys
+
+    code = ("import sys, simulator.charts_evidence, simulator.app_evidence; "
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_learning_curve_chart_marks_target_and_need():
+    from simulator.charts_evidence import learning_curve
+
+    curve = fit_learning_curve(PILOT)
+    fig = learning_curve(curve, planned=600, target=0.92, needed=962)
+    names = [t.name for t in fig.data]
+    assert names == ["95% band (bootstrap)", "fit", "pilot runs"]
+    texts = [a.text for a in fig.layout.annotations]
+    assert "target 92.0%" in texts and "needs 962" in texts and "planned 600" in texts
+    points = fig.data[2]
+    assert list(points.y) == pytest.approx([0.75, 0.85, 0.9])
