@@ -25,7 +25,7 @@ import pandas as pd
 
 from pricing import PriceTable
 
-from . import limits
+from . import closure, limits
 from .engine import evaluate, table_name
 from .errors import InputError
 from .evidence import CURVE_FIELDS, curve_draws, evidence_distributions, scenario_curve
@@ -306,7 +306,13 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
         drawn.update(curve_draws(scenario_curve(scenario), rng, int(n)))
     _check_growth(inputs, drawn)
     values = dict(inputs.values, **drawn)
-    figures = _evaluate_chunked(inputs, values, n)
+    hazard = float(inputs.values.get("finetune.closure_hazard", 0.0))
+    if hazard > 0:  # unannounced closures (simulator.closure), drawn after the fields
+        closes = closure.closure_months(hazard, inputs.horizon_months, int(n), rng)
+        figures = closure.evaluate_with_closures(inputs, values, closes, _evaluate_chunked)
+        drawn["finetune.closure_month"] = closes
+    else:
+        figures = _evaluate_chunked(inputs, values, n)
     options = list(inputs.options)
     full = (int(n),)
 
