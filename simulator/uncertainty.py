@@ -309,7 +309,9 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     hazard = float(inputs.values.get("finetune.closure_hazard", 0.0))
     if hazard > 0:  # unannounced closures (simulator.closure), drawn after the fields
         closes = closure.closure_months(hazard, inputs.horizon_months, int(n), rng)
-        figures = closure.evaluate_with_closures(inputs, values, closes, _evaluate_chunked)
+        per_option = closure.evaluate_with_closures(inputs, values, closes, _by_option)
+        figures = {k: np.stack([per_option[o][k] for o in inputs.options])
+                   for k in per_option[inputs.options[0]]}
         drawn["finetune.closure_month"] = closes
     else:
         figures = _evaluate_chunked(inputs, values, n)
@@ -378,6 +380,13 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
             for k in names:
                 out[k][i, start:stop] = figures[o][k]
     return out
+
+
+def _by_option(inputs: Inputs, values: Mapping[str, Any], n: int
+               ) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`_evaluate_chunked` as option -> figure -> ``(n,)`` array."""
+    figures = _evaluate_chunked(inputs, values, n)
+    return {o: {k: a[i] for k, a in figures.items()} for i, o in enumerate(inputs.options)}
 
 
 def _check_growth(inputs: Inputs, drawn: Mapping[str, np.ndarray]) -> None:
