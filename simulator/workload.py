@@ -323,10 +323,11 @@ class WorkloadReport:
             ok = False
         if not ok:
             text = dumps_scenario(expected)
-        return self.scenario_comment() + text
+        return self.scenario_comment(changes) + text
 
-    def scenario_comment(self) -> str:
-        """Comment lines for a scenario file: which fields came from which logs."""
+    def scenario_comment(self, changes: Mapping[str, Any] | None = None) -> str:
+        """Comment lines for a scenario file: which fields came from which logs (and, given
+        :meth:`scenario_changes`, the tuned model's own chat overhead written beside them)."""
         span = ""
         if self.first_time is not None:
             span = f", {self.first_time:%Y-%m-%d} to {self.last_time:%Y-%m-%d}"
@@ -334,6 +335,11 @@ class WorkloadReport:
                  (f"# ({self.n_requests:,} requests{span}; {self.n_errors:,} bad lines "
                   f"left out). From the logs:")]
         lines += [f"#   {k} = {v!r}" for k, v in self.scenario_values().items() if v is not None]
+        tuned = (changes or {}).get("finetune.chat_overhead_tokens")
+        if tuned is not None:
+            lines.append(f"# Not from the logs: finetune.chat_overhead_tokens = {tuned!r}, the "
+                         f"tuned model's own short request (system + user message) under its "
+                         f"chat rule; the logged chat overhead is the prompted request's.")
         lines += [f"# note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
