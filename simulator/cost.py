@@ -397,7 +397,9 @@ def road_rate(p: Mapping[str, Any], road: str, name: str, months):
 
 def _prompted_usd(p, static, other, months):
     rate = {name: road_rate(p, "prompt", name, months) for name in PROMPT_RATES}
-    write_share = p.get("prompt.cache_write_share", 0.0)
+    # A scenario refuses h + w > 1; independent Monte Carlo draws may not: w is capped there.
+    write_share = np.minimum(p.get("prompt.cache_write_share", 0.0),
+                             1.0 - p["prompt.cached_share"])
     write_rate = (road_rate(p, "prompt", "cache_write_usd_per_mtok", months)
                   if "prompt.cache_write_usd_per_mtok" in p else rate["input_usd_per_mtok"])
     return prompted_request_usd(static, p["prompt.cached_share"], other,

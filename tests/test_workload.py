@@ -463,15 +463,14 @@ def test_anthropic_usage_cache_reads_and_writes_come_on_top_of_input(tmp_path):
     reads = [static, 0, static, static]
     writes = [0, static, 0, 0]
     path = tmp_path / "anthropic.jsonl"
-    with open(path, "w", encoding="utf-8") as fh:
-        for i, (r, w) in enumerate(zip(reads, writes)):
-            fh.write(json.dumps({
-                "timestamp": (START + timedelta(minutes=i)).isoformat(),
-                "request": {"model": "claude-sonnet-4-5", "system": SYSTEM,
-                            "messages": [*FEWSHOT, {"role": "user", "content": "refund"}]},
-                "response": {"usage": {"input_tokens": 40, "output_tokens": 5,
-                                       "cache_read_input_tokens": r,
-                                       "cache_creation_input_tokens": w}}}) + "\n")
+    path.write_text("".join(json.dumps({
+        "timestamp": (START + timedelta(minutes=i)).isoformat(),
+        "request": {"model": "claude-sonnet-4-5", "system": SYSTEM,
+                    "messages": [*FEWSHOT, {"role": "user", "content": "refund"}]},
+        "response": {"usage": {"input_tokens": 40, "output_tokens": 5,
+                               "cache_read_input_tokens": r,
+                               "cache_creation_input_tokens": w}}}) + "\n"
+        for i, (r, w) in enumerate(zip(reads, writes))), encoding="utf-8")
     report = from_logs(path, workers=1, model="gpt-4o")
     assert report.system_prompt_tokens == n_tokens(SYSTEM)   # Anthropic's system field read
     assert report.cached_share == pytest.approx(0.75)        # 3 of 4 requests read the prefix
