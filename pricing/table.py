@@ -9,6 +9,8 @@ a model nobody prices raises :class:`UnknownModelError` with the closest known n
 from __future__ import annotations
 
 import difflib
+import hashlib
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, wraps
@@ -926,6 +928,27 @@ def load_price_files(paths: Iterable[str | Path], *, use_genai_prices: bool = Tr
 @cache
 def _shipped_cached(kind: str) -> tuple[dict, ...]:
     return tuple(read_shipped(kind))
+
+
+_FINGERPRINTS: dict[int, tuple[Any, str]] = {}
+"""id(table) -> (a weak reference to it, its fingerprint), for the tables seen lately."""
+
+
+def table_fingerprint(table: PriceTable) -> str:
+    """A short hash of every row of ``table`` (ten hex digits): two tables with the same rows
+    have the same fingerprint. Computed once per table object (kept beside it, not in it)."""
+    seen = _FINGERPRINTS.get(id(table))
+    if seen is not None and seen[0]() is table:
+        return seen[1]
+    rows = [[(k, str(v)) for k, v in sorted(row.items()) if not k.startswith("_")]
+            for kind in (table.finetune, table.inference, table.gpus, table.batch,
+                         table.lifecycle) for row in kind]
+    text = repr((rows, table.use_genai_prices))
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:10]
+    if len(_FINGERPRINTS) >= 64:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[id(table)] = (weakref.ref(table), fingerprint)
+    return fingerprint
 
 
 @cache

@@ -182,7 +182,7 @@ def acme_scenario(**changes) -> Scenario:
                      "examples": 100, "tokens_per_example": 500, "epochs": 2,
                      "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 3,
-                     "new_examples_per_retrain": 50},
+                     "new_examples_per_retrain": 50, "months_to_production": 0},
         "hybrid": {"finetuned_share": 0.5},
     }
     s = Scenario.from_dict(data)
@@ -310,7 +310,7 @@ def test_uncertainty_grid_and_tornado_keep_working(acme):
 
 # ---- the shipped table, on the dates ---------------------------------------------------
 
-OPENAI = {"finetune": {"provider": "openai", "model": "gpt-4.1-mini"},
+OPENAI = {"finetune": {"provider": "openai", "model": "gpt-4.1-mini", "months_to_production": 0},
           "prompt": {"model": "gpt-4.1"}, "options": ["prompt", "finetune"],
           "horizon_months": 24}
 
@@ -353,9 +353,12 @@ def test_the_default_scenario_crosses_no_lifecycle_date():
     assert inputs.moves == {}
     result = simulate(s)
     assert not result.lifecycle
-    # and it says fine-tuning wins, while at zero requests prompting does
+    # counting only what is still to pay (the prompt is built, 600 examples are on hand),
+    # prompting stays cheapest at 60,000 requests a month; at 200,000 fine-tuning wins
     summary = result.summary.set_index("option")
-    assert summary.tco_usd.idxmin() == "finetune"
+    assert summary.tco_usd.idxmin() == "prompt"
+    busy = simulate(s.with_values(**{"workload.requests_per_month": 200_000})).summary
+    assert busy.set_index("option").tco_usd.idxmin() == "finetune"
     idle = simulate(s.with_values(**{"workload.requests_per_month": 0})).summary
     assert idle.set_index("option").tco_usd.idxmin() == "prompt"
 
