@@ -117,3 +117,16 @@ def test_charts_never_import_streamlit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cumulative_chart_scale_serves_the_focus_and_the_baseline():
+    """Self-hosting ends near $82k while the two roads the page is about end near $16k: its
+    curve starts hidden (a click on the legend shows it), so they are not squeezed together."""
+    result = simulate(example_scenario())
+    fig = charts.cumulative_cost(result)
+    visible = {t.name: t.visible for t in fig.data if t.mode == "lines"}
+    assert visible[charts.label("selfhost")] == "legendonly"
+    assert visible[charts.label("finetune")] is True
+    assert visible[charts.label("prompt") + " (baseline)"] is True
+    tco = result.summary.set_index("option")["tco_usd"]
+    assert tco["selfhost"] > charts.OFF_SCALE * max(tco["prompt"], tco["finetune"])

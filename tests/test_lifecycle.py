@@ -97,7 +97,7 @@ def test_openai_wind_down_as_published():
     assert base.serving_ends == date(2027, 1, 13)
     assert base.lifecycle.successor == "openai/gpt-6-luna"
     assert pricing.finetune_rates("openai", "gpt-4.1-mini").lifecycle.badge(
-        date(2026, 11, 23)) == "new jobs end 2027-01-06, serving ends 2027-01-14"
+        date(2026, 11, 23)) == "no new jobs from 2027-01-06, stops serving from 2027-01-14"
     assert pricing.finetune_rates("openai", "gpt-4.1-nano").lifecycle.badge(
         date(2026, 11, 23)) == "retired 2026-10-23"
 
@@ -401,15 +401,15 @@ def test_pickers_list_open_choices_first_and_warn_about_closing_ones():
                                    start, 24)
     assert order == ["gpt-6.1-terra", "gpt-4.1", "gpt-3.5-turbo"]
     assert appstate.choice_label("gpt-4.1", lifecycles["gpt-4.1"], start) == \
-        "gpt-4.1 · serving ends 2027-01-14"
+        "gpt-4.1 · stops serving from 2027-01-14"
     offerings = appstate.offering_choices(table.finetune_offerings(), start, 24)
     ranks = [appstate.availability_rank(o.lifecycle, start, 24) for o in offerings.values()]
     assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2
     assert len(offerings) == len({(o.provider, o.model) for o in table.finetune_offerings()})
     ft = offerings["openai/gpt-4.1-mini"]
     warning = appstate.closing_warning("OpenAI gpt-4.1-mini fine-tuning", ft.lifecycle, start, 24)
-    assert warning.startswith("OpenAI gpt-4.1-mini fine-tuning: new jobs end 2027-01-06, "
-                              "serving ends 2027-01-14, inside your 24-month horizon")
+    assert warning.startswith("OpenAI gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, "
+                              "stops serving from 2027-01-14, inside your 24-month horizon")
     assert appstate.closing_warning("x", offerings["aws/amazon.nova-micro-v1:0"].lifecycle,
                                     start, 24) is None
 
