@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import limits
+from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
@@ -176,6 +177,12 @@ class _Section:
     TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
     FLAGS: ClassVar[tuple[str, ...]] = ()  # true/false fields
 
+    def _check_evals(self) -> None:
+        """``eval_correct``/``eval_total``: both or neither, ``0 ≤ correct ≤ total``."""
+        k, n = check_eval_counts(self.SECTION, self.eval_correct, self.eval_total)
+        object.__setattr__(self, "eval_correct", k)
+        object.__setattr__(self, "eval_total", n)
+
     def _check_fields(self) -> None:
         for name in self.FLAGS:
             object.__setattr__(self, name, _flag(f"{self.SECTION}.{name}", getattr(self, name)))
@@ -251,6 +258,9 @@ class PromptConfig(_Section):
         hours are sunk, charged to no option that reuses this prompt (``prompt``, ``rag``,
         ``hybrid``, and the prompted months of ``finetune``/``selfhost``), and listed as
         "not counted" in the answer
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "prompt"
@@ -295,9 +305,12 @@ class PromptConfig(_Section):
     cache_write_share: float = 0.0
     cache_write_usd_per_mtok: float | None = None
     already_built: bool = False
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         _check_successor("prompt.successor", self.successor)
         if self.cached_share + self.cache_write_share > 1 + 1e-12:
             raise InputError(f"prompt.cache_write_share: cached_share + cache_write_share must "
@@ -358,6 +371,9 @@ class RagConfig(_Section):
     engineering_hours : one-time work on the retrieval pipeline, on top of the prompt's [h]
     accuracy : ``None`` = the prompt's accuracy
     embedding_usd_per_mtok : pinned embedding rate [USD per 1M tokens]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "rag"
@@ -381,9 +397,12 @@ class RagConfig(_Section):
     engineering_hours: float = 0
     accuracy: float | None = None
     embedding_usd_per_mtok: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -439,6 +458,15 @@ class FinetuneConfig(_Section):
         horizon, drawn by Monte Carlo only (:mod:`simulator.closure`): ``0`` = off (default),
         a number in ``[0, 1)``, or ``"auto"`` (the rate calibrated from the dated closure list
         for the offering's kind, closed-model fine-tuning or open-weight adapters)
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
+    pilot : pilot runs ``[[examples, accuracy], …]`` or ``[[examples, correct, total], …]``
+        at three or more training-set sizes; the tuned model's accuracy then follows the
+        fitted curve ``a_max − b n^(−c)`` month by month and wins over ``accuracy``
+        (finetune may not also give eval counts)
+    target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
+        for it are reported (``examples_for_target``) [0..1]
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -471,6 +499,7 @@ class FinetuneConfig(_Section):
         "chat_overhead_tokens": OPT_NONNEG,
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
+        "target_accuracy": OPT_SHARE,
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -512,9 +541,14 @@ class FinetuneConfig(_Section):
     already_trained: bool = False
     months_to_production: int | None = None
     closure_hazard: float | str = 0.0
+    eval_correct: int | None = None
+    eval_total: int | None = None
+    pilot: tuple | None = None
+    target_accuracy: float | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         if self.closure_hazard != "auto":
             Rule(hi=1.0, hi_open=True).check("finetune.closure_hazard (or \"auto\")",
                                               self.closure_hazard)
@@ -527,6 +561,11 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
+        object.__setattr__(self, "pilot", check_pilot("finetune.pilot", self.pilot))
+        if self.pilot is not None and self.eval_total is not None:
+            raise InputError("finetune.pilot: give either a pilot (a learning curve) or "
+                             "finetune.eval_correct/eval_total, not both (add the eval as a "
+                             "pilot run at its training-set size)")
         if self.dataset is not None and self.tokens_per_example is not None:
             raise InputError("finetune.dataset: give either dataset (counted) or "
                              "tokens_per_example (a number), not both")
@@ -558,6 +597,9 @@ class SelfhostConfig(_Section):
     months_to_production : months before the self-hosted model serves [months]; until then
         the option pays the prompted road's inference and upkeep, and no GPU serving or
         operations. ``None`` = :data:`DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION`
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "selfhost"
@@ -593,9 +635,12 @@ class SelfhostConfig(_Section):
     gpu_usd_per_hour: float | None = None
     reasoning_tokens: float = 0
     months_to_production: int | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -604,6 +649,9 @@ class HybridConfig(_Section):
 
     finetuned_share : ``q`` [0..1]
     accuracy : ``None`` = ``q a_ft + (1-q) a_prompt``
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "hybrid"
@@ -611,9 +659,12 @@ class HybridConfig(_Section):
 
     finetuned_share: float = 0.8
     accuracy: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 SECTION_TYPES: dict[str, type] = {
