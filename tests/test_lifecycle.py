@@ -177,7 +177,8 @@ def acme_scenario(**changes) -> Scenario:
         "prompt": {"model": "big-old", "provider": "acme", "system_prompt_tokens": 200,
                    "fewshot_tokens": 300, "engineering_hours": 10,
                    "maintenance_hours_per_month": 1},
-        "finetune": {"provider": "acme", "model": "small-old", "prompt_tokens": 20,
+        "finetune": {"chat_overhead_tokens": 10,  # the tuned model's own k_ft
+                     "provider": "acme", "model": "small-old", "prompt_tokens": 20,
                      "examples": 100, "tokens_per_example": 500, "epochs": 2,
                      "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 3,
