@@ -428,7 +428,12 @@ def test_cli_prices_show_lifecycle(capsys):
 
     assert main(["prices", "--finetune", "--provider", "openai"]) == 0
     out = capsys.readouterr().out
-    assert "lifecycle" in out and "retired 2026-10-23" in out
+    assert "closes from" in out and "retired 2026-10-23" in out
+    # each closing offering in words, first day without the service, one spelling
+    assert ("note: openai gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, stops serving "
+            "from 2027-01-14") in out
+    assert main(["prices", "--finetune", "--provider", "openai", "--wide"]) == 0
+    assert "no new jobs from 2027-01-06, stops serving from 2027-01-14" in capsys.readouterr().out
 
 
 def test_cli_simulate_names_the_dates(tmp_path, capsys):
