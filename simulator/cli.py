@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ from . import tokens
 from .allocator import keep_freed_memory
 from .errors import InputError
 from .limits import MAX_TEXT_CHARS, is_panic
-from .wording import is_missing
+from .wording import is_missing, printable
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -345,11 +345,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrintableStream:
+    """A text stream that passes everything written through :func:`~simulator.wording.
+    printable`: what the command line prints from logs, files and links cannot drive the
+    terminal. Everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     keep_freed_memory()  # this process is ours: large arrays reuse freed pages
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: argparse.Namespace) -> int:
+    """``args.func(args)``, with every failure as one line on stderr and its exit code."""
     try:
         return args.func(args)
     except (InputError, PriceError) as exc:

@@ -81,6 +81,34 @@ keeps memory near 200 MB whatever ``n``."""
 MAX_CELL_CHARS = 10_000
 """Characters in one edited price-table cell."""
 SHOWN_CHARS = 40
+MAX_REQUEST_TOKENS = 10_000_000
+"""Largest token count of one request in a log (prompt, completion or cached) [tokens]: ten
+times the longest context window sold today; a larger count is a bad line."""
+LOG_EARLIEST = "2020-01-01"
+"""Request logs' times start here (UTC): an earlier time (1970-01-01, 0001-01-01) is a bad
+line. Chat APIs with usage logs start in 2020."""
+LOG_LATEST = "2100-01-01"
+"""Request logs' times end before this day (UTC): a later time (9999-12-31) is a bad line."""
+LOG_GAP_DAYS = 31
+"""A log time separated from the bulk of the file by more than this many days without a
+request is a bad line: walking out from the median request's day, the first run of more than
+31 empty days ends the plausible window (on each side). A whole calendar month (28 days or
+more) with no request between a stray line and the rest would otherwise count as a real,
+empty month and move the volume and growth."""
+MAX_WORKERS = 64
+"""Worker processes of one log scan: at most 4 per core and never more than this."""
+MAX_CHUNK_MB = 1024
+"""Largest byte range one worker reads at once (``--chunk-mb``) [MiB]."""
+MAX_PRICE_CACHE_BYTES = 50 * 2**20
+"""Bytes of the genai-prices cache file written by ``ftroi prices --update`` (the data is
+about 1 MB today); a larger file is refused before it is read."""
+MAX_PRICE_CACHE_DEPTH = 32
+"""Nesting depth of the genai-prices cache file [levels] (the data nests about 8)."""
+EARLIEST_AS_OF = "2000-01-01"
+"""Earliest start date (``as_of``) of a scenario."""
+LATEST_AS_OF = "2100-12-31"
+"""Latest start date (``as_of``) of a scenario: its horizon must also end in a year Python's
+calendar holds, and no price or lifecycle row is dated near 9999."""
 """Characters of a refused value quoted in a message."""
 
 _LONG_WHITESPACE = re.compile(rf"[^\S\n\r]{{{MAX_WHITESPACE_RUN},}}")
