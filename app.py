@@ -463,6 +463,8 @@ with tab_prices:
                 f"{appstate.as_text(', '.join(sorted(carried)))}; they apply on top of the table below. Edit "
                 "them in a scenario file, or remove them with the scenario JSON.")
     snapshot = pricing.genai.snapshot_info()
+    if snapshot.warning:
+        st.warning(appstate.as_text(snapshot.warning))
     st.caption(f"Inference rates that ftroi's own files lack come from {appstate.as_text(snapshot.label)}"
                + (f", fetched {snapshot.fetched_on.isoformat()}" if snapshot.fetched_on
                   else "") + ".")

@@ -375,6 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     finally:
+        if warning := pricing.genai.cache_warning():
+            print(f"ftroi {args.command}: warning: {warning}", file=sys.stderr)
         sys.stdout, sys.stderr = stdout, stderr
 
 
