@@ -33,7 +33,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -615,8 +615,16 @@ class Scenario:
             except ValueError:
                 raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}") \
                     from None
+        elif isinstance(self.as_of, datetime):  # TOML's 2026-11-23T10:00: its day
+            object.__setattr__(self, "as_of", self.as_of.date())
         elif self.as_of is not None and not isinstance(self.as_of, date):
-            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}")
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got "
+                             f"{limits.shorten(self.as_of)}")
+        if self.as_of is not None and not (
+                date.fromisoformat(limits.EARLIEST_AS_OF) <= self.as_of
+                <= date.fromisoformat(limits.LATEST_AS_OF)):
+            raise InputError(f"as_of: {self.as_of.isoformat()} is outside the calendar ftroi "
+                             f"prices: from {limits.EARLIEST_AS_OF} to {limits.LATEST_AS_OF}")
         for name, cls in SECTION_TYPES.items():
             if not isinstance(getattr(self, name), cls):
                 raise InputError(f"{name}: must be a {cls.__name__}, "
