@@ -31,17 +31,37 @@ MAX_ERRORS_SHOWN = 50
 def _read_text(path: str) -> str:
     """The text of ``path`` ('-': standard input), read no further than one character past
     :data:`~simulator.limits.MAX_TEXT_CHARS` (the counter refuses longer texts)."""
-    if path == "-":
-        return sys.stdin.read(MAX_TEXT_CHARS + 1)
+    where = "standard input" if path == "-" else path
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(MAX_TEXT_CHARS + 1)
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:          # a text stream (tests): its text as it is
+                text = sys.stdin.read(MAX_TEXT_CHARS + 1)
+            else:
+                text = _decoded_prefix(stream.read(4 * (MAX_TEXT_CHARS + 1)), where)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(MAX_TEXT_CHARS + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(f"{where}: a binary file, not text (a NUL byte at character {nul:,})")
+    return text[:MAX_TEXT_CHARS + 1]
+
+
+def _decoded_prefix(data: bytes, where: str) -> str:
+    """UTF-8 ``data`` as text; a character cut at the end of the read is left out."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[:exc.start].decode("utf-8")
+        raise
 
 
 def _dataset_file(path: str) -> None:
