@@ -807,6 +807,9 @@ class _DatasetScan:
             return self.fail(line_no, line_too_long())
         if isinstance(raw, dict):
             record = raw
+        elif not isinstance(raw, (str, bytes)):
+            return self.fail(line_no, f"expected an example (a JSON line or an object), got "
+                                      f"{shorten(raw)} ({type(raw).__name__})")
         else:
             if isinstance(raw, bytes):
                 try:
