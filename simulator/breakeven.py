@@ -19,6 +19,7 @@ from .cost import (
     selfhost_capacity_tokens,
     selfhost_tokens_per_request,
 )
+from .limits import MAX_REPLICA_STEPS
 
 VOLUME_RTOL = 1e-9
 """Relative accuracy of a break-even volume at a self-hosted replica step [1]: the replica
@@ -28,9 +29,9 @@ VOLUME_PROBE = 1e6
 VOLUME_LIMIT = 1e15
 """Largest month-1 volume examined when two stepped TCOs grow at the same rate
 [requests/month]."""
-MAX_STEPS = 2_000_000
-"""Most replica steps examined for one option; beyond them the volumes are not checked (and
-:attr:`VolumeWindows.checked_up_to` says so)."""
+MAX_STEPS = MAX_REPLICA_STEPS
+"""Most replica steps examined for one option (:data:`simulator.limits.MAX_REPLICA_STEPS`);
+beyond them the volumes are not checked (and :attr:`VolumeWindows.checked_up_to` says so)."""
 STATUSES = ("always", "above", "below", "between", "windows", "never")
 """What :attr:`VolumeWindows.status` may be."""
 
