@@ -168,7 +168,7 @@ def _in_window(seconds: float, value: Any, where: str) -> float:
 def _iso(seconds: float) -> str:
     """``seconds`` as an ISO 8601 UTC text, for any time a datetime holds."""
     moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def day_index(seconds: float) -> int:
