@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -410,12 +410,18 @@ def start_date(extras: Mapping[str, Any]) -> date:
     """The scenario's start date from the page's extra fields (a loaded ``as_of``), else
     today: what picker badges and warnings are measured from."""
     value = extras.get("as_of")
-    if isinstance(value, date):
-        return value
+    if isinstance(value, datetime):
+        value = value.date()
     try:
-        return date.fromisoformat(str(value)) if value else date.today()
+        day = value if isinstance(value, date) else (
+            date.fromisoformat(str(value)) if value else date.today())
     except ValueError:
         return date.today()
+    # outside the calendar ftroi prices, the scenario itself says so: badges use today
+    if not (date.fromisoformat(limits.EARLIEST_AS_OF) <= day
+            <= date.fromisoformat(limits.LATEST_AS_OF)):
+        return date.today()
+    return day
 
 
 def closing_warning(subject: str, life: Lifecycle, start: date, horizon_months: int
