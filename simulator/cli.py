@@ -389,14 +389,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     keep_freed_memory()  # this process is ours: large arrays reuse freed pages
     parser = build_parser()
-    args = parser.parse_args(argv)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
     try:
-        return _run(args)
+        args = parser.parse_args(argv)
+        try:
+            return _run(args)
+        finally:
+            if warning := pricing.genai.cache_warning():
+                print(f"ftroi {args.command}: warning: {warning}", file=sys.stderr)
     finally:
-        if warning := pricing.genai.cache_warning():
-            print(f"ftroi {args.command}: warning: {warning}", file=sys.stderr)
         sys.stdout, sys.stderr = stdout, stderr
 
 
