@@ -418,7 +418,7 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except (RecursionError, MemoryError):
         print(f"ftroi {args.command}: error: the input is too large or too deeply nested to "
-              f"process (see README, Limits)", file=sys.stderr)
+              f"process (see docs/limits.md)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - a library error the checks missed: one line
         print(f"ftroi {args.command}: error: {_one_line(exc)} (unexpected; please report it)",

@@ -7,7 +7,7 @@ given through these checks before any work is done. A refusal is an
 
     prompt.system_prompt: '     …' (1,000,000 characters) is too long: at most 1,000,000 …
 
-The caps (README, "Limits")
+The caps (docs/limits.md has them all, with the log, price-cache and share-link rules)
     ==========================  ===============  ============================================
     what                        cap              why
     ==========================  ===============  ============================================
@@ -25,6 +25,17 @@ The caps (README, "Limits")
     Monte Carlo draws           1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
     grid points                 1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
     a price-table cell          10,000 chars     Python's csv module stops at 131,072
+    a scenario's ``as_of``      2000..2100       a horizon past it stays in Python's calendar
+    replica steps searched      200,000          steep growth over long horizons multiplies
+                                                 them (once 2.7 GB and a minute)
+    the genai-prices cache      50 MiB, 32       the data is ~1 MB, nests ~8 levels
+                                levels
+    log scan workers            4 per core, 64   each holds a range and an encoding
+    log scan chunk              1,024 MiB        what one worker holds at once
+    one request's tokens        10,000,000       ten times the longest context window
+    a time in a log             2020..2100 and   one stray line moved months and volume
+                                ≤ 31 days from
+                                the rest
     ==========================  ===============  ============================================
 
 Parsing
@@ -47,6 +58,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from pricing import genai as _genai
 
 from .errors import InputError
 
@@ -105,10 +118,10 @@ MAX_WORKERS = 64
 """Worker processes of one log scan: at most 4 per core and never more than this."""
 MAX_CHUNK_MB = 1024
 """Largest byte range one worker reads at once (``--chunk-mb``) [MiB]."""
-MAX_PRICE_CACHE_BYTES = 50 * 2**20
+MAX_PRICE_CACHE_BYTES = _genai.MAX_CACHE_BYTES
 """Bytes of the genai-prices cache file written by ``ftroi prices --update`` (the data is
-about 1 MB today); a larger file is refused before it is read."""
-MAX_PRICE_CACHE_DEPTH = 32
+about 1 MB today); a larger file is refused before it is read (kept in :mod:`pricing.genai`)."""
+MAX_PRICE_CACHE_DEPTH = _genai.MAX_CACHE_DEPTH
 """Nesting depth of the genai-prices cache file [levels] (the data nests about 8)."""
 EARLIEST_AS_OF = "2000-01-01"
 """Earliest start date (``as_of``) of a scenario."""

@@ -247,3 +247,18 @@ def test_fuzz_scenario_toml_loads_or_says_which_field(tmp_path, top, prompt):
     if scenario.as_of is not None:
         assert date(2000, 1, 1) <= scenario.as_of <= date(2100, 12, 31)
         assert type(scenario.as_of) is date
+
+
+def test_every_cap_the_limits_page_names_is_in_limits_py():
+    import re
+    from pathlib import Path
+
+    from simulator import limits
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "limits.md").read_text()
+    names = set(re.findall(r"`([A-Z][A-Z_]+)`", page))
+    assert {"MAX_WORKERS", "MAX_CHUNK_MB", "MAX_REQUEST_TOKENS", "LOG_GAP_DAYS",
+            "MAX_PRICE_CACHE_BYTES", "MAX_REPLICA_STEPS", "LATEST_AS_OF"} <= names
+    assert [n for n in names if not hasattr(limits, n)] == []
+    assert "[docs/limits.md](docs/limits.md)" in (
+        Path(__file__).resolve().parent.parent / "README.md").read_text()
