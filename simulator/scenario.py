@@ -788,6 +788,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
     ``finetune.dataset`` paths are taken relative to the file's folder.
     """
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path: expected a scenario file path, got {limits.shorten(path)} "
+                         f"({type(path).__name__})")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
@@ -812,6 +815,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
     """The scenario as TOML (``fmt="toml"``) or JSON (``fmt="json"``) text."""
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
     data = scenario.to_dict()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
