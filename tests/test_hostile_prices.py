@@ -135,3 +135,19 @@ def test_fuzz_any_cache_is_used_checked_or_refused(cache, data, fetched_on):
     else:  # used: then every price in it is a number from 0 to the cap
         genai.check_price_data(data)
         assert info.warning == ""
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:image/svg+xml;utf8;x",
+                                 "file:///etc/passwd", "JavaScript:void(0)"])
+def test_a_price_row_source_that_is_not_a_web_link_is_refused(tmp_path, capsys, url):
+    """The app and the HTML report show a row's source as a link: only http(s) or words."""
+    rows = tmp_path / "mine.csv"
+    rows.write_text("provider,model,effective_from,input_usd_per_mtok,"
+                    "cached_input_usd_per_mtok,output_usd_per_mtok,source_url,checked_on,"
+                    f"comment\nopenai,gpt-4o,2026-01-01,1,,2,{url},2026-11-23,x\n")
+    with pytest.raises(pricing.PriceError, match="column 'source_url'.*not an http"):
+        pricing.load_price_table(inference=rows)
+    ok = tmp_path / "ok.csv"
+    ok.write_text(rows.read_text().replace(url, "our contract: 2026-03"))
+    assert pricing.load_price_table(inference=ok).inference_rates(
+        "gpt-4o", provider="openai").source_url == "our contract: 2026-03"
