@@ -22,12 +22,18 @@ PINNED_FINETUNE = {"train_usd_per_mtok": 10.0, "input_usd_per_mtok": 0.3,
 PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0}
 
 
+SERVES_AT_ONCE = {"months_to_production": 0}
+"""The hand-worked cases below were written for a tuned model that serves from month 1; the
+time to production (issue 17) is tested on its own (tests/test_already_done.py)."""
+
+
 def pinned(data: dict) -> dict:
-    """``data`` (a scenario dict) with every table rate pinned to the values above, unless
-    ``data`` already sets it."""
+    """``data`` (a scenario dict) with every table rate pinned to the values above, and the
+    tuned models serving from month 1, unless ``data`` already sets them."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for section, pins in (("prompt", PINNED_PROMPT), ("rag", PINNED_RAG),
-                          ("finetune", PINNED_FINETUNE), ("selfhost", PINNED_SELFHOST)):
+                          ("finetune", {**PINNED_FINETUNE, **SERVES_AT_ONCE}),
+                          ("selfhost", {**PINNED_SELFHOST, **SERVES_AT_ONCE})):
         body = out.setdefault(section, {})
         for key, value in pins.items():
             body.setdefault(key, value)
@@ -51,10 +57,12 @@ def hand_scenario_dict() -> dict:
         "finetune": {"prompt_tokens": 20, "examples": 100, "tokens_per_example": 500,
                      "epochs": 2, "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 2,
-                     "new_examples_per_retrain": 50, "accuracy": 0.9},
+                     "new_examples_per_retrain": 50, "accuracy": 0.9,
+                     "months_to_production": 0},
         "selfhost": {"train_tokens_per_second": 1000, "training_gpus": 2,
                      "serve_tokens_per_second": 50, "utilisation": 0.5, "min_replicas": 1,
-                     "engineering_hours": 3, "ops_hours_per_month": 2, "accuracy": 0.85},
+                     "engineering_hours": 3, "ops_hours_per_month": 2, "accuracy": 0.85,
+                     "months_to_production": 0},
         "hybrid": {"finetuned_share": 0.25},
     })
 
@@ -91,7 +99,7 @@ def scenario_dicts(draw, options=None) -> dict:
                    "maintenance_hours_per_month": draw(st.floats(0, 20)),
                    "accuracy": draw(shares), "input_usd_per_mtok": draw(money),
                    "cached_input_usd_per_mtok": draw(money), "output_usd_per_mtok": draw(money),
-                   "batch_discount": draw(shares)},
+                   "batch_discount": draw(shares), "already_built": draw(st.booleans())},
         "rag": {"context_tokens": draw(token_counts),
                 "corpus_tokens": draw(st.floats(0, 1e8)),
                 "reembed_share_per_month": draw(shares),
@@ -115,14 +123,18 @@ def scenario_dicts(draw, options=None) -> dict:
                      "batch_discount": draw(shares),
                      "storage_usd_per_month": draw(st.floats(0, 5)),
                      "validation_usd_per_mtok": draw(money),
-                     "validation_examples": draw(st.integers(0, 500))},
+                     "validation_examples": draw(st.integers(0, 500)),
+                     "examples_on_hand": draw(st.integers(0, 5000)),
+                     "already_trained": draw(st.booleans()),
+                     "months_to_production": draw(st.integers(0, 6))},
         "selfhost": {"train_tokens_per_second": draw(st.floats(100, 1e4)),
                      "serve_tokens_per_second": draw(st.floats(100, 1e4)),
                      "utilisation": draw(st.floats(0.05, 1.0)),
                      "min_replicas": draw(st.integers(0, 4)),
                      "training_gpus": draw(st.integers(1, 8)),
                      "ops_hours_per_month": draw(st.floats(0, 40)),
-                     "accuracy": draw(shares), "gpu_usd_per_hour": draw(st.floats(0.1, 10))},
+                     "accuracy": draw(shares), "gpu_usd_per_hour": draw(st.floats(0.1, 10)),
+                     "months_to_production": draw(st.integers(0, 6))},
         "hybrid": {"finetuned_share": draw(shares)},
     }
 
