@@ -107,3 +107,19 @@ def test_an_embedding_model_in_a_link_is_refused(model):
     at.run()
     assert not at.exception
     assert any("is an embedding model" in t for t in markdown_values(at))
+
+
+def test_a_link_with_a_long_horizon_and_steep_growth_answers_in_bounded_time():
+    """120 months at 19% a month with every option (self-hosting's replica steps included):
+    once a minute and gigabytes; the page now answers within the AppTest timeout."""
+    import time
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["horizon_months"] = "120"
+    at.query_params["workload.growth_per_month"] = "19"
+    at.query_params["options"] = "prompt,rag,finetune,selfhost,hybrid"
+    started = time.perf_counter()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert time.perf_counter() - started < 90
+    assert at.metric, markdown_values(at)
