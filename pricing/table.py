@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -117,7 +118,9 @@ class InferenceRates:
     for batch-API requests [0..1] (0 where there is no batch API). ``tier`` names the rate
     used where a price depends on the time of day or the prompt size (``standard hours UTC
     00:30-16:30; …``; ``standard`` otherwise); ``host`` says why a bare name went to this
-    provider when several carry it (empty otherwise).
+    provider when several carry it (empty otherwise). ``cache_write_usd_per_mtok`` is what
+    writing a prompt prefix to the cache costs where the provider bills it apart (Anthropic's
+    5-minute writes at 1.25 × input, from genai-prices); None where it does not.
     """
 
     provider: str
@@ -134,6 +137,10 @@ class InferenceRates:
     lifecycle: Lifecycle = NO_LIFECYCLE
     tier: str = "standard"
     host: str = ""
+    cache_write_usd_per_mtok: float | None = None
+    embedding: bool = False
+    """The model returns vectors, not text: it has no output price (an empty cell, none in
+    genai-prices) or its name says so (``text-embedding-3-small``, ``mistral-embed``)."""
 
     @property
     def serving_ends(self) -> date | None:
@@ -421,6 +428,7 @@ class PriceTable:
             batch_discount=self.batch_discount(row["provider"], as_of=None),
             source=source, source_url=row["source_url"], checked_on=row["checked_on"],
             effective_from=row["effective_from"], comment=row["comment"] or "",
+            embedding=is_embedding(row["model"], row["output_usd_per_mtok"]),
         )
 
     def inference_hosts(self, model: str) -> list[str]:
@@ -772,6 +780,18 @@ def _genai_rates(mid: ModelId, provider: str | None, as_of: date | None) -> Infe
     return None
 
 
+_EMBEDDING_NAME = re.compile(r"(^|[-_/.:])embed", re.IGNORECASE)
+
+
+def is_embedding(model: str, output_usd_per_mtok: float | None) -> bool:
+    """Whether ``model`` is an embedding model: no output price, or ``embed`` in its name.
+
+    >>> is_embedding("text-embedding-3-small", None), is_embedding("gpt-4o", 10.0)
+    (True, False)
+    """
+    return output_usd_per_mtok is None or bool(_EMBEDDING_NAME.search(model))
+
+
 def _genai_rates_for(name: str, provider: str | None, as_of: date | None
                      ) -> InferenceRates | None:
     """Rates of the exact id ``name`` (no parsing) at ``provider`` from genai-prices."""
@@ -789,11 +809,13 @@ def _genai_rates_for(name: str, provider: str | None, as_of: date | None
         input_usd_per_mtok=input_price,
         cached_input_usd_per_mtok=input_price if cached is None else cached,
         output_usd_per_mtok=output or 0.0,
+        cache_write_usd_per_mtok=_genai.cache_write_price(model, as_of),
         batch_discount=0.0,
         source=_genai.snapshot_info().label,
         source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",
         checked_on=_genai.snapshot_info().fetched_on, comment="; ".join(notes),
         tier=tier or "standard", host=why,
+        embedding=is_embedding(model.id, output),
     )
 
 

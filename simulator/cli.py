@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from .allocator import keep_freed_memory
 from .errors import InputError
 from .lifecycle import add_months, closings
 from .limits import MAX_TEXT_CHARS, is_panic
-from .wording import is_missing
+from .wording import is_missing, printable
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -32,17 +32,37 @@ MAX_ERRORS_SHOWN = 50
 def _read_text(path: str) -> str:
     """The text of ``path`` ('-': standard input), read no further than one character past
     :data:`~simulator.limits.MAX_TEXT_CHARS` (the counter refuses longer texts)."""
-    if path == "-":
-        return sys.stdin.read(MAX_TEXT_CHARS + 1)
+    where = "standard input" if path == "-" else path
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(MAX_TEXT_CHARS + 1)
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:          # a text stream (tests): its text as it is
+                text = sys.stdin.read(MAX_TEXT_CHARS + 1)
+            else:
+                text = _decoded_prefix(stream.read(4 * (MAX_TEXT_CHARS + 1)), where)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(MAX_TEXT_CHARS + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(f"{where}: a binary file, not text (a NUL byte at character {nul:,})")
+    return text[:MAX_TEXT_CHARS + 1]
+
+
+def _decoded_prefix(data: bytes, where: str) -> str:
+    """UTF-8 ``data`` as text; a character cut at the end of the read is left out."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[:exc.start].decode("utf-8")
+        raise
 
 
 def _dataset_file(path: str) -> None:
@@ -198,11 +218,18 @@ def cmd_prices(args: argparse.Namespace) -> int:
             if kind == "finetune":
                 frame, filled = _example_limits(frame)
                 today = date.today()
-                frame.insert(3, "lifecycle", [
-                    table.offering_lifecycle(prov, model).badge(today) or "open"
-                    for prov, model in zip(frame["provider"], frame["base_model"])])
+                lives = [table.offering_lifecycle(prov, model)
+                         for prov, model in zip(frame["provider"], frame["base_model"])]
+                if args.wide:
+                    frame.insert(3, "lifecycle", [life.badge(today) or "open" for life in lives])
+                else:
+                    frame.insert(3, "closes from", [closes_from(life, today) for life in lives])
             print(f"== {kind} ({len(frame)} rows) ==")
             print(fit_table(_display(frame), wide=args.wide) if len(frame) else "(none)")
+            if kind == "finetune" and not args.wide:
+                for note in closing_notes(table, zip(frame["provider"], frame["base_model"]),
+                                          date.today()):
+                    print(note)
             if filled:
                 print("* max_tokens_per_example not listed for this offering: the model's "
                       "limit\n  from another offering, as ftroi dataset applies it")
@@ -310,15 +337,18 @@ def fit_table(frame: pd.DataFrame, *, wide: bool = False, width: int = TABLE_WID
                                "display.max_rows", None, "display.max_columns", None):
             return frame.to_string(index=False)
 
-    def cut(value):
+    def cut(value, chars=CELL_CHARS):
         text = value if isinstance(value, str) else None
-        if text is None or len(text) <= CELL_CHARS:
+        if text is None or len(text) <= chars:
             return value
         if "/" in text and " " not in text and not text.startswith("http"):  # a model path
             text = "…/" + text.rsplit("/", 1)[1]
-        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS - 1] + "…"
+        return text if len(text) <= chars else text[:chars - 1] + "…"
 
-    shown = frame.apply(lambda col: col.map(cut)) if len(frame) else frame
+    # a lifecycle says when a road closes: it keeps both of its dates
+    shown = frame.apply(lambda col: col.map(
+        lambda v: cut(v, 2 * CELL_CHARS if col.name == "lifecycle" else CELL_CHARS))
+    ) if len(frame) else frame
     empty = [c for c in shown.columns
              if len(shown) and all(v == "" or is_missing(v) for v in shown[c])]
     shown = shown.drop(columns=empty)
@@ -361,19 +391,24 @@ IDENTITY_COLUMNS = ("provider", "model", "base_model", "gpu", "kind", "method", 
 
 
 def _column_rank(column: str) -> tuple[int, int]:
-    """Order of columns in a fitted table: what a row is, then its prices, then its dates,
-    then the rest (sources last), so the columns left out to fit are the least needed."""
+    """Order of columns in a fitted table: what a row is, its main prices, its lifecycle,
+    its other prices, then the rest (sources last), so the columns left out to fit are the
+    least needed."""
     if column in IDENTITY_COLUMNS:
         return 0, IDENTITY_COLUMNS.index(column)
-    if "usd" in column or column in ("input", "cached_input", "output", "batch_discount"):
-        main = ("train_usd_per_mtok", "input", "output", "hosting_usd_per_hour", "usd_per_hour")
-        first = [i for i, m in enumerate(main) if column.startswith(m)]
-        return 1, first[0] if first else len(main)
+    if column == "closes from":
+        return 0, len(IDENTITY_COLUMNS)
+    main = ("train_usd_per_mtok", "input", "output", "hosting_usd_per_hour", "usd_per_hour")
+    first = [i for i, m in enumerate(main) if column.startswith(m)]
+    if first:
+        return 1, first[0]
     if column in ("lifecycle", "training_ends", "serving_ends", "successor", "tier"):
         return 2, 0
+    if "usd" in column or column in ("cached_input", "batch_discount"):
+        return 3, 0
     if column in ("source_url", "checked_on", "comment", "source"):
-        return 4, 0
-    return 3, 0
+        return 5, 0
+    return 4, 0
 
 
 def _wrapped(key: str, value, width: int = TABLE_WIDTH) -> str:
@@ -397,6 +432,15 @@ def lifecycle_words(life, today: date) -> str:
         parts.append(f"source {life.source_url}"
                      + (f", checked {life.checked_on.isoformat()}" if life.checked_on else ""))
     return "; ".join(parts)
+
+
+def closes_from(life, today: date) -> str:
+    """A table cell for an offering's lifecycle: the first day without it (its jobs or its
+    serving, whichever ends first), ``retired …`` once gone, empty when nothing is announced."""
+    badge = life.badge(today)
+    if not badge or badge.startswith("retired") or badge == "deprecated":
+        return badge
+    return badge.split(", ")[0].rsplit(" ", 1)[-1]
 
 
 def closing_notes(table: pricing.PriceTable, offerings, today: date) -> list[str]:
@@ -538,11 +582,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrintableStream:
+    """A text stream that passes everything written through :func:`~simulator.wording.
+    printable`: what the command line prints from logs, files and links cannot drive the
+    terminal. Everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     keep_freed_memory()  # this process is ours: large arrays reuse freed pages
     parser = build_parser()
-    args = parser.parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
+    try:
+        args = parser.parse_args(argv)
+        try:
+            return _run(args)
+        finally:
+            if warning := pricing.genai.cache_warning():
+                print(f"ftroi {args.command}: warning: {warning}", file=sys.stderr)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: argparse.Namespace) -> int:
+    """``args.func(args)``, with every failure as one line on stderr and its exit code."""
     try:
         return args.func(args)
     except (InputError, PriceError) as exc:
@@ -557,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (RecursionError, MemoryError):
         print(f"ftroi {args.command}: error: the input is too large or too deeply nested to "
-              f"process (see README, Limits)", file=sys.stderr)
+              f"process (see docs/limits.md)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - a library error the checks missed: one line
         print(f"ftroi {args.command}: error: {_one_line(exc)} (unexpected; please report it)",

@@ -21,8 +21,13 @@ Choices the formulas make, and why
     * ``hybrid`` pays both set-ups (prompt engineering and maintenance, data preparation and
       training) and splits traffic: ``q`` × tuned inference + ``(1-q)`` × prompted inference;
       its accuracy defaults to ``q a_ft + (1-q) a_prompt``.
-    * Self-hosted serving tokens per request are ``s_ft + u + k + o`` (input and output
-      together, as serving throughput is quoted).
+    * Self-hosted serving tokens per request are ``s_ft + u + k_ft + o + z_sh`` (input,
+      output and reasoning together, as serving throughput is quoted).
+    * Each road pays its own chat format: the prompted request's ``k``
+      (``workload.chat_overhead_tokens``, few-shot turns and all) for ``prompt``, ``rag`` and
+      hybrid's prompted share; the tuned model's short request ``k_ft``
+      (``finetune.chat_overhead_tokens``) for ``finetune``, ``selfhost`` and hybrid's tuned
+      share. Reasoning tokens are billed at the output rate of the road that generates them.
     * Lifecycle (:mod:`simulator.lifecycle`): a road that closes inside the horizon moves in
       its switch month ``S`` (``prompt.switch_month``, ``finetune.switch_month``; infinite
       when it does not move). From ``S`` on, rates are the successor's
@@ -161,29 +166,43 @@ def from_month(switch_month, before, after, months):
 
 def prompted_request_usd(static_tokens, cached_share, other_input_tokens, output_tokens,
                          input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok,
-                         batch_share, batch_discount):
+                         batch_share, batch_discount, *, reasoning_tokens=0.0,
+                         cache_write_share=0.0, cache_write_usd_per_mtok=0.0):
     """Cost of one prompted request at today's prices [USD/request].
 
-    ``[(s+f)(h c_cache + (1-h) c_in) + (r+u+k) c_in + o c_out] / 1e6 × (1 - b β)``, with
-    ``static_tokens = s+f``, ``other_input_tokens = r+u+k``.
+    ``[(s+f)(h c_cache + w c_write + (1-h-w) c_in) + (r+u+k) c_in + (o + z) c_out] / 1e6
+    × (1 - b β)``, with ``static_tokens = s+f``, ``other_input_tokens = r+u+k``, ``h`` the
+    share of the static prefix read from the cache, ``w`` the share written to it (billed at
+    the cache-write rate ``c_write`` where the provider charges one) and ``z`` the hidden
+    reasoning tokens, billed as output.
 
     >>> round(prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5), 10)
     0.00305
+    >>> round(prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5,
+    ...                            reasoning_tokens=50, cache_write_share=0.25,
+    ...                            cache_write_usd_per_mtok=2.5), 10)  # + 50×8e-6 + 250×0.5e-6
+    0.003575
     """
     static = static_tokens * (cached_share * cached_input_usd_per_mtok
-                              + (1.0 - cached_share) * input_usd_per_mtok)
+                              + cache_write_share * cache_write_usd_per_mtok
+                              + (1.0 - cached_share - cache_write_share) * input_usd_per_mtok)
     per_request = (static + other_input_tokens * input_usd_per_mtok
-                   + output_tokens * output_usd_per_mtok) / TOKENS_PER_MTOK
+                   + (output_tokens + reasoning_tokens) * output_usd_per_mtok) / TOKENS_PER_MTOK
     return per_request * (1.0 - batch_share * batch_discount)
 
 
 def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok,
-                      batch_share, batch_discount):
+                      batch_share, batch_discount, *, reasoning_tokens=0.0):
     """Cost of one request to a fine-tuned model at today's prices [USD/request].
 
-    ``[(s_ft+u+k) c_in_ft + o c_out_ft] / 1e6 × (1 - b β)``.
+    ``[(s_ft+u+k_ft) c_in_ft + (o + z_ft) c_out_ft] / 1e6 × (1 - b β)``, ``z_ft`` the tuned
+    model's reasoning tokens (billed as output).
+
+    >>> round(tuned_request_usd(100, 50, 1.0, 4.0, 0.0, 0.5, reasoning_tokens=25), 10)
+    0.0004
     """
-    return ((input_tokens * input_usd_per_mtok + output_tokens * output_usd_per_mtok)
+    return ((input_tokens * input_usd_per_mtok
+             + (output_tokens + reasoning_tokens) * output_usd_per_mtok)
             / TOKENS_PER_MTOK * (1.0 - batch_share * batch_discount))
 
 
@@ -445,20 +464,38 @@ def scheduled_rate(p: Mapping[str, Any], road: str, name: str, months):
 
 def _prompted_usd(p, static, other, months):
     rate = {name: road_rate(p, "prompt", name, months) for name in PROMPT_RATES}
+    # A scenario refuses h + w > 1; independent Monte Carlo draws may not: w is capped there.
+    write_share = np.minimum(p.get("prompt.cache_write_share", 0.0),
+                             1.0 - p["prompt.cached_share"])
+    write_rate = (road_rate(p, "prompt", "cache_write_usd_per_mtok", months)
+                  if "prompt.cache_write_usd_per_mtok" in p else rate["input_usd_per_mtok"])
     return prompted_request_usd(static, p["prompt.cached_share"], other,
                                 p["workload.output_tokens"], rate["input_usd_per_mtok"],
                                 rate["cached_input_usd_per_mtok"], rate["output_usd_per_mtok"],
-                                p["prompt.batch_share"], rate["batch_discount"])
+                                p["prompt.batch_share"], rate["batch_discount"],
+                                reasoning_tokens=p.get("prompt.reasoning_tokens", 0.0),
+                                cache_write_share=write_share,
+                                cache_write_usd_per_mtok=write_rate)
+
+
+def tuned_chat_overhead(p: Mapping[str, Any]):
+    """Chat-format tokens of one request to the tuned (or self-hosted) model, ``k_ft``
+    [tokens]: ``finetune.chat_overhead_tokens`` (resolved to the tuned model's own chat rule
+    when unset), never the prompted request's ``workload.chat_overhead_tokens``; values made
+    without it (older callers) fall back to the workload's."""
+    k_ft = p.get("finetune.chat_overhead_tokens")
+    return p["workload.chat_overhead_tokens"] if k_ft is None else k_ft
 
 
 def _tuned_usd(p, months):
     tokens_in = (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
-                 + p["workload.chat_overhead_tokens"])
+                 + tuned_chat_overhead(p))
     return tuned_request_usd(tokens_in, p["workload.output_tokens"],
                              road_rate(p, "finetune", "input_usd_per_mtok", months),
                              road_rate(p, "finetune", "output_usd_per_mtok", months),
                              p["finetune.batch_share"],
-                             road_rate(p, "finetune", "batch_discount", months))
+                             road_rate(p, "finetune", "batch_discount", months),
+                             reasoning_tokens=p.get("finetune.reasoning_tokens", 0.0))
 
 
 def prompt_migration_usd(p: Mapping[str, Any], months) -> np.ndarray:
@@ -765,9 +802,11 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
 
 
 def selfhost_tokens_per_request(p: Mapping[str, Any]):
-    """Tokens a self-hosted replica processes per request, ``s_ft + u + k + o`` [tokens]."""
+    """Tokens a self-hosted replica processes per request, ``s_ft + u + k_ft + o + z_sh``
+    [tokens] (``z_sh``: ``selfhost.reasoning_tokens``, generated like output)."""
     return (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
-            + p["workload.chat_overhead_tokens"] + p["workload.output_tokens"])
+            + tuned_chat_overhead(p) + p["workload.output_tokens"]
+            + p.get("selfhost.reasoning_tokens", 0.0))
 
 
 def selfhost_capacity_tokens(p: Mapping[str, Any]):

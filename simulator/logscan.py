@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 import os
 import sys
 import threading
@@ -28,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,22 @@ import numpy as np
 
 from . import tokens
 from .errors import InputError
+from .limits import (
+    LOG_EARLIEST,
+    LOG_GAP_DAYS,
+    LOG_LATEST,
+    MAX_REQUEST_TOKENS,
+    shorten,
+)
 
 FORMATS = ("chat-jsonl", "batch-input", "batch-output", "usage-csv")
 """Log shapes read.
 
 chat-jsonl : one chat request per line, ``{"messages": [...], "model": …}`` or
-    ``{"request": {"messages": …}, "response": {...}}``; a ``usage`` object (top level or in the
-    response) gives the billed completion tokens; without one, the response's reply or a last
-    ``assistant`` message is counted as the output.
+    ``{"request": {"messages": …}, "response": {...}}`` (an Anthropic request's ``system`` is
+    read as a leading system message); a ``usage`` object (top level or in the response) gives
+    the billed completion, cached and reasoning tokens (:func:`_read_usage`); without one, the
+    response's reply or a last ``assistant`` message is counted as the output.
 batch-input : OpenAI Batch API input, ``{"custom_id", "method", "url", "body": {"messages"…}}``
 batch-output : OpenAI Batch API output, ``{"custom_id", "response": {"status_code", "body":
     {"created", "usage"…}}, "error"}``
@@ -60,11 +69,27 @@ CSV_COLUMNS = {
     "prompt_tokens": ("prompttokens", "inputtokens", "usageinput"),
     "completion_tokens": ("completiontokens", "outputtokens", "usageoutput"),
     "cached_tokens": ("cachedtokens", "cachedinputtokens", "cachereadinputtokens",
-                      "promptcachedtokens"),
+                      "promptcachedtokens", "prompttokensdetailscachedtokens",
+                      "cachereadtokens"),
+    "cache_write_tokens": ("cachewritetokens", "cachecreationinputtokens",
+                           "cachecreationtokens", "cachewriteinputtokens"),
+    "reasoning_tokens": ("reasoningtokens", "completiontokensdetailsreasoningtokens",
+                         "outputtokensdetailsreasoningtokens", "reasoningoutputtokens"),
     "model": ("model", "modelname"),
 }
 """Usage-CSV columns and the header names accepted for each (case, spaces, ``_``, ``-`` and
-``.`` ignored). ``prompt_tokens`` and ``completion_tokens`` are required."""
+``.`` ignored). ``prompt_tokens`` and ``completion_tokens`` are required.
+
+As in the usage objects: the prompt column is the whole prompt, cached and cache-write
+tokens included, except with Anthropic's names (``cache_read_input_tokens`` /
+``cache_creation_input_tokens``), where they come on top of ``input_tokens``; the completion
+column includes the reasoning tokens (OpenAI's convention), which are kept apart."""
+
+EXCLUSIVE_CACHE = "_cache_on_top"
+"""Pseudo-column of :func:`csv_columns` (index -1): the cache columns carry Anthropic's
+names, so cached and written tokens come on top of the prompt column."""
+
+_ANTHROPIC_CACHE_NAMES = ("cachereadinputtokens", "cachecreationinputtokens")
 
 MAX_LISTED_ERRORS = 10_000
 """Bad lines kept with their line numbers; further ones are only counted."""
@@ -109,15 +134,23 @@ class Request:
     tools: list | None = None
     output_tokens: int | None = None       # billed, from a usage object [tokens]
     output_parts: list | None = None       # reply text to count instead
-    prompt_tokens: int | None = None       # billed, from a usage object [tokens]
-    cached_tokens: int | None = None       # [tokens]
+    prompt_tokens: int | None = None       # billed, the whole prompt [tokens]
+    cached_tokens: int | None = None       # of which read from the prompt cache [tokens]
+    cache_write_tokens: int | None = None  # of which written to the cache [tokens]
+    reasoning_tokens: int | None = None    # hidden reasoning, not in output_tokens [tokens]
     model: str | None = None
+
+
+EARLIEST_SECONDS = datetime.fromisoformat(LOG_EARLIEST).replace(tzinfo=UTC).timestamp()
+LATEST_SECONDS = datetime.fromisoformat(LOG_LATEST).replace(tzinfo=UTC).timestamp()
 
 
 def parse_time(value: Any, where: str = "timestamp") -> float:
     """Seconds since 1970-01-01 UTC from unix seconds, milliseconds or an ISO 8601 text.
 
-    Numbers above 1e11 are taken as milliseconds; a time without a zone is UTC.
+    Numbers above 1e11 are taken as milliseconds; a time without a zone is UTC. A time before
+    :data:`~simulator.limits.LOG_EARLIEST` or from :data:`~simulator.limits.LOG_LATEST` on is
+    refused: no request log holds one, and one such line would move the months and volume.
     """
     if isinstance(value, bool):
         raise InputError(f"{where}: expected a time, got {value!r}")
@@ -128,18 +161,64 @@ def parse_time(value: Any, where: str = "timestamp") -> float:
         except ValueError:
             try:
                 moment = datetime.fromisoformat(text)
-            except ValueError:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                seconds = moment.timestamp()
+            except (ValueError, OverflowError):
                 raise InputError(f"{where}: not a time (ISO 8601 or unix seconds): "
-                                 f"{value!r}") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
+                                 f"{shorten(value)}") from None
+            return _in_window(seconds, value, where)
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > 1e18:
+            raise InputError(f"{where}: not a time: {shorten(value)}")
         seconds = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
-        if not np.isfinite(seconds) or seconds < 0 or seconds > MAX_SECONDS:
-            raise InputError(f"{where}: not a time: {value!r}")
-        return seconds
+        return _in_window(seconds, value, where)
     raise InputError(f"{where}: expected a time, got {type(value).__name__}")
+
+
+def _in_window(seconds: float, value: Any, where: str) -> float:
+    if not EARLIEST_SECONDS <= seconds < LATEST_SECONDS:
+        shown = _iso(seconds) if -62_135_596_800 <= seconds <= MAX_SECONDS else shorten(value)
+        raise InputError(f"{where}: {shown} is outside the times a request log holds: from "
+                         f"{LOG_EARLIEST} to before {LOG_LATEST} (UTC)")
+    return seconds
+
+
+def _iso(seconds: float) -> str:
+    """``seconds`` as an ISO 8601 UTC text, for any time a datetime holds."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def day_index(seconds: float) -> int:
+    """Days since 1970-01-01 (UTC) of a time."""
+    return int(seconds // 86_400)
+
+
+def plausible_window(days: Mapping[int, int], gap_days: int = LOG_GAP_DAYS
+                     ) -> tuple[int, int] | None:
+    """(first day, last day) of the requests that belong together, from requests per day.
+
+    Walking out from the median request's day, the window ends (on each side) at the first
+    run of more than ``gap_days`` days without a request; days beyond it are stray lines
+    (:data:`~simulator.limits.LOG_GAP_DAYS`). None without days.
+    """
+    if not days:
+        return None
+    order = sorted(days)
+    half = sum(days.values()) / 2
+    seen, mid = 0, 0
+    for mid, day in enumerate(order):
+        seen += days[day]
+        if seen >= half:
+            break
+    hi = mid
+    while hi + 1 < len(order) and order[hi + 1] - order[hi] - 1 <= gap_days:
+        hi += 1
+    lo = mid
+    while lo > 0 and order[lo] - order[lo - 1] - 1 <= gap_days:
+        lo -= 1
+    return order[lo], order[hi]
 
 
 def month_index(seconds: float) -> int:
@@ -160,14 +239,30 @@ def _find_time(*sources: Mapping[str, Any] | None) -> float | None:
 
 
 def _count(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{where}: expected a whole number of tokens ≥ 0, got "
+                         f"{shorten(value)}")
+    if isinstance(value, float) and not math.isfinite(value) or value < 0 \
             or value != int(value):
         raise InputError(f"{where}: expected a whole number of tokens ≥ 0, got {value!r}")
+    if value > MAX_REQUEST_TOKENS:
+        raise InputError(f"{where}: {shorten(value)} is too many tokens for one request: at "
+                         f"most {MAX_REQUEST_TOKENS:,}")
     return int(value)
 
 
 def _read_usage(usage: Any, req: Request) -> None:
-    """Fill ``req``'s billed counts from a usage object (OpenAI or Anthropic field names)."""
+    """Fill ``req``'s billed counts from a usage object (OpenAI or Anthropic field names).
+
+    OpenAI (Chat Completions and Responses): ``prompt_tokens`` / ``input_tokens`` is the whole
+    prompt, of which ``prompt_tokens_details.cached_tokens`` were read from the cache;
+    ``completion_tokens`` / ``output_tokens`` include the hidden
+    ``completion_tokens_details.reasoning_tokens``, which are kept apart (the output is
+    completion − reasoning). Anthropic: ``input_tokens`` counts only the tokens after the last
+    cache breakpoint; ``cache_read_input_tokens`` and ``cache_creation_input_tokens`` (written
+    to the cache) come on top, so the whole prompt is their sum. Its extended-thinking tokens
+    are not reported apart: they stay in ``output_tokens``.
+    """
     if not isinstance(usage, Mapping):
         raise InputError(f"'usage' must be an object, got {type(usage).__name__}")
     prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
@@ -178,10 +273,31 @@ def _read_usage(usage: Any, req: Request) -> None:
         req.output_tokens = _count(completion, "usage.completion_tokens")
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
+    read = usage.get("cache_read_input_tokens")
+    written = usage.get("cache_creation_input_tokens")
+    anthropic = "prompt_tokens" not in usage and (read is not None or written is not None)
     if cached is None:
-        cached = usage.get("cache_read_input_tokens")
+        cached = read
     if cached is not None:
         req.cached_tokens = _count(cached, "usage.cached_tokens")
+    if written is not None:
+        req.cache_write_tokens = _count(written, "usage.cache_creation_input_tokens")
+    if anthropic and req.prompt_tokens is not None:
+        req.prompt_tokens += (req.cached_tokens or 0) + (req.cache_write_tokens or 0)
+    elif req.prompt_tokens is not None and \
+            (req.cached_tokens or 0) + (req.cache_write_tokens or 0) > req.prompt_tokens:
+        raise InputError(f"usage: cached tokens {req.cached_tokens} exceed prompt_tokens "
+                         f"{req.prompt_tokens}")
+    out = usage.get("completion_tokens_details") or usage.get("output_tokens_details") or {}
+    reasoning = out.get("reasoning_tokens") if isinstance(out, Mapping) else None
+    if reasoning is not None:
+        req.reasoning_tokens = _count(reasoning, "usage.completion_tokens_details."
+                                                 "reasoning_tokens")
+        if req.output_tokens is not None:
+            if req.reasoning_tokens > req.output_tokens:
+                raise InputError(f"usage: reasoning_tokens {req.reasoning_tokens} exceed "
+                                 f"completion_tokens {req.output_tokens}")
+            req.output_tokens -= req.reasoning_tokens
 
 
 def _messages(value: Any) -> list:
@@ -225,6 +341,9 @@ def _chat_record(record: dict) -> Request:
     if "messages" not in request:
         raise InputError("no 'messages' (not a chat request)")
     messages = _messages(request["messages"])
+    system = request.get("system")  # Anthropic's Messages API: the system prompt beside them
+    if isinstance(system, (str, list)) and system:
+        messages = [{"role": "system", "content": system}, *messages]
     response = record.get("response")
     if isinstance(response, dict) and isinstance(response.get("body"), dict):
         response = response["body"]
@@ -302,6 +421,9 @@ def csv_columns(header: list[str]) -> dict[str, int]:
             if alias in normalised:
                 found[key] = normalised.index(alias)
                 break
+    if any(normalised[found[k]] in _ANTHROPIC_CACHE_NAMES
+           for k in ("cached_tokens", "cache_write_tokens") if k in found):
+        found[EXCLUSIVE_CACHE] = -1
     missing = [k for k in ("prompt_tokens", "completion_tokens") if k not in found]
     if missing:
         raise InputError(f"usage CSV header {header!r} has no {' or '.join(missing)} column "
@@ -328,11 +450,19 @@ def parse_csv_row(row: list[str], columns: Mapping[str, int]) -> Request:
                                          "completion_tokens"))
     if "timestamp" in columns and row[columns["timestamp"]].strip():
         req.time = parse_time(row[columns["timestamp"]], "timestamp")
-    if "cached_tokens" in columns and row[columns["cached_tokens"]].strip():
-        req.cached_tokens = _csv_int(row[columns["cached_tokens"]], "cached_tokens")
-        if req.cached_tokens > req.prompt_tokens:
-            raise InputError(f"cached_tokens {req.cached_tokens} exceed prompt_tokens "
-                             f"{req.prompt_tokens}")
+    for key in ("cached_tokens", "cache_write_tokens", "reasoning_tokens"):
+        if key in columns and row[columns[key]].strip():
+            setattr(req, key, _csv_int(row[columns[key]], key))
+    cache = (req.cached_tokens or 0) + (req.cache_write_tokens or 0)
+    if EXCLUSIVE_CACHE in columns:
+        req.prompt_tokens += cache
+    elif cache > req.prompt_tokens:
+        raise InputError(f"cached_tokens {cache} exceed prompt_tokens {req.prompt_tokens}")
+    if req.reasoning_tokens is not None:
+        if req.reasoning_tokens > req.output_tokens:
+            raise InputError(f"reasoning_tokens {req.reasoning_tokens} exceed "
+                             f"completion_tokens {req.output_tokens}")
+        req.output_tokens -= req.reasoning_tokens
     if "model" in columns and row[columns["model"]].strip():
         req.model = row[columns["model"]].strip()
     return req
@@ -363,16 +493,18 @@ def merge_histograms(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.n
 
 
 HISTOGRAMS = ("text", "overhead", "prompt_counted", "output_counted", "output_billed", "prompt_billed",
-              "uncached_billed", "cached_billed")
+              "uncached_billed", "cached_billed", "write_billed", "reasoning_billed")
 """Per-request samples a range collects.
 
 text : tokens of the prompt's message text and tools, counted with the encoding (raw) [tokens]
 overhead : chat-format tokens (3 per message, its role, 1 per name, 3 priming) [tokens]
 prompt_counted : text + overhead, per request [tokens]
 output_counted : reply text counted with the encoding (raw) [tokens]
-output_billed : completion tokens from a usage object or CSV [tokens]
+output_billed : completion tokens from a usage object or CSV, less reasoning [tokens]
 prompt_billed, cached_billed : prompt and cached prompt tokens from a usage object or CSV
-uncached_billed : prompt − cached tokens, per request [tokens]
+write_billed : prompt tokens written to the cache (0 where not reported) [tokens]
+uncached_billed : prompt − cached − written tokens, per request [tokens]
+reasoning_billed : hidden reasoning tokens, per request whose usage reports them [tokens]
 """
 
 
@@ -392,8 +524,10 @@ class Partial:
     last_time: float = -np.inf
     prefix: list | None = None              # None: no request with messages seen
     n_with_messages: int = 0
+    n_cache_reported: int = 0               # requests whose usage reports cached tokens
     formats: Counter = field(default_factory=Counter)
     models: Counter = field(default_factory=Counter)
+    days: Counter = field(default_factory=Counter)   # requests per day (days since 1970)
 
     def shifted(self, lines: int, file: str) -> Partial:
         """The same partial with error line numbers moved by ``lines`` and named by ``file``."""
@@ -412,10 +546,12 @@ class Partial:
             self.hist[key] = merge_histograms(self.hist.get(key, empty),
                                               later.hist.get(key, empty))
         self.months.update(later.months)
+        self.days.update(later.days)
         self.first_time = min(self.first_time, later.first_time)
         self.last_time = max(self.last_time, later.last_time)
         self.prefix = common_prefix(self.prefix, later.prefix)
         self.n_with_messages += later.n_with_messages
+        self.n_cache_reported += later.n_cache_reported
         self.formats.update(later.formats)
         for model, n in later.models.items():
             if model in self.models or len(self.models) < MAX_MODELS:
@@ -449,6 +585,7 @@ class Task:
     end: int
     model: str                # tokenizer used for text
     csv_columns: tuple = ()   # (name, index) pairs for usage-csv
+    window: tuple | None = None   # (first, last) day of plausible times; None: not known yet
 
 
 PER_MESSAGE = tokens.TOKENS_PER_MESSAGE
@@ -460,7 +597,8 @@ MEMO_MAX = 20_000
 class _Scanner:
     """Counts the requests of one range; the state behind :func:`scan_range`."""
 
-    def __init__(self, model: str):
+    def __init__(self, model: str, window: tuple[int, int] | None = None):
+        self.window = window
         tok = tokens.tokenizer_for(model)
         enc = tokens.get_encoding(tok.encoding)
         # Text is counted raw with the encoding; estimates are scaled once, at the end. Tools
@@ -481,6 +619,9 @@ class _Scanner:
     def take(self, req: Request, fmt: str) -> None:
         """Count one valid request (all checks that can fail happen before anything is kept)."""
         text = overhead = out_counted = None
+        if self.window is not None and req.time is not None \
+                and not self.window[0] <= day_index(req.time) <= self.window[1]:
+            raise InputError(stray_message(req.time, self.window))
         month = month_index(req.time) if req.time is not None else None
         if req.messages is not None:
             text, overhead = self._prompt_tokens(req)
@@ -494,6 +635,7 @@ class _Scanner:
         if req.time is not None:
             p.n_timed += 1
             p.months[month] += 1
+            p.days[day_index(req.time)] += 1
             p.first_time = min(p.first_time, req.time)
             p.last_time = max(p.last_time, req.time)
         if text is not None:
@@ -507,11 +649,16 @@ class _Scanner:
             lists["output_counted"].append(out_counted)
         if req.output_tokens is not None:
             lists["output_billed"].append(req.output_tokens)
+        if req.reasoning_tokens is not None:
+            lists["reasoning_billed"].append(req.reasoning_tokens)
         if req.prompt_tokens is not None:
-            cached = req.cached_tokens or 0
+            cached, written = req.cached_tokens or 0, req.cache_write_tokens or 0
             lists["prompt_billed"].append(req.prompt_tokens)
             lists["cached_billed"].append(cached)
-            lists["uncached_billed"].append(max(req.prompt_tokens - cached, 0))
+            lists["write_billed"].append(written)
+            lists["uncached_billed"].append(max(req.prompt_tokens - cached - written, 0))
+            if req.cached_tokens is not None or req.cache_write_tokens is not None:
+                p.n_cache_reported += 1
 
     def _prompt_tokens(self, req: Request) -> tuple[int, int]:
         text, overhead = 0, tokens.REPLY_PRIMING_TOKENS
@@ -562,10 +709,19 @@ class _Scanner:
         return self.p
 
 
+def stray_message(seconds: float, window: tuple[int, int]) -> str:
+    """The bad-line message of a time outside the logs' plausible ``window`` (days)."""
+    first, last = (_iso(d * 86_400)[:10] for d in window)
+    return (f"timestamp {_iso(seconds)} is more than {LOG_GAP_DAYS} days from the logs' other "
+            f"requests ({first} to {last}): a stray time, left out")
+
+
 def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
-               columns: Mapping[str, int] | None = None) -> Partial:
-    """Count the requests in ``lines`` (numbered from 1) of one format."""
-    scanner = _Scanner(model)
+               columns: Mapping[str, int] | None = None,
+               window: tuple[int, int] | None = None) -> Partial:
+    """Count the requests in ``lines`` (numbered from 1) of one format; with ``window``
+    (first, last day), a time outside it is a bad line."""
+    scanner = _Scanner(model, window)
     n = 0
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -616,11 +772,40 @@ DASK_INSTALL = 'pip install "ftroi[dask]"'
 """The install command of the optional Dask backend (and fsspec, for URLs)."""
 
 
+URL_PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"),
+                "gcs": ("gcsfs", "gcs")}
+"""URL scheme -> (the fsspec filesystem package it needs, the ftroi extra that installs it)."""
+
+
+@contextmanager
+def _url_errors(path: str) -> Iterator[None]:
+    """A URL's library errors as one-line InputErrors naming the URL (and what to install)."""
+    import zipfile
+
+    try:
+        yield
+    except ImportError:
+        scheme = path.split("://", 1)[0].lower()
+        package, extra = URL_PACKAGES.get(scheme, (None, None))
+        hint = (f'it needs {package}: pip install "ftroi[{extra}]"' if package else
+                f"no filesystem for {scheme}:// is installed (fsspec names the package)")
+        raise InputError(f"{path}: cannot read {scheme}:// URLs: {hint}") from None
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}: the archive is not a zip file") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (ValueError, KeyError, NotImplementedError) as exc:
+        raise InputError(f"{path}: cannot read this URL: "
+                         f"{shorten(str(exc) or type(exc).__name__, 120)}") from None
+
+
 @contextmanager
 def open_binary(path: str) -> Iterator[Any]:
     """``path`` opened for binary reading: a local file, or a URL through fsspec."""
     if is_url(path):
-        with _fsspec(path).open(path, "rb") as fh:
+        with _url_errors(path):
+            fh = _fsspec(path).open(path, "rb").open()
+        with fh:
             yield fh
     else:
         with open(path, "rb") as fh:
@@ -630,16 +815,18 @@ def open_binary(path: str) -> Iterator[Any]:
 def file_size(path: str) -> int:
     """Size of ``path`` [bytes] (a local file or a URL)."""
     if is_url(path):
-        fs, inner = _fsspec(path).core.url_to_fs(path)
-        return int(fs.size(inner))
+        with _url_errors(path):
+            fs, inner = _fsspec(path).core.url_to_fs(path)
+            return int(fs.size(inner))
     return os.path.getsize(path)
 
 
 def is_file(path: str) -> bool:
     """Whether ``path`` is an existing file (a local file or a URL)."""
     if is_url(path):
-        fs, inner = _fsspec(path).core.url_to_fs(path)
-        return bool(fs.isfile(inner))
+        with _url_errors(path):
+            fs, inner = _fsspec(path).core.url_to_fs(path)
+            return bool(fs.isfile(inner))
     return os.path.isfile(path)
 
 
@@ -658,7 +845,7 @@ def _range_lines(path: str, start: int, end: int) -> Iterable[bytes]:
 def scan_range(task: Task) -> Partial:
     """Count the requests in one byte range (run in a worker process, or in this one)."""
     return scan_lines(_range_lines(task.path, task.start, task.end), task.fmt, task.model,
-                      dict(task.csv_columns))
+                      dict(task.csv_columns), task.window)
 
 
 def plan_ranges(path: str, start: int, chunk_bytes: int) -> list[tuple[int, int]]:

@@ -33,7 +33,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -204,8 +204,10 @@ class Workload(_Section):
     growth_per_month : monthly growth ``g`` [share/month]; ``V_m = V_1 (1+g)^(m-1)``
     input_tokens : the user's content per request ``u`` [tokens]
     output_tokens : generated tokens per request ``o`` [tokens]
-    chat_overhead_tokens : chat-format tokens per request ``k`` [tokens]; ``None`` = OpenAI's
-        rule for a system and a user message (:func:`simulator.tokens.chat_overhead_tokens`)
+    chat_overhead_tokens : chat-format tokens per prompted request ``k`` [tokens]; ``None`` =
+        OpenAI's rule for a system and a user message (:func:`simulator.tokens.chat_overhead_tokens`).
+        The prompted road's (``prompt``, ``rag``, hybrid's prompted share); the tuned model's is
+        ``finetune.chat_overhead_tokens``
     """
 
     SECTION: ClassVar[str] = "workload"
@@ -245,6 +247,13 @@ class PromptConfig(_Section):
         prompt moves to its successor [h]
     successor : the model to move to when it retires (``provider/model``); ``None`` = the
         provider's named successor from the price table
+    reasoning_tokens : hidden reasoning ("thinking") tokens per request, billed at the output
+        rate ``r`` [tokens]; 0 for a model that does not reason
+    cache_write_share : share ``w`` of the static prefix billed as a cache write, at
+        ``cache_write_usd_per_mtok`` (Anthropic bills 5-minute cache writes at 1.25 × input);
+        ``cached_share + cache_write_share ≤ 1`` [0..1]
+    cache_write_usd_per_mtok : pinned cache-write rate [USD per 1M tokens]; ``None`` = the
+        price table's, else the input rate (no surcharge known)
     already_built : True when the prompt is already written and in use: its engineering
         hours are sunk, charged to no option that reuses this prompt (``prompt``, ``rag``,
         ``hybrid``, and the prompted months of ``finetune``/``selfhost``), and listed as
@@ -269,6 +278,9 @@ class PromptConfig(_Section):
         "output_usd_per_mtok": OPT_NONNEG,
         "batch_discount": OPT_SHARE,
         "migration_hours": NONNEG,
+        "reasoning_tokens": NONNEG,
+        "cache_write_share": SHARE,
+        "cache_write_usd_per_mtok": OPT_NONNEG,
     }
     TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True, "successor": True}
 
@@ -289,6 +301,9 @@ class PromptConfig(_Section):
     batch_discount: float | None = None
     migration_hours: float = 16
     successor: str | None = None
+    reasoning_tokens: float = 0
+    cache_write_share: float = 0.0
+    cache_write_usd_per_mtok: float | None = None
     already_built: bool = False
     eval_correct: int | None = None
     eval_total: int | None = None
@@ -297,6 +312,10 @@ class PromptConfig(_Section):
         self._check_fields()
         self._check_evals()
         _check_successor("prompt.successor", self.successor)
+        if self.cached_share + self.cache_write_share > 1 + 1e-12:
+            raise InputError(f"prompt.cache_write_share: cached_share + cache_write_share must "
+                             f"be ≤ 1 (shares of the same static prefix), got "
+                             f"{self.cached_share:g} + {self.cache_write_share:g}")
         if self.system_prompt is not None:
             limits.check_text("prompt.system_prompt", self.system_prompt)
             if self.system_prompt_tokens is not None:
@@ -420,6 +439,13 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    reasoning_tokens : hidden reasoning tokens per request of the tuned model, billed at its
+        output rate [tokens]; 0 (a tuned small model usually answers without)
+    chat_overhead_tokens : chat-format tokens per request of the tuned model ``k_ft``
+        [tokens]; ``None`` = its own short request (a system and a user message) counted with
+        ``model``'s tokenizer and chat rule, as :func:`simulator.resolve.chat_overhead`: the
+        prompted request's ``workload.chat_overhead_tokens`` (few-shot turns and all) is not
+        charged to it. Also the self-hosted model's
     examples_on_hand : labelled examples the team already owns [examples]: labelling is
         charged only for examples beyond them, at month 0 and at each retraining
     already_trained : True when a tuned model already exists: no first training run, no
@@ -469,6 +495,8 @@ class FinetuneConfig(_Section):
         "validation_usd_per_mtok": OPT_NONNEG,
         "validation_examples": COUNT,
         "migration_hours": NONNEG,
+        "reasoning_tokens": NONNEG,
+        "chat_overhead_tokens": OPT_NONNEG,
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
         "target_accuracy": OPT_SHARE,
@@ -507,6 +535,8 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    reasoning_tokens: float = 0
+    chat_overhead_tokens: float | None = None
     examples_on_hand: int = 0
     already_trained: bool = False
     months_to_production: int | None = None
@@ -562,6 +592,8 @@ class SelfhostConfig(_Section):
         (0..1]
     engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
     accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
+    reasoning_tokens : hidden reasoning tokens the self-hosted model generates per request
+        [tokens]; served like output (they count in the serving tokens); 0 by default
     months_to_production : months before the self-hosted model serves [months]; until then
         the option pays the prompted road's inference and upkeep, and no GPU serving or
         operations. ``None`` = :data:`DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION`
@@ -583,6 +615,7 @@ class SelfhostConfig(_Section):
         "ops_hours_per_month": NONNEG,
         "accuracy": SHARE,
         "gpu_usd_per_hour": OPT_NONNEG,
+        "reasoning_tokens": NONNEG,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
@@ -600,6 +633,7 @@ class SelfhostConfig(_Section):
     ops_hours_per_month: float = 10
     accuracy: float = 0.90
     gpu_usd_per_hour: float | None = None
+    reasoning_tokens: float = 0
     months_to_production: int | None = None
     eval_correct: int | None = None
     eval_total: int | None = None
@@ -730,8 +764,16 @@ class Scenario:
             except ValueError:
                 raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}") \
                     from None
+        elif isinstance(self.as_of, datetime):  # TOML's 2026-11-23T10:00: its day
+            object.__setattr__(self, "as_of", self.as_of.date())
         elif self.as_of is not None and not isinstance(self.as_of, date):
-            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}")
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got "
+                             f"{limits.shorten(self.as_of)}")
+        if self.as_of is not None and not (
+                date.fromisoformat(limits.EARLIEST_AS_OF) <= self.as_of
+                <= date.fromisoformat(limits.LATEST_AS_OF)):
+            raise InputError(f"as_of: {self.as_of.isoformat()} is outside the calendar ftroi "
+                             f"prices: from {limits.EARLIEST_AS_OF} to {limits.LATEST_AS_OF}")
         for name, cls in SECTION_TYPES.items():
             if not isinstance(getattr(self, name), cls):
                 raise InputError(f"{name}: must be a {cls.__name__}, "
@@ -907,6 +949,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
     ``finetune.dataset`` paths are taken relative to the file's folder.
     """
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path: expected a scenario file path, got {limits.shorten(path)} "
+                         f"({type(path).__name__})")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
@@ -931,6 +976,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
     """The scenario as TOML (``fmt="toml"``) or JSON (``fmt="json"``) text."""
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
     data = scenario.to_dict()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
