@@ -1,6 +1,6 @@
 """The engine's numbers do not move when it is made faster (issue 23): Monte Carlo draws and
 a savings grid, same seed, against figures computed before the change
-(``tests/engine_regression.json``, made on commit 8a092a0 for the scenario it holds), and
+(``tests/engine_regression.json``, made on main's engine before issue 23 for the scenario it holds), and
 blocks of draws against one call over all of them."""
 
 from __future__ import annotations
