@@ -451,7 +451,10 @@ def closing_notes(table: pricing.PriceTable, offerings, today: date) -> list[str
     for provider, model in dict.fromkeys(offerings):
         badge = table.offering_lifecycle(provider, model).badge(today)
         if badge:
-            out.append(f"note: {provider} {model} fine-tuning: {badge}")
+            import textwrap
+
+            out.append("\n".join(textwrap.wrap(f"note: {provider} {model} fine-tuning: {badge}",
+                                                TABLE_WIDTH, subsequent_indent="  ")))
     return out
 
 
