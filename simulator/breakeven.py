@@ -17,6 +17,7 @@ from .cost import (
     discount_factor,
     month_index,
     selfhost_capacity_tokens,
+    selfhost_replica_usd_per_hour,
     selfhost_tokens_per_request,
 )
 
@@ -261,7 +262,7 @@ class ReplicaSteps:
     per_replica : ``Δ_m``, the month-1 volume that fills one replica in month ``m = 1..H``
         [requests/month] (``inf`` when requests carry no tokens)
     min_replicas : ``r_0`` [replicas]
-    replica_usd : one replica for one month, ``730 h × p_gpu`` [USD]
+    replica_usd : one replica of ``n`` GPUs for one month, ``730 h × n × p_gpu`` [USD]
     """
 
     per_replica: np.ndarray
@@ -396,7 +397,7 @@ def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
     per = np.full(load.shape, np.inf)
     np.divide(capacity, load, out=per, where=load > 0)
     return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
-                        replica_usd=HOURS_PER_MONTH * pick(p["selfhost.gpu_usd_per_hour"]))
+                        replica_usd=HOURS_PER_MONTH * pick(selfhost_replica_usd_per_hour(p)))
 
 
 def volume_windows(a_option, b_option, a_baseline, b_baseline, option: str, baseline: str,

@@ -17,7 +17,7 @@ import pandas as pd
 import pricing
 from pricing import PriceError
 
-from . import tokens
+from . import throughput, tokens
 from .allocator import keep_freed_memory
 from .errors import InputError
 from .limits import MAX_TEXT_CHARS, is_panic
@@ -161,6 +161,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
         if others:
             print(f"{'other providers':<26}  {', '.join(others)} (--provider NAME)")
         return EXIT_OK
+    if getattr(args, "gpus", False):
+        return _print_gpu_replicas(table)
     if args.list:
         rows = []
         for prov, model in table.inference_offers():
@@ -199,6 +201,20 @@ def cmd_prices(args: argparse.Namespace) -> int:
                 print("* max_tokens_per_example not listed for this offering: the model's limit "
                       "from another offering, as ftroi dataset applies it")
             print()
+    return EXIT_OK
+
+
+def _print_gpu_replicas(table: pricing.PriceTable) -> int:
+    """``ftroi prices --gpus``: per GPU type and model-size band, the GPUs one serving replica
+    needs (sized for the band's largest model) and what a replica costs an hour."""
+    frame = pd.DataFrame(throughput.replica_frame(table))
+    print(f"== GPUs per serving replica ({len(frame)} rows): the smallest tensor-parallel size "
+          f"(1, 2, 4, 8) holding the band's largest model, weights + "
+          f"{throughput.DEFAULT_KV_RESERVE_SHARE:.0%} KV-cache reserve in "
+          f"{throughput.GPU_MEMORY_UTILIZATION:.0%} of the GPUs' memory; '-' = no 8 GPUs "
+          f"hold it ==")
+    with pd.option_context("display.width", 250, "display.max_rows", None):
+        print(frame.to_string(index=False))
     return EXIT_OK
 
 
@@ -327,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "name, provider/model or a provider's own id)")
     p.add_argument("--list", action="store_true",
                    help="list every inference model that prices, with its provider")
+    p.add_argument("--gpus", action="store_true",
+                   help="GPUs per self-hosted serving replica, per GPU type and model-size "
+                        "band, with the replica's hourly price")
     p.add_argument("--update", action="store_true",
                    help="fetch the latest genai-prices data into the user cache (network); "
                         "later runs use it")

@@ -578,18 +578,47 @@ def selfhost_tokens_per_request(p: Mapping[str, Any]):
             + p["workload.chat_overhead_tokens"] + p["workload.output_tokens"])
 
 
+def replica_gpus(p: Mapping[str, Any]):
+    """GPUs of one serving replica ``n`` (:func:`simulator.throughput.gpus_per_replica`;
+    1 where the values carry none) [GPUs]."""
+    return p.get("selfhost.gpus_per_replica", 1.0)
+
+
+def selfhost_replica_tokens_per_second(p: Mapping[str, Any]):
+    """Throughput of one replica, ``n × t_gpu`` [tokens/s]: ``n`` GPUs each serving the
+    per-GPU share ``t_gpu`` (``selfhost.serve_tokens_per_second``) of the run measured."""
+    return p["selfhost.serve_tokens_per_second"] * replica_gpus(p)
+
+
 def selfhost_capacity_tokens(p: Mapping[str, Any]):
-    """Tokens one self-hosted replica serves in a month [tokens/month]."""
-    return replica_capacity_tokens(p["selfhost.serve_tokens_per_second"],
+    """Tokens one self-hosted replica serves in a month, ``n × t_gpu × 3600 × 730 × u``
+    [tokens/month]."""
+    return replica_capacity_tokens(selfhost_replica_tokens_per_second(p),
                                    p["selfhost.utilisation"])
 
 
+def selfhost_replica_usd_per_hour(p: Mapping[str, Any]):
+    """One replica for one hour, ``n × p_gpu`` [USD/h]."""
+    return p["selfhost.gpu_usd_per_hour"] * replica_gpus(p)
+
+
 def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
-    """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped)."""
+    """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped):
+    ``replicas_m × n × 730 h × p_gpu`` with ``replicas_m = max(min_replicas,
+    ceil(tokens_m / (n × t_gpu × 3600 × 730 × u)))``.
+
+    >>> p = {"finetune.prompt_tokens": 0, "workload.input_tokens": 900,
+    ...      "workload.chat_overhead_tokens": 0, "workload.output_tokens": 100,
+    ...      "selfhost.serve_tokens_per_second": 100.0, "selfhost.gpus_per_replica": 4.0,
+    ...      "selfhost.utilisation": 1.0, "selfhost.min_replicas": 1,
+    ...      "selfhost.gpu_usd_per_hour": 1.09}
+    >>> selfhost_hosting_usd(p, np.array([0.0, 1.0]), month_index(1)).round(2).tolist()
+    [0.0, 3182.8]
+    """
     tokens = requests * selfhost_tokens_per_request(p)
-    replicas = serving_replicas(tokens, p["selfhost.serve_tokens_per_second"],
+    replicas = serving_replicas(tokens, selfhost_replica_tokens_per_second(p),
                                 p["selfhost.utilisation"], p["selfhost.min_replicas"], months)
-    return gpu_hosting_usd(replicas, p["selfhost.gpu_usd_per_hour"])
+    return gpu_hosting_usd(replicas, selfhost_replica_usd_per_hour(p))
 
 
 def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = None

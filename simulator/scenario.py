@@ -41,6 +41,7 @@ import numpy as np
 
 from . import limits
 from .errors import InputError
+from .throughput import PRECISIONS, TENSOR_PARALLEL_SIZES
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
 """The options the engine can price, in display order."""
@@ -465,10 +466,19 @@ class SelfhostConfig(_Section):
         picks the published throughput (``simulator/data/gpu_throughput.csv``)
     train_tokens_per_second : LoRA training throughput of one GPU [tokens/s]; ``None`` = the
         table's figure for ``gpu`` and ``model_params_b``
-    serve_tokens_per_second : serving throughput of one replica (one GPU) [tokens/s]; ``None``
-        = the table's figure
+    serve_tokens_per_second : serving throughput of one GPU of a replica [tokens/s] (a replica
+        of ``n`` GPUs serves ``n`` times it); ``None`` = the table's figure (the run's
+        throughput divided by its GPUs)
+    precision : the weights' precision when serving (``bf16`` the default, ``fp16``,
+        ``fp8``, ``int8``, ``fp4``, ``int4``, ``fp32``): 2, 1, 0.5 or 4 bytes per parameter
+    kv_reserve_share : KV-cache reserve on top of the weights, as a share of their memory [1]
+    gpus_per_replica : GPUs one copy of the model is sharded over (1, 2, 4 or 8); ``None`` =
+        the smallest that holds weights + KV reserve in 90 % of the GPUs' memory
+        (:func:`simulator.throughput.gpus_per_replica`)
+    gpu_memory_gb : memory of one GPU [GB]; ``None`` = the ``memory_gb`` of the GPU table
     utilisation : average load of a serving replica (0..1]
-    min_replicas : replicas kept running however low the traffic
+    min_replicas : replicas (each of ``gpus_per_replica`` GPUs) kept running however low the
+        traffic
     training_gpus : GPUs used together for training; ``G`` GPUs train at
         ``1 + (G-1) × scaling_efficiency`` times one GPU's throughput
     scaling_efficiency : the share of one GPU's throughput each further training GPU adds
@@ -490,8 +500,11 @@ class SelfhostConfig(_Section):
         "ops_hours_per_month": NONNEG,
         "accuracy": SHARE,
         "gpu_usd_per_hour": OPT_NONNEG,
+        "kv_reserve_share": Rule(hi=10.0),
+        "gpus_per_replica": Rule(lo=1, hi=8, integer=True, optional=True),
+        "gpu_memory_gb": Rule(lo_open=True, optional=True),
     }
-    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
+    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True, "precision": False}
 
     gpu: str = "H100 80GB"
     gpu_provider: str | None = None
@@ -506,9 +519,22 @@ class SelfhostConfig(_Section):
     ops_hours_per_month: float = 10
     accuracy: float = 0.90
     gpu_usd_per_hour: float | None = None
+    precision: str = "bf16"
+    kv_reserve_share: float = 0.1
+    gpus_per_replica: int | None = None
+    gpu_memory_gb: float | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        object.__setattr__(self, "precision", self.precision.lower())
+        if self.precision not in PRECISIONS:
+            raise InputError(f"selfhost.precision: must be one of {', '.join(PRECISIONS)}, "
+                             f"got {self.precision!r}")
+        if self.gpus_per_replica is not None \
+                and self.gpus_per_replica not in TENSOR_PARALLEL_SIZES:
+            raise InputError(f"selfhost.gpus_per_replica: must be one of "
+                             f"{', '.join(map(str, TENSOR_PARALLEL_SIZES))} (the tensor-parallel "
+                             f"sizes engines use), got {self.gpus_per_replica!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
