@@ -172,6 +172,12 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         values["finetune.maintenance_hours_per_month"] = values[
             "prompt.maintenance_hours_per_month"]
         follows["finetune.maintenance_hours_per_month"] = "prompt.maintenance_hours_per_month"
+    for kind in ("tokens", "training"):  # the scalar price_decline moves per-token prices
+        if values[f"price_decline_{kind}"] is None:
+            values[f"price_decline_{kind}"] = values["price_decline"]
+            follows[f"price_decline_{kind}"] = "price_decline"
+    if values["price_decline_gpu_hours"] is None:
+        values["price_decline_gpu_hours"] = 0.0
     values["prompt.switch_month"] = NEVER
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0

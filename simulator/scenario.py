@@ -135,6 +135,11 @@ SHARE = Rule(hi=1.0)
 COUNT = Rule(integer=True)
 OPT_NONNEG = Rule(optional=True)
 OPT_SHARE = Rule(hi=1.0, optional=True)
+DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True)
+OPT_DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True, optional=True)
+"""A yearly price decline: above -1 (a price may rise), below 1 (it cannot vanish)."""
+DECLINE_KINDS = ("tokens", "training", "gpu_hours")
+"""Kinds of price ``price_decline`` may be set for, as a table."""
 
 
 def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
@@ -374,6 +379,10 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    adapters_per_deployment : fine-tunes (adapters) sharing one dedicated deployment billed
+        by the hour (Together, Fireworks, Azure, Bedrock Provisioned Throughput); this one's
+        share of the hourly hosting is ``hosting_usd_per_hour / adapters_per_deployment``
+        [adapters], a whole number ≥ 1
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -401,6 +410,7 @@ class FinetuneConfig(_Section):
         "validation_usd_per_mtok": OPT_NONNEG,
         "validation_examples": COUNT,
         "migration_hours": NONNEG,
+        "adapters_per_deployment": Rule(lo=1, integer=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -436,6 +446,7 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    adapters_per_deployment: int = 1
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -567,7 +578,14 @@ class Scenario:
 
     horizon_months : ``H`` [months], 1..600
     discount_rate : yearly discount rate ``ρ`` for the NPV [share/year]
-    price_decline : yearly share ``d`` by which per-token API prices fall [share/year]
+    price_decline : yearly share ``d`` by which per-token API prices (inference and training)
+        fall [share/year], ``-1 < d < 1``; negative = prices rise. May also be written as a
+        table by kind, ``price_decline = {tokens = 0.2, training = 0.1, gpu_hours = -0.05}``,
+        which sets the three fields below (a kind left out does not move)
+    price_decline_tokens, price_decline_training, price_decline_gpu_hours : the yearly
+        decline of per-token API rates, of per-token training rates and of GPU-hour prices
+        (rented GPUs, a dedicated deployment's hourly fee) [share/year]; ``None`` = tokens
+        and training follow ``price_decline``, GPU-hours do not move
     baseline : the option the others are compared with (always simulated)
     options : the options to simulate
     hourly_rate_usd : people's time [USD/h]
@@ -587,7 +605,10 @@ class Scenario:
     RULES: ClassVar[dict[str, Rule]] = {
         "horizon_months": Rule(lo=1, hi=600, integer=True),
         "discount_rate": Rule(hi=10.0),
-        "price_decline": Rule(hi=1.0, hi_open=True),
+        "price_decline": DECLINE,
+        "price_decline_tokens": OPT_DECLINE,
+        "price_decline_training": OPT_DECLINE,
+        "price_decline_gpu_hours": OPT_DECLINE,
         "hourly_rate_usd": NONNEG,
         "cost_per_error_usd": NONNEG,
     }
@@ -596,6 +617,9 @@ class Scenario:
     horizon_months: int = 24
     discount_rate: float = 0.10
     price_decline: float = 0.0
+    price_decline_tokens: float | None = None
+    price_decline_training: float | None = None
+    price_decline_gpu_hours: float | None = None
     baseline: str = "prompt"
     options: tuple[str, ...] = ("prompt", "finetune")
     hourly_rate_usd: float = 100
@@ -612,6 +636,8 @@ class Scenario:
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.price_decline, Mapping):
+            _expand_price_decline(self)
         for name, rule in self.RULES.items():
             object.__setattr__(self, name, rule.check(name, getattr(self, name)))
         if not isinstance(self.title, str):
@@ -741,6 +767,23 @@ class Scenario:
         """A copy with fields changed by path, e.g.
         ``s.with_values(**{"workload.input_tokens": 900})``."""
         return with_values(self, paths)
+
+
+def _expand_price_decline(scenario: Scenario) -> None:
+    """``price_decline = {tokens = …, training = …, gpu_hours = …}`` as the three fields
+    ``price_decline_<kind>`` (``price_decline`` itself then 0: a kind left out does not
+    move); an unknown kind or a kind also given as a field is refused."""
+    table = dict(scenario.price_decline)
+    for kind, value in table.items():
+        if kind not in DECLINE_KINDS:
+            raise InputError(f"price_decline.{str(kind)[:40]}: unknown kind (known: "
+                             f"{', '.join(DECLINE_KINDS)})")
+        if getattr(scenario, f"price_decline_{kind}") is not None:
+            raise InputError(f"price_decline.{kind}: also given as price_decline_{kind}; "
+                             f"keep one")
+        object.__setattr__(scenario, f"price_decline_{kind}",
+                           OPT_DECLINE.check(f"price_decline.{kind}", value))
+    object.__setattr__(scenario, "price_decline", 0.0)
 
 
 PRICE_KINDS = ("finetune", "inference", "gpus", "batch", "lifecycle")
