@@ -24,9 +24,11 @@ from simulator.throughput import (
 
 
 def _selfhost(**fields):
+    """The example scenario comparing prompt and selfhost, the self-hosted model serving
+    from month 1 (``months_to_production = 0``) unless ``fields`` say otherwise."""
     return example_scenario().with_values(
-        options=("prompt", "selfhost"),
-        **{"selfhost.train_tokens_per_second": 1_000,
+        options=("prompt", "selfhost"), focus="selfhost",
+        **{"selfhost.train_tokens_per_second": 1_000, "selfhost.months_to_production": 0,
            **{f"selfhost.{k}": v for k, v in fields.items()}})
 
 
@@ -54,6 +56,10 @@ def test_a_70b_model_on_l40s_is_priced_on_the_four_gpus_that_hold_it():
     old = 1 * 730 * 1.09
     assert round(old) == 796
     assert hosting[1:].sum() - 24 * old == pytest.approx(57_290.40)
+    # with the example's three months to production, hosting starts in month 4
+    later = simulate(_selfhost(gpu="L40S 48GB", model_params_b=70, months_to_production=3))
+    assert later.costs["selfhost"]["hosting"][1:4].tolist() == [0.0, 0.0, 0.0]
+    assert later.costs["selfhost"]["hosting"][4] == pytest.approx(4 * 730 * 1.09)
 
 
 def test_min_replicas_counts_replicas_and_throughput_scales_with_the_replica():
