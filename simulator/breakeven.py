@@ -410,6 +410,11 @@ def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
     gpu_decline = pick(p.get("price_decline_gpu_hours", 0.0))
     if gpu_decline:
         replica_usd = replica_usd * price_decline_factor(gpu_decline, np.asarray(months)[1:])
+    # No serving bill before the self-hosted model serves (months 1..M prompt instead).
+    waiting = int(min(max(pick(p.get("selfhost.months_to_production", 0.0)), 0.0), per.size))
+    per = per[waiting:]
+    if np.ndim(replica_usd):
+        replica_usd = replica_usd[waiting:]
     return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
                         replica_usd=replica_usd)
 

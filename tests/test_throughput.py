@@ -24,11 +24,11 @@ ROW = ('H100 80GB,serve,0,9,12500,1,fp8,output,1000,250,output tokens/s,vLLM,'
 
 
 def _selfhost_only(**fields):
-    """The example scenario with only prompt and selfhost simulated (the focus), selfhost
-    fields set; the self-hosted model serves from month 1 unless ``fields`` say otherwise."""
+    """The example scenario with only prompt and selfhost simulated, selfhost fields set
+    (serving from month 1 unless told otherwise)."""
+    fields = {"months_to_production": 0, **fields}
     return example_scenario().with_values(
-        options=("prompt", "selfhost"), focus="selfhost",
-        **{f"selfhost.{k}": v for k, v in {"months_to_production": 0, **fields}.items()})
+        options=("prompt", "selfhost"), **{f"selfhost.{k}": v for k, v in fields.items()})
 
 
 def _price_row(result, field):
