@@ -134,3 +134,39 @@ def test_adapters_per_deployment_is_a_whole_number_from_one(value, message):
     with pytest.raises(InputError) as err:
         Scenario.from_dict({"finetune": {"adapters_per_deployment": value}})
     assert str(err.value) == message
+
+
+# ---- break-even volumes when GPU-hours move -----------------------------------------------------
+
+@pytest.mark.parametrize("gpu_hours", [0.2, -0.02])
+def test_volume_windows_follow_gpu_prices_that_move_by_month(gpu_hours):
+    """With GPU-hour prices moving, a replica step costs a different amount each month; the
+    volume windows where self-hosting is cheaper must still be where the TCOs say so: inside
+    each window (midpoints) self-hosting's TCO is at most prompting's, in each gap above."""
+    from tests.test_breakeven_audit import fix, selfhost_scenario
+
+    s = selfhost_scenario(1.85, 2500).with_values(price_decline_gpu_hours=gpu_hours)
+    flat = simulate(selfhost_scenario(1.85, 2500)).volume_windows["selfhost"].intervals
+    windows = simulate(s).volume_windows["selfhost"].intervals
+    assert windows and windows != flat
+    ends = [x for lo, hi in windows for x in (lo, hi) if np.isfinite(x)]
+    inside = [(lo + hi) / 2 for lo, hi in windows if np.isfinite(hi)]
+    gaps = [(a[1] + b[0]) / 2 for a, b in zip(windows, windows[1:])]
+    for volume in inside:
+        assert fix(s, volume) <= 1e-6, volume
+    for volume in gaps + [windows[0][0] * 0.99]:
+        assert fix(s, volume) > 0, volume
+    for end in ends:
+        assert fix(s, end * (1 - 1e-6)) * fix(s, end * (1 + 1e-6)) <= 0 or abs(
+            fix(s, end)) < 1e-3, end
+
+
+def test_gpu_prices_rising_fast_close_every_window():
+    """GPU-hours 30 % dearer a year: the flat case's windows (cheaper by at most ~1,300 USD
+    over 12 months) close, and the TCO difference is positive where they were."""
+    from tests.test_breakeven_audit import fix, selfhost_scenario
+
+    s = selfhost_scenario(1.85, 2500).with_values(price_decline_gpu_hours=-0.3)
+    assert simulate(s).volume_windows["selfhost"].intervals == ()
+    for volume in (4.6e6, 4.9e6, 5.0e6, 10e6, 15.1e6):
+        assert fix(s, volume) > 0
