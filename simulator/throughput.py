@@ -46,7 +46,11 @@ Replicas
     BF16, room for some 43,000 tokens of KV cache at Llama 3 70B's 320 KB per token
     (2 × 80 layers × 8 KV heads × 128 × 2 bytes); with it the rule reproduces the smallest
     settings of the runs in the table (70B at FP8 on 2 H100 but 1 H200, 70B at FP16 on 4
-    A100 80GB, a 32B model at BF16 on 1 H100).
+    A100 80GB, a 32B model at BF16 on 1 H100). It gives the fewest GPUs that hold the
+    model, not a vendor's recommended headroom: NVIDIA's RAG operator lists 8 L40S (4 A100
+    or H100 80GB) for Llama-2-70B at FP16 under vLLM
+    (https://docs.nvidia.com/ai-enterprise/rag-llm-operator/24.3.0/platform-support.html);
+    raise ``selfhost.kv_reserve_share`` or pin ``selfhost.gpus_per_replica`` for more room.
 
 :func:`load_throughput` refuses a file with a missing or unknown column, a bad number, an
 empty band, overlapping bands of one GPU and task, a row without source, or an output-token

@@ -185,9 +185,9 @@ def test_gpu_memory_comes_from_the_gpu_table():
 # ---- the shipped throughput rows ---------------------------------------------------------------
 
 def test_multi_gpu_rows_say_their_gpus_and_convert_per_gpu():
-    """The issue's three rows: 920 on 2 H100 (460 each), 249.52 on 4 L40S, 392.62 on 4
+    """The issue's three rows: 920.9 on 2 H100 (460.45 each), 249.52 on 4 L40S, 392.62 on 4
     A100 80GB, each converted per GPU then by the 5,000 / 500 request shape (× 11)."""
-    for gpu, total, gpus in (("H100 80GB", 920, 2), ("L40S 48GB", 249.52, 4),
+    for gpu, total, gpus in (("H100 80GB", 920.9, 2), ("L40S 48GB", 249.52, 4),
                              ("A100 80GB", 392.62, 4)):
         row = gpu_throughput(gpu, "serve", 70)
         assert (row.published_tokens_per_second, row.gpus) == (total, gpus)

@@ -54,7 +54,7 @@ def test_the_band_holding_the_model_size_is_picked():
     h100_8b = gpu_throughput("H100 80GB", "serve", 8)
     assert h100_8b.published_tokens_per_second == 15_244.78
     assert gpu_throughput("h100 80gb", "serve", 9) == h100_8b               # size ≤ max
-    assert gpu_throughput("H100 80GB", "serve", 70).published_tokens_per_second == 920
+    assert gpu_throughput("H100 80GB", "serve", 70).published_tokens_per_second == 920.9
     assert gpu_throughput("H100 80GB", "serve", 70).gpus == 2
     assert gpu_throughput("H100 80GB", "train", 70).tokens_per_second == 2_621
     assert gpu_throughput("H100 80GB", "train", 32).tokens_per_second == 2_250
@@ -63,11 +63,11 @@ def test_the_band_holding_the_model_size_is_picked():
 def test_output_token_figures_become_input_plus_output_tokens():
     """The model counts every token of a request, so a figure of output tokens is scaled by
     the benchmark's request shape and divided by the GPUs of the run: 15,244.78 at 1,000 in
-    / 1,000 out on one GPU is 30,489.56 tokens/s; 920 on 2 GPUs at 5,000 / 500 is 460 × 11
-    = 5,060 per GPU; 249.52 on 4 L40S is 62.38 × 11 = 686.18; training figures stay."""
+    / 1,000 out on one GPU is 30,489.56 tokens/s; 920.9 on 2 GPUs at 5,000 / 500 is 460.45 × 11
+    = 5,064.95 per GPU; 249.52 on 4 L40S is 62.38 × 11 = 686.18; training figures stay."""
     assert gpu_throughput("H100 80GB", "serve", 8).tokens_per_second == pytest.approx(
         15_244.78 * 2)
-    assert gpu_throughput("H100 80GB", "serve", 70).tokens_per_second == pytest.approx(5_060)
+    assert gpu_throughput("H100 80GB", "serve", 70).tokens_per_second == pytest.approx(5_064.95)
     assert gpu_throughput("L40S 48GB", "serve", 70).tokens_per_second == pytest.approx(
         249.52 / 4 * 11)
     for row in load_throughput():
