@@ -1,5 +1,6 @@
 """The audit's wording cases (issue 20): month labels of lifecycle events, volume windows
-whose ends read alike, and the README's hybrid and epoch sentences against the code."""
+whose ends read alike, and the Method's hybrid and epoch sentences (docs/method.md, once the
+README's) against the code."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from simulator.tokens import auto_epochs
 from simulator.wording import month_label, volume_pair_text, volume_windows_text
 from tests.strategies import hand_scenario
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+METHOD = Path(__file__).resolve().parents[1] / "docs" / "method.md"  # the README's Method, moved
 START = date(2026, 12, 6)
 
 
@@ -66,10 +67,10 @@ def test_a_narrow_volume_window_prints_ends_that_differ():
 
 
 def _readme_text() -> str:
-    return " ".join(README.read_text(encoding="utf-8").split())
+    return " ".join(METHOD.read_text(encoding="utf-8").split())
 
 
-def test_the_readme_hybrid_paragraph_names_the_upkeep_the_engine_charges():
+def test_the_method_hybrid_paragraph_names_the_upkeep_the_engine_charges():
     """Hand: hybrid engineering in month 1 = (prompt maintenance 1 h + tuned upkeep 1 h, by
     default the prompt's) × 100 USD/h = 200; with tuned upkeep 3 h, 400."""
     text = _readme_text()
@@ -83,7 +84,7 @@ def test_the_readme_hybrid_paragraph_names_the_upkeep_the_engine_charges():
     assert set_upkeep[1] == pytest.approx((1 + 3) * 100)
 
 
-def test_the_readme_epoch_rule_is_the_code_s_rule():
+def test_the_method_epoch_rule_is_the_code_s_rule():
     text = _readme_text()
     assert ("3 when `100 ≤ 3N ≤ 25,000`; below that `min(25, ⌊100 / N⌋)`; above it "
             "`max(1, ⌊25,000 / N⌋)`") in text
