@@ -215,14 +215,20 @@ def cmd_prices(args: argparse.Namespace) -> int:
 def _print_gpu_replicas(table: pricing.PriceTable) -> int:
     """``ftroi prices --gpus``: per GPU type and model-size band, the GPUs one serving replica
     needs (sized for the band's largest model) and what a replica costs an hour."""
-    frame = pd.DataFrame(throughput.replica_frame(table))
-    print(f"== GPUs per serving replica ({len(frame)} rows): the smallest tensor-parallel size "
-          f"(1, 2, 4, 8) holding the band's largest model, weights + "
-          f"{throughput.DEFAULT_KV_RESERVE_SHARE:.0%} KV-cache reserve in "
-          f"{throughput.GPU_MEMORY_UTILIZATION:.0%} of the GPUs' memory; '-' = no 8 GPUs "
-          f"hold it ==")
-    with pd.option_context("display.width", 250, "display.max_rows", None):
-        print(frame.to_string(index=False))
+    frame = pd.DataFrame(throughput.replica_frame(table)).rename(columns={
+        "memory_gb": "GB", "params_b": "size (B)", "gpus_bf16": "bf16", "gpus_fp8": "fp8",
+        "gpus_fp4": "fp4", "tokens_per_s_per_gpu": "tok/s/GPU", "gpu_usd_per_hour": "$/h GPU",
+        "replica_usd_per_hour_bf16": "$/h replica"})
+    frame["GB"] = [f"{x:g}" for x in frame["GB"]]
+    print(f"GPUs per serving replica ({len(frame)} rows): the fewest of 1, 2, 4, 8 that hold the "
+          f"size band's")
+    print(f"largest model at bf16, fp8 or fp4 (weights + "
+          f"{throughput.DEFAULT_KV_RESERVE_SHARE:.0%} KV reserve in "
+          f"{throughput.GPU_MEMORY_UTILIZATION:.0%} of their memory).")
+    print("'-': not even 8 GPUs hold it. tok/s/GPU: published serving throughput (input + "
+          "output);")
+    print("$/h replica: the bf16 replica at the cheapest GPU price.")
+    print(fit_table(frame))
     return EXIT_OK
 
 
