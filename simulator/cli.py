@@ -481,6 +481,7 @@ examples:
   ftroi example > scenario.toml                    a commented scenario to edit
   ftroi simulate scenario.toml --report report.html --csv report
   ftroi simulate scenario.toml --vary workload.requests_per_month=30000:60000:120000
+  ftroi evals graded.csv --to-scenario scenario.toml   eval accuracy in, with intervals
 
 --model takes a model id (gpt-6.1-terra, claude-sonnet-4-5, openai/gpt-6-luna, ft:…); --provider a
 provider of the price table (openai, azure, google, …). 'ftroi COMMAND --help' lists the
@@ -556,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_workload
 
     cli_workload.register(sub)
+    from . import cli_evals
+
+    cli_evals.register(sub)
     return parser
 
 

@@ -53,6 +53,7 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
+from .evidence import saturating_power_law
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
@@ -469,6 +470,81 @@ def effective_accuracy(option: str, p: Mapping[str, Any]):
     return p[f"{option}.accuracy"]
 
 
+CURVE_USERS = ("finetune", "hybrid", "selfhost")
+"""Options whose tuned model follows a pilot curve (``finetune.pilot``) when one is given."""
+
+
+def tuned_accuracy(p: Mapping[str, Any], months):
+    """The fine-tuned model's accuracy by month [0..1]: ``finetune.accuracy``, or with a pilot
+    curve ``a_max − b N_m^(−c)`` where ``N_m`` is the training set of the latest run by month
+    ``m`` (``N_0 + ⌊m/R⌋ ΔN``, :func:`examples_labelled_by`)."""
+    c = p.get("finetune.curve_c")
+    if c is None:
+        return p["finetune.accuracy"]
+    n = examples_labelled_by(np.asarray(months, dtype=float), p["finetune.examples"],
+                             p["finetune.new_examples_per_retrain"],
+                             p["finetune.retrain_every_months"])
+    return saturating_power_law(n, p["finetune.curve_a_max"], p["finetune.curve_b"], c)
+
+
+def follows_curve(option: str, p: Mapping[str, Any]) -> bool:
+    """True when ``option``'s tuned model follows a pilot curve (its accuracy varies by
+    month)."""
+    if p.get("finetune.curve_c") is None or option not in CURVE_USERS:
+        return False
+    if option == "selfhost":
+        return bool(p.get("selfhost.follows_pilot", 0.0))
+    if option == "hybrid":
+        return p.get("hybrid.accuracy") is None
+    return True
+
+
+def option_accuracy(option: str, p: Mapping[str, Any], months):
+    """Accuracy of ``option``'s own model by month [0..1]: :func:`effective_accuracy`, or the
+    pilot curve (:func:`tuned_accuracy`) for an option that follows one; plus
+    ``<option>.accuracy_shift`` where the values carry one (the break-even accuracy solver
+    shifts an option's accuracy, or its whole curve, by a constant)."""
+    if follows_curve(option, p):
+        tuned = tuned_accuracy(p, months)
+        if option == "hybrid":
+            q = p["hybrid.finetuned_share"]
+            a = q * tuned + (1.0 - q) * p["prompt.accuracy"]
+        else:
+            a = tuned
+    else:
+        a = effective_accuracy(option, p)
+    shift = p.get(f"{option}.accuracy_shift")
+    return a if shift is None else a + shift
+
+
+def tuned_serving(option: str, p: Mapping[str, Any], months):
+    """True in the months ``option``'s tuned model serves (``None``: every month): after its
+    time to production, and before a fine-tuning road falls back to prompting [bool]."""
+    if option == "selfhost":
+        if np.any(np.asarray(p.get("selfhost.months_to_production", 0.0)) > 0):
+            return serves_after(p, "selfhost", months)
+        return None
+    if option not in ("finetune", "hybrid"):
+        return None
+    S = switch_month(p, "finetune")
+    fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
+    waits = bool(np.any(np.asarray(p.get("finetune.months_to_production", 0.0)) > 0))
+    on = serves_after(p, "finetune", months) if waits else None
+    if fallback:
+        before = np.asarray(months) < S
+        on = before if on is None else on & before
+    return on
+
+
+def served_accuracy(option: str, p: Mapping[str, Any], months):
+    """Accuracy of the answers ``option`` serves by month [0..1]: :func:`option_accuracy`
+    while its tuned model serves, the prompt's before (time to production) and after a
+    fall back to prompting (:func:`tuned_serving`)."""
+    a = option_accuracy(option, p, months)
+    on = tuned_serving(option, p, months)
+    return a if on is None else np.where(on, a, p["prompt.accuracy"])
+
+
 def chain_basis(values: Mapping[str, Any], horizon_months: int) -> dict[str, Any]:
     """What every option's costs share, computed once: column-shaped values ``p``, the
     ``months``, requests ``V`` [requests/month], the per-token API price ``decline`` and
@@ -575,9 +651,6 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
             out["inference"] = np.where(prompting, Vd * _prompted_usd(p, static, u + k, months),
                                         0.0)
             out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
-            out["errors"] = error_usd(V, np.where(on, p["selfhost.accuracy"],
-                                                  p["prompt.accuracy"]),
-                                      p["cost_per_error_usd"])
             if step_part:
                 out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months)
                                           * b["gpu_decline"], 0.0)
@@ -588,7 +661,8 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
-        out["errors"] = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])
+        out["errors"] = error_usd(V, served_accuracy(option, p, months),
+                                  p["cost_per_error_usd"])
     return {c: out[c] for c in COMPONENTS if c in out}
 
 
@@ -682,8 +756,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                            np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
         if fallback:
             migration = np.where((np.asarray(months) == S) & (ready == 0), 0.0, migration)
-        accuracy = p["finetune.accuracy"] if tuned_on is None else np.where(
-            tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
         q = p["hybrid.finetuned_share"]
         out["engineering"] = (
@@ -692,8 +764,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                     else (1.0 - q) * prompted)
         out["inference"] = mix if tuned_on is None else np.where(tuned_on, mix, prompted)
         migration = prompt_move
-        accuracy = effective_accuracy("hybrid", p) if tuned_on is None else np.where(
-            tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"])
     if S != np.inf:
         at = np.asarray(months) == S
         if fallback:
@@ -707,7 +777,8 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
             out["training"] = np.where(at, 0.0, out["training"])
             out["evaluation"] = np.where(at, 0.0, out["evaluation"])
     out["migration"] = migration
-    out["errors"] = error_usd(requests, accuracy, p["cost_per_error_usd"])
+    out["errors"] = error_usd(requests, served_accuracy(option, p, months),
+                              p["cost_per_error_usd"])
     return out
 
 

@@ -26,6 +26,7 @@ from pricing.table import with_overrides
 from . import closure, tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
+from .evidence import evidence_notes, evidence_values
 from .lifecycle import (
     NEVER,
     LifecycleEvent,
@@ -282,6 +283,9 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     if scenario.cost_per_error_usd:
         _set_rate(values, prices, "cost_per_error_usd", scenario.cost_per_error_usd, None, "",
                   unit="USD/error")
+    # ---- evidence: eval counts and a pilot curve win over typed accuracies ------------------
+    values.update(evidence_values(scenario))
+    notes += evidence_notes(scenario)
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads),

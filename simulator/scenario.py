@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import limits
+from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
 from .throughput import PRECISIONS, TENSOR_PARALLEL_SIZES
 
@@ -182,6 +183,12 @@ class _Section:
     TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
     FLAGS: ClassVar[tuple[str, ...]] = ()  # true/false fields
 
+    def _check_evals(self) -> None:
+        """``eval_correct``/``eval_total``: both or neither, ``0 ≤ correct ≤ total``."""
+        k, n = check_eval_counts(self.SECTION, self.eval_correct, self.eval_total)
+        object.__setattr__(self, "eval_correct", k)
+        object.__setattr__(self, "eval_total", n)
+
     def _check_fields(self) -> None:
         for name in self.FLAGS:
             object.__setattr__(self, name, _flag(f"{self.SECTION}.{name}", getattr(self, name)))
@@ -248,6 +255,9 @@ class PromptConfig(_Section):
         hours are sunk, charged to no option that reuses this prompt (``prompt``, ``rag``,
         ``hybrid``, and the prompted months of ``finetune``/``selfhost``), and listed as
         "not counted" in the answer
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "prompt"
@@ -286,9 +296,12 @@ class PromptConfig(_Section):
     migration_hours: float = 16
     successor: str | None = None
     already_built: bool = False
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         _check_successor("prompt.successor", self.successor)
         if self.system_prompt is not None:
             limits.check_text("prompt.system_prompt", self.system_prompt)
@@ -345,6 +358,9 @@ class RagConfig(_Section):
     engineering_hours : one-time work on the retrieval pipeline, on top of the prompt's [h]
     accuracy : ``None`` = the prompt's accuracy
     embedding_usd_per_mtok : pinned embedding rate [USD per 1M tokens]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "rag"
@@ -368,9 +384,12 @@ class RagConfig(_Section):
     engineering_hours: float = 0
     accuracy: float | None = None
     embedding_usd_per_mtok: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -419,6 +438,15 @@ class FinetuneConfig(_Section):
         horizon, drawn by Monte Carlo only (:mod:`simulator.closure`): ``0`` = off (default),
         a number in ``[0, 1)``, or ``"auto"`` (the rate calibrated from the dated closure list
         for the offering's kind, closed-model fine-tuning or open-weight adapters)
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
+    pilot : pilot runs ``[[examples, accuracy], …]`` or ``[[examples, correct, total], …]``
+        at three or more training-set sizes; the tuned model's accuracy then follows the
+        fitted curve ``a_max − b n^(−c)`` month by month and wins over ``accuracy``
+        (finetune may not also give eval counts)
+    target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
+        for it are reported (``examples_for_target``) [0..1]
     adapters_per_deployment : fine-tunes (adapters) sharing one dedicated deployment billed
         by the hour (Together, Fireworks, Azure, Bedrock Provisioned Throughput); this one's
         share of the hourly hosting is ``hosting_usd_per_hour / adapters_per_deployment``
@@ -453,6 +481,7 @@ class FinetuneConfig(_Section):
         "migration_hours": NONNEG,
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
+        "target_accuracy": OPT_SHARE,
         "adapters_per_deployment": Rule(lo=1, integer=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
@@ -493,10 +522,15 @@ class FinetuneConfig(_Section):
     already_trained: bool = False
     months_to_production: int | None = None
     closure_hazard: float | str = 0.0
+    eval_correct: int | None = None
+    eval_total: int | None = None
+    pilot: tuple | None = None
+    target_accuracy: float | None = None
     adapters_per_deployment: int = 1
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         if self.closure_hazard != "auto":
             Rule(hi=1.0, hi_open=True).check("finetune.closure_hazard (or \"auto\")",
                                               self.closure_hazard)
@@ -509,6 +543,11 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
+        object.__setattr__(self, "pilot", check_pilot("finetune.pilot", self.pilot))
+        if self.pilot is not None and self.eval_total is not None:
+            raise InputError("finetune.pilot: give either a pilot (a learning curve) or "
+                             "finetune.eval_correct/eval_total, not both (add the eval as a "
+                             "pilot run at its training-set size)")
         if self.dataset is not None and self.tokens_per_example is not None:
             raise InputError("finetune.dataset: give either dataset (counted) or "
                              "tokens_per_example (a number), not both")
@@ -547,6 +586,9 @@ class SelfhostConfig(_Section):
     months_to_production : months before the self-hosted model serves [months]; until then
         the option pays the prompted road's inference and upkeep, and no GPU serving or
         operations. ``None`` = :data:`DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION`
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "selfhost"
@@ -587,9 +629,12 @@ class SelfhostConfig(_Section):
     kv_reserve_share: float = 0.1
     gpus_per_replica: int | None = None
     gpu_memory_gb: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         object.__setattr__(self, "precision", self.precision.lower())
         if self.precision not in PRECISIONS:
             raise InputError(f"selfhost.precision: must be one of {', '.join(PRECISIONS)}, "
@@ -607,6 +652,9 @@ class HybridConfig(_Section):
 
     finetuned_share : ``q`` [0..1]
     accuracy : ``None`` = ``q a_ft + (1-q) a_prompt``
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "hybrid"
@@ -614,9 +662,12 @@ class HybridConfig(_Section):
 
     finetuned_share: float = 0.8
     accuracy: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 SECTION_TYPES: dict[str, type] = {
