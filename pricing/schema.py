@@ -93,6 +93,13 @@ def _price(cell: str) -> float:
     return value
 
 
+def _positive_number(cell: str) -> float:
+    value = _number(cell)
+    if value <= 0:
+        raise ValueError(f"{cell.strip()} is not a positive number")
+    return value
+
+
 def _share(cell: str) -> float:
     value = _number(cell)
     if not 0 <= value <= 1:
@@ -204,6 +211,7 @@ GPU_COLUMNS = _columns(
     Column(name="provider", parse=_lower_text, required=True),
     Column(name="effective_from", parse=_iso_date, required=True),
     Column(name="usd_per_hour", parse=_price, required=True),
+    Column(name="memory_gb", parse=_positive_number),
     _UNTIL,
     *_META,
 )

@@ -17,7 +17,7 @@ import pandas as pd
 import pricing
 from pricing import PriceError
 
-from . import tokens
+from . import throughput, tokens
 from .allocator import keep_freed_memory
 from .errors import InputError
 from .lifecycle import add_months, closings
@@ -191,6 +191,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
         if others:
             print(f"{'other providers':<26}  {', '.join(others)} (--provider NAME)")
         return EXIT_OK
+    if getattr(args, "gpus", False):
+        return _print_gpu_replicas(table)
     if args.list:
         rows = []
         for prov, model in table.inference_offers():
@@ -234,6 +236,26 @@ def cmd_prices(args: argparse.Namespace) -> int:
                 print("* max_tokens_per_example not listed for this offering: the model's "
                       "limit\n  from another offering, as ftroi dataset applies it")
             print()
+    return EXIT_OK
+
+
+def _print_gpu_replicas(table: pricing.PriceTable) -> int:
+    """``ftroi prices --gpus``: per GPU type and model-size band, the GPUs one serving replica
+    needs (sized for the band's largest model) and what a replica costs an hour."""
+    frame = pd.DataFrame(throughput.replica_frame(table)).rename(columns={
+        "memory_gb": "GB", "params_b": "size (B)", "gpus_bf16": "bf16", "gpus_fp8": "fp8",
+        "gpus_fp4": "fp4", "tokens_per_s_per_gpu": "tok/s/GPU", "gpu_usd_per_hour": "$/h GPU",
+        "replica_usd_per_hour_bf16": "$/h replica"})
+    frame["GB"] = [f"{x:g}" for x in frame["GB"]]
+    print(f"GPUs per serving replica ({len(frame)} rows): the fewest of 1, 2, 4, 8 that hold the "
+          f"size band's")
+    print(f"largest model at bf16, fp8 or fp4 (weights + "
+          f"{throughput.DEFAULT_KV_RESERVE_SHARE:.0%} KV reserve in "
+          f"{throughput.GPU_MEMORY_UTILIZATION:.0%} of their memory).")
+    print("'-': not even 8 GPUs hold it. tok/s/GPU: published serving throughput (input + "
+          "output);")
+    print("$/h replica: the bf16 replica at the cheapest GPU price.")
+    print(fit_table(frame))
     return EXIT_OK
 
 
@@ -553,6 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "name, provider/model or a provider's own id)")
     p.add_argument("--list", action="store_true",
                    help="list every inference model that prices, with its provider")
+    p.add_argument("--gpus", action="store_true",
+                   help="GPUs per self-hosted serving replica, per GPU type and model-size "
+                        "band, with the replica's hourly price")
     p.add_argument("--wide", action="store_true",
                    help=f"print every column in full (tables fit {TABLE_WIDTH} columns "
                         f"otherwise)")

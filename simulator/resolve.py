@@ -48,7 +48,14 @@ from .scenario import (
     SECTION_TYPES,
     Scenario,
 )
-from .throughput import gpu_throughput
+from .throughput import (
+    BYTES_PER_PARAM,
+    GPU_MEMORY_UTILIZATION,
+    gpu_throughput,
+    gpus_per_replica,
+    replica_memory_gb,
+    too_big_message,
+)
 
 PRICE_COLUMNS = ("field", "value", "unit", "source", "source_url", "checked_on", "note")
 
@@ -177,6 +184,12 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
         values["finetune.maintenance_hours_per_month"] = values[
             "prompt.maintenance_hours_per_month"]
         follows["finetune.maintenance_hours_per_month"] = "prompt.maintenance_hours_per_month"
+    for kind in ("tokens", "training"):  # the scalar price_decline moves per-token prices
+        if values[f"price_decline_{kind}"] is None:
+            values[f"price_decline_{kind}"] = values["price_decline"]
+            follows[f"price_decline_{kind}"] = "price_decline"
+    if values["price_decline_gpu_hours"] is None:
+        values["price_decline_gpu_hours"] = 0.0
     values["prompt.switch_month"] = NEVER
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
@@ -277,6 +290,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                                      as_of=as_of))
         _set_rate(values, prices, "selfhost.gpu_usd_per_hour", sc.gpu_usd_per_hour, rates,
                   sc.gpu + (f" ({rates.provider})" if rates else ""), table_attr="usd_per_hour")
+        _set_replica_gpus(values, prices, sc, lookup)
         for task in ("serve", "train"):
             _set_throughput(values, prices, sc, task)
     # ---- people -----------------------------------------------------------------------------
@@ -378,11 +392,61 @@ def _set_throughput(values: dict, prices: list, sc: Any, task: str) -> None:
         return
     row = gpu_throughput(sc.gpu, task, float(sc.model_params_b))
     values[path] = row.tokens_per_second
-    prices.append({"field": path, "value": row.tokens_per_second, "unit": "tokens/s",
+    measured_at = ("" if task == "train" or row.precision == sc.precision else
+                   f"; measured at {row.precision}, served here at {sc.precision}: the figure "
+                   f"is used as published")
+    prices.append({"field": path, "value": row.tokens_per_second, "unit": "tokens/s per GPU",
                    "source": f"gpu_throughput.csv ({row.engine})",
                    "source_url": row.source_url, "checked_on": row.checked_on.isoformat(),
                    "note": f"{row.gpu}, {row.params_b_min:g}–{row.params_b_max:g}B "
-                           f"parameters: {row.measure}; {row.conversion()}"})
+                           f"parameters: {row.measure}; {row.conversion()}{measured_at}"})
+
+
+def _set_replica_gpus(values: dict, prices: list, sc: Any, lookup: _Lookup) -> None:
+    """``selfhost.gpus_per_replica``: pinned, else the smallest tensor-parallel size whose
+    memory holds the weights and the KV reserve (:func:`simulator.throughput.gpus_per_replica`),
+    recorded with the rule; a model no 8 GPUs hold is refused naming a GPU type that does."""
+    params, prec, kv = float(sc.model_params_b), sc.precision, float(sc.kv_reserve_share)
+    memory = sc.gpu_memory_gb
+    if memory is None:
+        try:
+            memory = lookup.table.gpu_memory_gb(sc.gpu)
+        except PriceError as exc:
+            raise InputError(f"selfhost.gpu_memory_gb: {exc}") from None
+    need = replica_memory_gb(params, prec, kv)
+    weights = params * BYTES_PER_PARAM[prec]
+    rule = (f"{params:g}B at {prec}: {need:,.1f} GB ({weights:,.1f} GB of weights + {kv:.0%} "
+            f"KV-cache reserve)")
+    if memory is None:
+        if sc.gpus_per_replica is None:
+            raise InputError(f"selfhost.gpu_memory_gb: the GPU table gives no memory for "
+                             f"{sc.gpu}; set selfhost.gpu_memory_gb (GB of one GPU) or "
+                             f"selfhost.gpus_per_replica")
+        n, how = int(sc.gpus_per_replica), "scenario"
+        note = f"{rule}; GPU memory unknown, so not checked"
+    else:
+        fits = gpus_per_replica(params, prec, memory, kv)
+        if fits is None:
+            others = {}
+            for name in lookup.table.gpu_names():
+                try:
+                    mem = lookup.table.gpu_memory_gb(name)
+                except PriceError:
+                    continue
+                if mem is not None and name.lower() != sc.gpu.lower():
+                    others[name] = mem
+            raise InputError(too_big_message(params, prec, sc.gpu, memory, kv, others))
+        if sc.gpus_per_replica is not None and sc.gpus_per_replica < fits:
+            raise InputError(f"selfhost.gpus_per_replica: {sc.gpus_per_replica} × {sc.gpu} "
+                             f"hold {sc.gpus_per_replica * memory * GPU_MEMORY_UTILIZATION:,.1f}"
+                             f" GB, less than the {rule}; use at least {fits}")
+        n = fits if sc.gpus_per_replica is None else int(sc.gpus_per_replica)
+        how = "memory rule" if sc.gpus_per_replica is None else "scenario"
+        note = (f"{rule} on {n} × {sc.gpu} ({n} × {memory:g} GB × "
+                f"{GPU_MEMORY_UTILIZATION:g} = {n * memory * GPU_MEMORY_UTILIZATION:,.1f} GB)")
+    values["selfhost.gpus_per_replica"] = float(n)
+    prices.append({"field": "selfhost.gpus_per_replica", "value": float(n), "unit": "GPUs",
+                   "source": how, "source_url": "", "checked_on": "", "note": note})
 
 
 def _with_scenario_prices(scenario: Scenario, table: PriceTable | None) -> PriceTable | None:

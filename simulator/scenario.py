@@ -42,6 +42,7 @@ import numpy as np
 from . import limits
 from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
+from .throughput import PRECISIONS, TENSOR_PARALLEL_SIZES
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
 """The options the engine can price, in display order."""
@@ -145,6 +146,11 @@ SHARE = Rule(hi=1.0)
 COUNT = Rule(integer=True)
 OPT_NONNEG = Rule(optional=True)
 OPT_SHARE = Rule(hi=1.0, optional=True)
+DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True)
+OPT_DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True, optional=True)
+"""A yearly price decline: above -1 (a price may rise), below 1 (it cannot vanish)."""
+DECLINE_KINDS = ("tokens", "training", "gpu_hours")
+"""Kinds of price ``price_decline`` may be set for, as a table."""
 
 
 def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
@@ -467,6 +473,10 @@ class FinetuneConfig(_Section):
         (finetune may not also give eval counts)
     target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
         for it are reported (``examples_for_target``) [0..1]
+    adapters_per_deployment : fine-tunes (adapters) sharing one dedicated deployment billed
+        by the hour (Together, Fireworks, Azure, Bedrock Provisioned Throughput); this one's
+        share of the hourly hosting is ``hosting_usd_per_hour / adapters_per_deployment``
+        [adapters], a whole number ≥ 1
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -500,6 +510,7 @@ class FinetuneConfig(_Section):
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
         "target_accuracy": OPT_SHARE,
+        "adapters_per_deployment": Rule(lo=1, integer=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -545,6 +556,7 @@ class FinetuneConfig(_Section):
     eval_total: int | None = None
     pilot: tuple | None = None
     target_accuracy: float | None = None
+    adapters_per_deployment: int = 1
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -582,10 +594,19 @@ class SelfhostConfig(_Section):
         picks the published throughput (``simulator/data/gpu_throughput.csv``)
     train_tokens_per_second : LoRA training throughput of one GPU [tokens/s]; ``None`` = the
         table's figure for ``gpu`` and ``model_params_b``
-    serve_tokens_per_second : serving throughput of one replica (one GPU) [tokens/s]; ``None``
-        = the table's figure
+    serve_tokens_per_second : serving throughput of one GPU of a replica [tokens/s] (a replica
+        of ``n`` GPUs serves ``n`` times it); ``None`` = the table's figure (the run's
+        throughput divided by its GPUs)
+    precision : the weights' precision when serving (``bf16`` the default, ``fp16``,
+        ``fp8``, ``int8``, ``fp4``, ``int4``, ``fp32``): 2, 1, 0.5 or 4 bytes per parameter
+    kv_reserve_share : KV-cache reserve on top of the weights, as a share of their memory [1]
+    gpus_per_replica : GPUs one copy of the model is sharded over (1, 2, 4 or 8); ``None`` =
+        the smallest that holds weights + KV reserve in 90 % of the GPUs' memory
+        (:func:`simulator.throughput.gpus_per_replica`)
+    gpu_memory_gb : memory of one GPU [GB]; ``None`` = the ``memory_gb`` of the GPU table
     utilisation : average load of a serving replica (0..1]
-    min_replicas : replicas kept running however low the traffic
+    min_replicas : replicas (each of ``gpus_per_replica`` GPUs) kept running however low the
+        traffic
     training_gpus : GPUs used together for training; ``G`` GPUs train at
         ``1 + (G-1) × scaling_efficiency`` times one GPU's throughput
     scaling_efficiency : the share of one GPU's throughput each further training GPU adds
@@ -617,8 +638,11 @@ class SelfhostConfig(_Section):
         "gpu_usd_per_hour": OPT_NONNEG,
         "reasoning_tokens": NONNEG,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
+        "kv_reserve_share": Rule(hi=10.0),
+        "gpus_per_replica": Rule(lo=1, hi=8, integer=True, optional=True),
+        "gpu_memory_gb": Rule(lo_open=True, optional=True),
     }
-    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
+    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True, "precision": False}
 
     gpu: str = "H100 80GB"
     gpu_provider: str | None = None
@@ -635,12 +659,25 @@ class SelfhostConfig(_Section):
     gpu_usd_per_hour: float | None = None
     reasoning_tokens: float = 0
     months_to_production: int | None = None
+    precision: str = "bf16"
+    kv_reserve_share: float = 0.1
+    gpus_per_replica: int | None = None
+    gpu_memory_gb: float | None = None
     eval_correct: int | None = None
     eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
         self._check_evals()
+        object.__setattr__(self, "precision", self.precision.lower())
+        if self.precision not in PRECISIONS:
+            raise InputError(f"selfhost.precision: must be one of {', '.join(PRECISIONS)}, "
+                             f"got {self.precision!r}")
+        if self.gpus_per_replica is not None \
+                and self.gpus_per_replica not in TENSOR_PARALLEL_SIZES:
+            raise InputError(f"selfhost.gpus_per_replica: must be one of "
+                             f"{', '.join(map(str, TENSOR_PARALLEL_SIZES))} (the tensor-parallel "
+                             f"sizes engines use), got {self.gpus_per_replica!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -679,7 +716,14 @@ class Scenario:
 
     horizon_months : ``H`` [months], 1..600
     discount_rate : yearly discount rate ``ρ`` for the NPV [share/year]
-    price_decline : yearly share ``d`` by which per-token API prices fall [share/year]
+    price_decline : yearly share ``d`` by which per-token API prices (inference and training)
+        fall [share/year], ``-1 < d < 1``; negative = prices rise. May also be written as a
+        table by kind, ``price_decline = {tokens = 0.2, training = 0.1, gpu_hours = -0.05}``,
+        which sets the three fields below (a kind left out does not move)
+    price_decline_tokens, price_decline_training, price_decline_gpu_hours : the yearly
+        decline of per-token API rates, of per-token training rates and of GPU-hour prices
+        (rented GPUs, a dedicated deployment's hourly fee) [share/year]; ``None`` = tokens
+        and training follow ``price_decline``, GPU-hours do not move
     baseline : the option the others are compared with (always simulated)
     options : the options to simulate
     hourly_rate_usd : people's time [USD/h]
@@ -702,7 +746,10 @@ class Scenario:
     RULES: ClassVar[dict[str, Rule]] = {
         "horizon_months": Rule(lo=1, hi=600, integer=True),
         "discount_rate": Rule(hi=10.0),
-        "price_decline": Rule(hi=1.0, hi_open=True),
+        "price_decline": DECLINE,
+        "price_decline_tokens": OPT_DECLINE,
+        "price_decline_training": OPT_DECLINE,
+        "price_decline_gpu_hours": OPT_DECLINE,
         "hourly_rate_usd": NONNEG,
         "cost_per_error_usd": NONNEG,
     }
@@ -711,6 +758,9 @@ class Scenario:
     horizon_months: int = 24
     discount_rate: float = 0.10
     price_decline: float = 0.0
+    price_decline_tokens: float | None = None
+    price_decline_training: float | None = None
+    price_decline_gpu_hours: float | None = None
     baseline: str = "prompt"
     options: tuple[str, ...] = ("prompt", "finetune")
     hourly_rate_usd: float = 100
@@ -728,6 +778,8 @@ class Scenario:
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.price_decline, Mapping):
+            _expand_price_decline(self)
         for name, rule in self.RULES.items():
             object.__setattr__(self, name, rule.check(name, getattr(self, name)))
         if not isinstance(self.title, str):
@@ -884,6 +936,23 @@ class Scenario:
         """A copy with fields changed by path, e.g.
         ``s.with_values(**{"workload.input_tokens": 900})``."""
         return with_values(self, paths)
+
+
+def _expand_price_decline(scenario: Scenario) -> None:
+    """``price_decline = {tokens = …, training = …, gpu_hours = …}`` as the three fields
+    ``price_decline_<kind>`` (``price_decline`` itself then 0: a kind left out does not
+    move); an unknown kind or a kind also given as a field is refused."""
+    table = dict(scenario.price_decline)
+    for kind, value in table.items():
+        if kind not in DECLINE_KINDS:
+            raise InputError(f"price_decline.{str(kind)[:40]}: unknown kind (known: "
+                             f"{', '.join(DECLINE_KINDS)})")
+        if getattr(scenario, f"price_decline_{kind}") is not None:
+            raise InputError(f"price_decline.{kind}: also given as price_decline_{kind}; "
+                             f"keep one")
+        object.__setattr__(scenario, f"price_decline_{kind}",
+                           OPT_DECLINE.check(f"price_decline.{kind}", value))
+    object.__setattr__(scenario, "price_decline", 0.0)
 
 
 PRICE_KINDS = ("finetune", "inference", "gpus", "batch", "lifecycle")

@@ -20,7 +20,7 @@ PINNED_FINETUNE = {"train_usd_per_mtok": 10.0, "input_usd_per_mtok": 0.3,
                    "output_usd_per_mtok": 1.2, "hosting_usd_per_hour": 0.5,
                    "min_charge_usd": 0.0, "batch_discount": 0.5, "max_tokens_per_example": 400,
                    "storage_usd_per_month": 1.5, "validation_usd_per_mtok": 0.0}
-PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0}
+PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0, "gpu_memory_gb": 80.0}
 
 
 SERVES_AT_ONCE = {"months_to_production": 0}
