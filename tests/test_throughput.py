@@ -167,11 +167,13 @@ def test_serving_throughput_follows_the_gpu_and_the_model_size():
 
 
 def _tokens_per_request(result) -> float:
-    """``s_ft + u + k + o`` from the values the result used."""
+    """``s_ft + u + k_ft + o + z_sh`` from the values the result used (``k_ft`` the tuned
+    model's own chat overhead, ``z_sh`` the self-hosted reasoning tokens)."""
     w = result.scenario.workload
     values = resolve(result.scenario).values
     return (values["finetune.prompt_tokens"] + w.input_tokens
-            + values["workload.chat_overhead_tokens"] + w.output_tokens)
+            + values["finetune.chat_overhead_tokens"] + w.output_tokens
+            + (values.get("selfhost.reasoning_tokens") or 0.0))
 
 
 def test_a_slower_gpu_needs_more_replicas_at_high_volume():
