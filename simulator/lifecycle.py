@@ -120,7 +120,7 @@ class LifecycleEvent:
             return (f"the retraining planned for month {self.month} "
                     f"({self.day.isoformat()}) cannot run on {self.subject}")
         tuned = " and its fine-tunes" if self.road == "finetune" else ""
-        return f"{self.subject}{tuned} stop{'' if tuned else 's'} serving on {closes} " \
+        return f"{self.subject}{tuned} stop{'' if tuned else 's'} serving from {closes} " \
                f"(month {self.month})"
 
 
