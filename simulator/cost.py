@@ -48,12 +48,13 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
+from .datacost import DATA_COMPONENTS, data_usd, holdout_examples
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
 SECONDS_PER_HOUR = 3600.0
 
-COMPONENTS = ("labelling", "training", "evaluation", "engineering", "inference", "embedding",
+COMPONENTS = DATA_COMPONENTS + ("training", "evaluation", "engineering", "inference", "embedding",
               "hosting", "infrastructure", "migration", "errors")
 """Cost components, in display order."""
 
@@ -315,8 +316,9 @@ def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
                              shared={} if shared is None else shared)
     if shared is not None:
         for a in data:
-            if isinstance(a, np.ndarray):
-                a.flags.writeable = False
+            for b in (a.values() if isinstance(a, dict) else (a,)):
+                if isinstance(b, np.ndarray):
+                    b.flags.writeable = False
         shared[key] = data
     return data
 
@@ -345,12 +347,32 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
-    labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
-                              p["finetune.labelling_hours_per_example"], p["hourly_rate_usd"])
+    labelling = training_data_usd(p, new, months)
     evaluation = runs * p["finetune.eval_usd_per_run"]
     validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
                                         p["finetune.tokens_per_example"], cap, epochs)
     return runs, billed, labelling, evaluation, validation
+
+
+def training_data_usd(p: Mapping[str, Any], new_examples, months) -> dict[str, Any]:
+    """The data components of the examples labelled each month [USD/month]
+    (:data:`~simulator.datacost.DATA_COMPONENTS`), by the scenario's source
+    (``data.source``; ``human`` when the values have no ``[data]``, as before it existed).
+
+    ``new_examples`` are trained on; ``data.holdout_share`` of everything produced is held
+    out besides (:func:`~simulator.datacost.holdout_examples`). Model tokens pay the month's
+    declined rate; people's time does not decline.
+    """
+    source = p.get("data.source", "human")
+    if "data.holdout_share" not in p:  # values made without a [data] section
+        return {"labelling": labelling_usd(new_examples, p["finetune.labelling_usd_per_example"],
+                                           p["finetune.labelling_hours_per_example"],
+                                           p["hourly_rate_usd"])}
+    holdout = holdout_examples(new_examples, p["data.holdout_share"])
+    decline = price_decline_factor(p["price_decline"], months) if source == "teacher" else 1.0
+    parts = data_usd(source, new_examples, holdout, p, decline)
+    return {c: a for c, a in parts.items()
+            if c == "labelling" or np.any(np.asarray(a) != 0)}
 
 
 PROMPT_RATES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",
@@ -475,9 +497,9 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     elif option in ("finetune", "hybrid"):
         out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V, shared=shared))
     elif option == "selfhost":
-        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False,
-                                                             shared=shared)
-        out["labelling"] = labelling
+        _, billed, data, evaluation, _ = _finetune_data(p, months, capped=False,
+                                                        shared=shared)
+        out.update(data)
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
                                            p["selfhost.gpu_usd_per_hour"],
@@ -510,7 +532,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         """``a`` in the months the tuned model serves, 0 after a fallback to prompting."""
         return a if tuned_on is None else np.where(tuned_on, a, 0.0)
 
-    runs, billed, labelling, evaluation, validation = _finetune_data(
+    runs, billed, data, evaluation, validation = _finetune_data(
         p, months, capped=True, lifecycle=True, shared=shared)
     training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
                                                          months),
@@ -520,7 +542,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     fixed = (road_rate(p, "finetune", "hosting_usd_per_hour", months) * HOURS_PER_MONTH
              + road_rate(p, "finetune", "storage_usd_per_month", months))
     out: dict[str, np.ndarray] = {
-        "labelling": labelling,
+        **data,
         "training": training,
         "evaluation": evaluation,
         "hosting": while_tuned(every_month(fixed, months)),

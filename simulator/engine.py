@@ -212,7 +212,8 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     return Result(scenario=scenario, costs=costs, figures=figures,
                   price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
-                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short)
+                  start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
+                  warnings=inputs.warnings)
 
 
 def calm_sentence(inputs: Inputs) -> str:

@@ -254,6 +254,7 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
          f"{last}. Prices: {prices_when}. "
          f"Written by ftroi {_esc(_version())} on {_dt.date.today().isoformat()}.</div>"),
         f'<p class="recommendation" id="recommendation">{_esc(sentence)}</p>',
+        *[f'<p class="warning">Warning: {_esc(w)}</p>' for w in result.warnings],
         '<div class="figures" id="headline">',
         *[f'<div class="figure"><div class="label">{_esc(lab)}</div>'
           f'<div class="value">{_esc(val)}</div></div>' for lab, val in cards],

@@ -98,6 +98,9 @@ class Result:
     lifecycle : one sentence per road that closes inside the horizon: what closes on which
         date, where the road goes from which month, what the move costs
     lifecycle_short : the same as short clauses, for a headline
+    warnings : sentences the answer must carry (a teacher model whose terms restrict training
+        other models on its outputs; logs too few for the training set); ``explain()`` ends
+        with them
 
     Read from ``figures`` (properties):
 
@@ -132,6 +135,7 @@ class Result:
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
     lifecycle_short: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_priced(self.costs, self.figures)
@@ -309,6 +313,7 @@ class Result:
                          f"{self.start_date.isoformat() if self.start_date else 'today'}: "
                          + " ".join(self.lifecycle))
         parts.append(_certainty(uncertainty, winner, base))
+        parts.extend(f"Warning: {w}" for w in self.warnings)
         return " ".join(p for p in parts if p)
 
     def _volume_words(self, option: str, base: str, v1: float) -> str:
