@@ -291,6 +291,9 @@ with st.sidebar:
         for p in ("prompt.cached_share", "prompt.batch_share", "prompt.engineering_hours",
                   "prompt.maintenance_hours_per_month"):
             number(p)
+        st.checkbox("Prompt already written and in use", key="prompt.already_built",
+                    help="Its engineering hours are sunk: charged to no option, listed as "
+                         "not counted.")
         slots["Prompting"] = st.container()
 
     with st.expander("Fine-tuning"):
@@ -382,8 +385,12 @@ with st.sidebar:
         for p in ("finetune.labelling_usd_per_example", "finetune.data_prep_hours",
                   "finetune.eval_usd_per_run", "finetune.maintenance_hours_per_month",
                   "finetune.retrain_every_months",
-                  "finetune.new_examples_per_retrain"):
+                  "finetune.new_examples_per_retrain", "finetune.examples_on_hand",
+                  "finetune.months_to_production"):
             number(p)
+        st.checkbox("A tuned model already exists", key="finetune.already_trained",
+                    help="No first training run, evaluation or data preparation (sunk); "
+                         "its examples are on hand.")
         slots["Fine-tuning"] = st.container()
 
     with st.expander("Self-hosting"):
@@ -398,7 +405,7 @@ with st.sidebar:
             st.warning(warning)
         for p in ("selfhost.train_tokens_per_second", "selfhost.serve_tokens_per_second",
                   "selfhost.training_gpus", "selfhost.utilisation", "selfhost.min_replicas",
-                  "selfhost.ops_hours_per_month"):
+                  "selfhost.ops_hours_per_month", "selfhost.months_to_production"):
             number(p)
         slots["Self-hosting"] = st.container()
 
@@ -432,6 +439,15 @@ with st.sidebar:
         st.selectbox("Baseline", list(charts.OPTION_LABELS), key="baseline",
                      format_func=charts.label,
                      help="What the others are compared with (savings, break-even, ROI).")
+        focus_choices = ["", *[o for o in charts.OPTION_LABELS
+                               if o in st.session_state["options"]]]
+        if st.session_state.get("focus") not in focus_choices:
+            st.session_state["focus"] = ""
+        st.selectbox("Question", focus_choices, key="focus",
+                     format_func=lambda o: "Fine-tuning (default)" if not o
+                     else f"{charts.label(o)} against the baseline",
+                     help="The option the headline, the cards, the tornado and the Monte "
+                          "Carlo chart talk about.")
         for p in ("horizon_months", "discount_rate", "price_decline", "hourly_rate_usd"):
             number(p)
         slots["Horizon & money"] = st.container()
@@ -537,14 +553,16 @@ if run is not None:
         except (InputError, PriceError, ValueError) as exc:
             mc_error = str(exc)
     figures = appstate.key_figures(result.summary, baseline, horizon,
-                                   None if mc is None else mc.summary)
+                                   None if mc is None else mc.summary, result.focus)
     challenger = figures["challenger"]
 
     with answer:
         st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
                                                None if mc is None else mc.n,
-                                               result.lifecycle_short))
+                                               result.lifecycle_short, result.focus))
+        if result.sunk:
+            st.caption(result.sunk_sentence())
         for sentence in result.lifecycle:
             st.warning(sentence)
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])

@@ -9,6 +9,7 @@ a model nobody prices raises :class:`UnknownModelError` with the closest known n
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, wraps
@@ -922,6 +923,19 @@ def load_price_files(paths: Iterable[str | Path], *, use_genai_prices: bool = Tr
 @cache
 def _shipped_cached(kind: str) -> tuple[dict, ...]:
     return tuple(read_shipped(kind))
+
+
+def table_fingerprint(table: PriceTable) -> str:
+    """A short hash of every row of ``table`` (ten hex digits): two tables with the same rows
+    have the same fingerprint."""
+    key = ("fingerprint",)
+    if key not in table._index:
+        rows = [[(k, str(v)) for k, v in sorted(row.items()) if not k.startswith("_")]
+                 for kind in (table.finetune, table.inference, table.gpus, table.batch,
+                              table.lifecycle) for row in kind]
+        text = repr((rows, table.use_genai_prices))
+        table._index[key] = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return table._index[key]
 
 
 @cache

@@ -41,6 +41,9 @@ from .report import Result, format_usd, inert_frame, is_missing, share_text
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
+    DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION,
+    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION,
+    DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
     DEFAULT_SYSTEM_PROMPT_TOKENS,
     DEFAULT_TOKENS_PER_EXAMPLE,
     OPTIONS,
@@ -52,7 +55,7 @@ from .scenario import (
     field_rule,
 )
 from .throughput import gpu_throughput
-from .wording import NEVER, breakeven_text, volume_windows_cell
+from .wording import NEVER, breakeven_text, roi_text, volume_windows_cell
 
 OPTION_ACTIONS = {
     "prompt": "Keep prompting a large model",
@@ -206,6 +209,15 @@ FIELDS: tuple[Field, ...] = (
     Field(path="finetune.new_examples_per_retrain", group="Fine-tuning",
           label="New examples per retraining", unit="examples", lo=0, hi=10_000_000, step=50,
           integer=True, help="Newly labelled examples added before each retraining run."),
+    Field(path="finetune.examples_on_hand", group="Fine-tuning", label="Examples already labelled",
+          unit="examples", lo=0, hi=10_000_000, step=50, integer=True,
+          help="Labelled examples the team already owns: labelling is charged only beyond "
+               "them (their cost is sunk, listed as not counted)."),
+    Field(path="finetune.months_to_production", group="Fine-tuning",
+          label="Months until the tuned model serves", unit="months", lo=0, hi=36, step=1,
+          integer=True, slider=True,
+          help="Labelling, training, evaluation and roll-out; until then this road pays the "
+               "prompt's inference and upkeep."),
     # ---- self-hosting
     Field(path="selfhost.model_params_b", group="Self-hosting", label="Model size",
           unit="billion parameters", lo=0.1, hi=2_000, step=1.0, fmt="%.1f",
@@ -232,6 +244,11 @@ FIELDS: tuple[Field, ...] = (
           unit="hours/month", lo=0, hi=10_000, step=1,
           fmt="%.1f",
           help="Monthly work to keep the deployment healthy, at the hourly rate."),
+    Field(path="selfhost.months_to_production", group="Self-hosting",
+          label="Months until the self-hosted model serves", unit="months", lo=0, hi=36,
+          step=1, integer=True, slider=True,
+          help="Training plus standing up the serving stack; until then this road pays the "
+               "prompt's inference and upkeep."),
     # ---- RAG
     Field(path="rag.context_tokens", group="RAG", label="Retrieved context per request",
           unit="tokens", lo=0, hi=2_000_000, step=100, integer=True,
@@ -294,7 +311,8 @@ UI_DEFAULTS: dict[str, Any] = {"ui.mc_on": True, "ui.mc_draws": 2000, "ui.spread
 
 PICKERS = ("prompt.model", "prompt.provider", "finetune.offering", "selfhost.gpu", "rag.embedding_model",
            "options", "baseline", "prompt.mode", "prompt.system_prompt", "prompt.fewshot",
-           "finetune.epochs_auto", "finetune.data_mode", "ui.mc_on")
+           "finetune.epochs_auto", "finetune.data_mode", "ui.mc_on",
+           "prompt.already_built", "finetune.already_trained", "focus")
 """Non-numeric widget keys."""
 
 WIDGET_KEYS = tuple(f.path for f in FIELDS) + PICKERS
@@ -304,7 +322,12 @@ _COVERED = {f.path for f in FIELDS if not f.path.startswith("ui.")} | {
     "prompt.model", "prompt.provider", "prompt.system_prompt", "prompt.fewshot",
     "finetune.provider",
     "finetune.model", "selfhost.gpu", "rag.embedding_model", "options", "baseline",
-    "finetune.epochs", "finetune.dataset"}
+    "finetune.epochs", "finetune.dataset", "prompt.already_built", "finetune.already_trained",
+    "focus"}
+
+FLAG_KEYS = ("finetune.epochs_auto", "ui.mc_on", "prompt.already_built",
+             "finetune.already_trained")
+"""Widget keys that hold true/false (``1``/``0`` in a link)."""
 
 
 # ---- flat scenario dicts --------------------------------------------------------------------
@@ -482,12 +505,19 @@ def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
     state["options"] = list(scenario.options)
     state["baseline"] = scenario.baseline
     state["ui.mc_on"] = bool(ui_values["ui.mc_on"])
+    state["prompt.already_built"] = bool(pc.already_built)
+    state["finetune.already_trained"] = bool(fc.already_trained)
+    state["focus"] = scenario.focus or ""
     state["extras"] = {k: v for k, v in flat.items() if k not in _COVERED}
     return state, notes
 
 
 def _numeric_default(path: str, scenario: Scenario) -> float:
-    defaults = {"prompt.system_prompt_tokens": DEFAULT_SYSTEM_PROMPT_TOKENS,
+    defaults = {"finetune.months_to_production": (
+                    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION if scenario.finetune.already_trained
+                    else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION),
+                "selfhost.months_to_production": DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
+                "prompt.system_prompt_tokens": DEFAULT_SYSTEM_PROMPT_TOKENS,
                 "prompt.fewshot_tokens": DEFAULT_FEWSHOT_TOKENS,
                 "finetune.examples": DEFAULT_EXAMPLES,
                 "finetune.tokens_per_example": DEFAULT_TOKENS_PER_EXAMPLE,
@@ -596,6 +626,11 @@ def scenario_dict(state: Mapping[str, Any], *,
     flat["rag.embedding_model"] = state["rag.embedding_model"]
     flat["options"] = list(state["options"])
     flat["baseline"] = state["baseline"]
+    flat["prompt.already_built"] = bool(state.get("prompt.already_built", False))
+    flat["finetune.already_trained"] = bool(state.get("finetune.already_trained", False))
+    focus = state.get("focus") or None
+    if focus in (*flat["options"], flat["baseline"]):
+        flat["focus"] = focus     # a focus whose option was removed falls back to the default
     return unflatten(flat)
 
 
@@ -731,7 +766,7 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
                     problems.append(f"{key}: {raw} is outside {f.lo:g}..{f.hi:g}; "
                                     f"using {clamped:g}")
                 state[key] = round(clamped) if f.integer else float(clamped)
-            elif key in ("finetune.epochs_auto", "ui.mc_on"):
+            elif key in FLAG_KEYS:
                 if raw not in ("0", "1", "true", "false"):
                     raise ValueError(raw)
                 state[key] = raw in ("1", "true")
@@ -1021,11 +1056,13 @@ def _p_cheaper(mc_summary: pd.DataFrame | None, option: str) -> float | None:
 
 
 def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
-                mc_summary: pd.DataFrame | None = None) -> dict[str, Any]:
+                mc_summary: pd.DataFrame | None = None, focus: str | None = None
+                ) -> dict[str, Any]:
     """The five headline numbers, for the metrics row.
 
-    The *challenger* is the cheapest option other than the baseline; break-even, savings and
-    ROI are the challenger's against the baseline. Returns ``winner``, ``challenger``,
+    The *challenger* is the focus option (``scenario.focus_option``: the option the user asks
+    about, by default ``finetune``) when given and simulated, else the cheapest option other
+    than the baseline; break-even, savings and ROI are the challenger's against the baseline. Returns ``winner``, ``challenger``,
     ``breakeven_month`` (int or None), ``savings_usd``, ``roi`` (or None), ``p_cheaper``
     (challenger cheaper than the baseline, or None without Monte Carlo) and their display
     strings under ``*_text``.
@@ -1035,6 +1072,8 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
     others = s.drop(index=baseline, errors="ignore")
     challenger = winner if winner != baseline else (
         str(others["tco_usd"].idxmin()) if not others.empty else None)
+    if focus is not None and focus in others.index:
+        challenger = focus
     out: dict[str, Any] = {"winner": winner, "challenger": challenger, "baseline": baseline,
                            "horizon": horizon}
     if challenger is None:
@@ -1049,7 +1088,7 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
         breakeven_month=month, savings_usd=float(row["savings_usd"]), roi=roi, p_cheaper=p,
         breakeven_text=breakeven_text(month),
         savings_text=usd(row["savings_usd"]),
-        roi_text="—" if roi is None else f"{roi:.1f}×",
+        roi_text=roi_text(roi, row["upfront_usd"]),
         p_text="—" if p is None else share_text(p),
     )
     return out
@@ -1089,10 +1128,11 @@ def mc_table(mc_summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 def headline(summary: pd.DataFrame, baseline: str, horizon: int,
              mc_summary: pd.DataFrame | None = None, n_draws: int | None = None,
-             lifecycle: Iterable[str] = ()) -> str:
-    """One sentence: the recommendation and how sure it is; ``lifecycle`` (a result's
-    ``lifecycle_short``) adds the roads that close inside the horizon and what moving costs."""
-    sentence = _headline(summary, baseline, horizon, mc_summary, n_draws)
+             lifecycle: Iterable[str] = (), focus: str | None = None) -> str:
+    """One sentence: the recommendation about the ``focus`` option against the baseline and
+    how sure it is; ``lifecycle`` (a result's ``lifecycle_short``) adds the roads that close
+    inside the horizon and what moving costs."""
+    sentence = _headline(summary, baseline, horizon, mc_summary, n_draws, focus)
     closing = list(lifecycle)
     if closing:
         sentence += " Priced with the calendar: " + "; ".join(closing) + "."
@@ -1100,8 +1140,9 @@ def headline(summary: pd.DataFrame, baseline: str, horizon: int,
 
 
 def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
-              mc_summary: pd.DataFrame | None, n_draws: int | None) -> str:
-    k = key_figures(summary, baseline, horizon, mc_summary)
+              mc_summary: pd.DataFrame | None, n_draws: int | None,
+              focus: str | None = None) -> str:
+    k = key_figures(summary, baseline, horizon, mc_summary, focus)
     base = OPTION_NOUNS[baseline]
     if k["challenger"] is None:
         return (f"Only {base} is simulated: pick at least one alternative under "
@@ -1109,7 +1150,7 @@ def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
     challenger = k["challenger"]
     p = k["p_cheaper"]
     single = " (a single estimate: turn on Monte Carlo under Uncertainty for a confidence)."
-    if k["winner"] != baseline:
+    if k["savings_usd"] > 0:
         when = {None: "by the end of the horizon", 0: "from the start"}.get(
             k["breakeven_month"], f"from month {k['breakeven_month']}")
         sure = single if p is None else (
@@ -1120,9 +1161,11 @@ def _headline(summary: pd.DataFrame, baseline: str, horizon: int,
     sure = single if p is None else (
         f"; {OPTION_NOUNS[challenger]} came out cheaper in only {share_text(p)} of {n_draws:,} "
         f"simulated futures ({confidence_word(1 - p)} confidence).")
+    cheapest = k["winner"]
+    also = "" if cheapest in (baseline, challenger) else (
+        f" (the cheapest of all is {OPTION_NOUNS[cheapest]})")
     return (f"{OPTION_ACTIONS[baseline]}: over {horizon} months it costs "
-            f"{usd(-k['savings_usd'])} less than the best alternative, "
-            f"{OPTION_NOUNS[challenger]}{sure}")
+            f"{usd(-k['savings_usd'])} less than {OPTION_NOUNS[challenger]}{also}{sure}")
 
 
 # ---- prices -------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
-from .datacost import DATA_COMPONENTS, data_usd, holdout_examples
+from .datacost import DATA_COMPONENTS, data_usd
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
@@ -239,6 +239,19 @@ def labelling_usd(new_examples, usd_per_example, hours_per_example, hourly_rate_
     return new_examples * (usd_per_example + hours_per_example * hourly_rate_usd)
 
 
+def labelled_beyond_on_hand(new_examples, examples_on_hand) -> np.ndarray:
+    """Examples that must be labelled each month when ``examples_on_hand`` already exist:
+    the examples needed up to each month, less those on hand, never below zero, as monthly
+    increments [examples/month].
+
+    >>> labelled_beyond_on_hand(np.array([600.0, 0, 200, 0, 200]), 700).tolist()
+    [0.0, 0.0, 100.0, 0.0, 200.0]
+    """
+    needed = np.cumsum(new_examples, axis=-1)
+    paid = np.maximum(needed - examples_on_hand, 0.0)
+    return np.diff(paid, axis=-1, prepend=0.0)
+
+
 # ---- serving ------------------------------------------------------------------------------------
 
 def replica_capacity_tokens(serve_tokens_per_second, utilisation):
@@ -332,6 +345,13 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         shared["training_schedule"] = schedule + (run_epochs(schedule[1],
                                                              p["finetune.epochs"]),)
     runs, n_run, new, epochs = shared["training_schedule"]
+    trained = bool(p.get("finetune.already_trained", 0.0))
+    if trained and capped:  # the provider's tuned model exists: no first run
+        first = months == 0
+        runs, n_run = np.where(first, 0.0, runs), np.where(first, 0.0, n_run)
+    on_hand = p.get("finetune.examples_on_hand", 0.0)
+    if trained:  # the examples it was trained on are the team's
+        on_hand = np.maximum(on_hand, p["finetune.examples"])
     S = switch_month(p, "finetune") if lifecycle else np.inf
     if S != np.inf:
         if p.get("finetune.fallback", 0.0):
@@ -347,30 +367,37 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
-    labelling = training_data_usd(p, new, months)
+    labelling = training_data_usd(p, new, months, on_hand)
     evaluation = runs * p["finetune.eval_usd_per_run"]
     validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
                                         p["finetune.tokens_per_example"], cap, epochs)
     return runs, billed, labelling, evaluation, validation
 
 
-def training_data_usd(p: Mapping[str, Any], new_examples, months) -> dict[str, Any]:
+def training_data_usd(p: Mapping[str, Any], new_examples, months, examples_on_hand=0.0
+                      ) -> dict[str, Any]:
     """The data components of the examples labelled each month [USD/month]
     (:data:`~simulator.datacost.DATA_COMPONENTS`), by the scenario's source
     (``data.source``; ``human`` when the values have no ``[data]``, as before it existed).
 
-    ``new_examples`` are trained on; ``data.holdout_share`` of everything produced is held
-    out besides (:func:`~simulator.datacost.holdout_examples`). Model tokens pay the month's
-    declined rate; people's time does not decline.
+    ``new_examples`` are trained on; ``data.holdout_share`` ``h`` of everything produced is
+    held out besides, so ``new / (1 − h)`` examples are needed in all
+    (:func:`~simulator.datacost.holdout_examples`). ``examples_on_hand`` (owned already)
+    cover the first of them, training and hold-out alike: only the examples beyond them are
+    produced and paid (:func:`labelled_beyond_on_hand`), split ``1 − h`` / ``h`` between the
+    components. Model tokens pay the month's declined rate; people's time does not decline.
     """
     source = p.get("data.source", "human")
+    h = p.get("data.holdout_share", 0.0)
+    needed = new_examples / (1.0 - h) if np.any(h) else new_examples
+    if np.any(examples_on_hand):
+        needed = labelled_beyond_on_hand(needed, examples_on_hand)
     if "data.holdout_share" not in p:  # values made without a [data] section
-        return {"labelling": labelling_usd(new_examples, p["finetune.labelling_usd_per_example"],
+        return {"labelling": labelling_usd(needed, p["finetune.labelling_usd_per_example"],
                                            p["finetune.labelling_hours_per_example"],
                                            p["hourly_rate_usd"])}
-    holdout = holdout_examples(new_examples, p["data.holdout_share"])
     decline = price_decline_factor(p["price_decline"], months) if source == "teacher" else 1.0
-    parts = data_usd(source, new_examples, holdout, p, decline)
+    parts = data_usd(source, needed * (1.0 - h), needed * h, p, decline)
     return {c: a for c, a in parts.items()
             if c == "labelling" or np.any(np.asarray(a) != 0)}
 
@@ -478,14 +505,14 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     out: dict[str, np.ndarray] = {}
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
     if option == "prompt":
-        out["engineering"] = at_month0(p["prompt.engineering_hours"] * rate, months) + prompt_upkeep
+        out["engineering"] = at_month0(prompt_build_usd(p), months) + prompt_upkeep
         out["inference"] = Vd * _prompted_usd(p, static, u + k, months)
         out["migration"] = prompt_migration_usd(p, months)
     elif option == "rag":
         c_emb = p["rag.embedding_usd_per_mtok"] / TOKENS_PER_MTOK
         corpus = p["rag.corpus_tokens"]
         out["engineering"] = (
-            at_month0((p["prompt.engineering_hours"] + p["rag.engineering_hours"]) * rate, months)
+            at_month0(prompt_build_usd(p) + p["rag.engineering_hours"] * rate, months)
             + prompt_upkeep)
         out["inference"] = Vd * _prompted_usd(p, static, p["rag.context_tokens"] + u + k, months)
         out["embedding"] = (at_month0(corpus * c_emb, months)
@@ -505,12 +532,31 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
                                            p["selfhost.gpu_usd_per_hour"],
                                            p["selfhost.scaling_efficiency"])
         out["evaluation"] = evaluation
-        out["engineering"] = (
-            at_month0((p["finetune.data_prep_hours"] + p["selfhost.engineering_hours"]) * rate,
-                      months)
-            + every_month(p["selfhost.ops_hours_per_month"] * rate, months))
-        if step_part:
-            out["hosting"] = selfhost_hosting_usd(p, V, months)
+        data_prep = p["finetune.data_prep_hours"] * (1.0 - p.get("finetune.already_trained",
+                                                                 0.0))
+        ops = every_month(p["selfhost.ops_hours_per_month"] * rate, months)
+        out["engineering"] = at_month0((data_prep + p["selfhost.engineering_hours"]) * rate,
+                                       months)
+        if np.any(np.asarray(p.get("selfhost.months_to_production", 0.0)) > 0):
+            on = serves_after(p, "selfhost", months)
+            prompting = ~on & (months >= 1)
+            static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
+            out["engineering"] = (out["engineering"]
+                                  + interim_prompt_build_usd(p, "selfhost", months)
+                                  + np.where(on, ops, every_month(
+                                      p["prompt.maintenance_hours_per_month"] * rate, months)))
+            out["inference"] = np.where(prompting, Vd * _prompted_usd(p, static, u + k, months),
+                                        0.0)
+            out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
+            out["errors"] = error_usd(V, np.where(on, p["selfhost.accuracy"],
+                                                  p["prompt.accuracy"]),
+                                      p["cost_per_error_usd"])
+            if step_part:
+                out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months), 0.0)
+        else:
+            out["engineering"] = out["engineering"] + ops
+            if step_part:
+                out["hosting"] = selfhost_hosting_usd(p, V, months)
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
@@ -518,18 +564,45 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     return {c: out[c] for c in COMPONENTS if c in out}
 
 
+def prompt_build_usd(p: Mapping[str, Any]):
+    """Writing the prompt, ``engineering_hours × hourly rate``; 0 when it is already built
+    (``prompt.already_built``: sunk) [USD]."""
+    return (p["prompt.engineering_hours"] * p["hourly_rate_usd"]
+            * (1.0 - p.get("prompt.already_built", 0.0)))
+
+
+def serves_after(p: Mapping[str, Any], road: str, months) -> np.ndarray:
+    """True in the months the tuned model of ``road`` (``finetune``/``selfhost``) serves:
+    after its ``months_to_production`` ``M`` (months ``M+1 .. H``) [bool]."""
+    return np.asarray(months) > p.get(f"{road}.months_to_production", 0.0)
+
+
+def interim_prompt_build_usd(p: Mapping[str, Any], road: str, months):
+    """Writing the prompt at month 0 for an option whose tuned model serves only from month
+    ``M+1``, so that the prompted road can serve until then (0 when ``M`` is 0 or the prompt
+    is already built) [USD/month]."""
+    waits = np.asarray(p.get(f"{road}.months_to_production", 0.0)) > 0
+    return at_month0(np.where(waits, prompt_build_usd(p), 0.0), months)
+
+
 def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, Vd, decline,
                         *, requests, shared: dict | None = None) -> dict[str, np.ndarray]:
     """Components of ``finetune`` and ``hybrid`` (a provider's fine-tuning service), with the
-    offering's switch month: migration to the successor or fallback to prompting."""
+    time to production (the prompted road serves until month ``M``) and the offering's switch
+    month: migration to the successor or fallback to prompting."""
     rate = p["hourly_rate_usd"]
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
-    tuned_on = np.asarray(months) < S if fallback else None
+    waits = bool(np.any(np.asarray(p.get("finetune.months_to_production", 0.0)) > 0))
+    tuned_on = serves_after(p, "finetune", months) if waits else None
+    if fallback:
+        before = np.asarray(months) < S
+        tuned_on = before if tuned_on is None else tuned_on & before
 
     def while_tuned(a):
-        """``a`` in the months the tuned model serves, 0 after a fallback to prompting."""
+        """``a`` in the months the tuned model serves, 0 before it does and after a fallback
+        to prompting."""
         return a if tuned_on is None else np.where(tuned_on, a, 0.0)
 
     runs, billed, data, evaluation, validation = _finetune_data(
@@ -549,40 +622,49 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     }
     tuned = Vd * _tuned_usd(p, months)
     prompted = 0.0
-    if option == "hybrid" or fallback:  # the prompt's numbers are resolved only then
+    if option == "hybrid" or tuned_on is not None:  # the prompt's numbers are resolved then
         static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
         prompted = Vd * _prompted_usd(p, static, u + k, months)
     tuned_upkeep = while_tuned(every_month(p["finetune.maintenance_hours_per_month"] * rate,
                                            months))
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
     prompt_move = prompt_migration_usd(p, months)
+    data_prep = p["finetune.data_prep_hours"] * rate * (1.0 - p.get("finetune.already_trained",
+                                                                     0.0))
+    interim_build = interim_prompt_build_usd(p, "finetune", months)
     if option == "finetune":
-        out["engineering"] = (at_month0(p["finetune.data_prep_hours"] * rate, months)
-                              + tuned_upkeep + (0.0 if tuned_on is None
-                                                else np.where(tuned_on, 0.0, prompt_upkeep)))
-        out["inference"] = np.where(tuned_on, tuned, prompted) if fallback else tuned
-        # Re-engineering a prompt it builds in the same month is part of building it.
-        migration = np.where(np.asarray(months) > S, prompt_move, 0.0) if fallback \
-            else np.zeros(np.shape(months))
-        accuracy = np.where(tuned_on, p["finetune.accuracy"], p["prompt.accuracy"]) \
-            if fallback else p["finetune.accuracy"]
+        out["engineering"] = (at_month0(data_prep, months) + interim_build + tuned_upkeep
+                              + (0.0 if tuned_on is None
+                                 else np.where(tuned_on, 0.0, prompt_upkeep)))
+        out["inference"] = tuned if tuned_on is None else np.where(tuned_on, tuned, prompted)
+        # The prompt's own move is paid in the months this option prompts; re-engineering a
+        # prompt it builds in the same month is part of building it.
+        migration = np.zeros(np.shape(months)) if tuned_on is None else np.where(
+            tuned_on | (np.asarray(months) < 1), 0.0, prompt_move)
+        if fallback:
+            migration = np.where(np.asarray(months) == S, 0.0, migration)
+        accuracy = p["finetune.accuracy"] if tuned_on is None else np.where(
+            tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
         q = p["hybrid.finetuned_share"]
         out["engineering"] = (
-            at_month0((p["prompt.engineering_hours"] + p["finetune.data_prep_hours"]) * rate,
-                      months)
-            + prompt_upkeep + tuned_upkeep)
-        mix = _plus(_times(q, tuned), _times(1.0 - q, prompted) if not fallback
+            at_month0(prompt_build_usd(p) + data_prep, months) + prompt_upkeep + tuned_upkeep)
+        mix = _plus(_times(q, tuned), _times(1.0 - q, prompted) if tuned_on is None
                     else (1.0 - q) * prompted)
-        out["inference"] = np.where(tuned_on, mix, prompted) if fallback else mix
+        out["inference"] = mix if tuned_on is None else np.where(tuned_on, mix, prompted)
         migration = prompt_move
-        accuracy = np.where(tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"]) \
-            if fallback else effective_accuracy("hybrid", p)
+        accuracy = effective_accuracy("hybrid", p) if tuned_on is None else np.where(
+            tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"])
     if S != np.inf:
         at = np.asarray(months) == S
         if fallback:
             if option == "finetune":
-                migration = migration + np.where(at, p["prompt.engineering_hours"] * rate, 0.0)
+                # The prompt is written at S unless it already exists (built before, or at
+                # month 0 to serve until the tuned model did).
+                ready = np.maximum(p.get("prompt.already_built", 0.0),
+                                   np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
+                migration = migration + np.where(
+                    at, p["prompt.engineering_hours"] * rate * (1.0 - ready), 0.0)
         else:
             migration = migration + np.where(
                 at, out["training"] + out["evaluation"] + p["finetune.migration_hours"] * rate,

@@ -8,12 +8,14 @@ returns per-option monthly costs and the summary figures as arrays.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
-from pricing import PriceTable
+from pricing import PriceTable, default_table
+from pricing.table import table_fingerprint
 
 from .breakeven import (
     VOLUME_PROBE,
@@ -26,15 +28,28 @@ from .breakeven import (
     tco_usd,
     volume_windows,
 )
-from .cost import all_costs, as_columns, chain_basis, effective_accuracy, total_usd
+from .cost import (
+    all_costs,
+    as_columns,
+    chain_basis,
+    effective_accuracy,
+    option_costs,
+    total_usd,
+)
 from .lifecycle import month_start
 from .report import SUMMARY_COLUMNS, Result
 from .resolve import Inputs, resolve
 from .scenario import Scenario
-from .wording import format_usd
+from .wording import MATERIAL_UPFRONT_SHARE, MATERIAL_UPFRONT_USD, format_usd
 
-MIN_INVESTMENT_USD = 1e-6
-"""Upfront cost below which ROI is undefined (missing) rather than huge [USD]."""
+def material_upfront(upfront_usd, tco_usd):
+    """True where an upfront investment is material enough to quote a return on: at least
+    :data:`~simulator.wording.MATERIAL_UPFRONT_USD` and at least
+    :data:`~simulator.wording.MATERIAL_UPFRONT_SHARE` of the option's TCO. Elsewhere the ROI
+    is missing (``n/a``), never a five-digit multiple of a few cents."""
+    return ((upfront_usd >= MATERIAL_UPFRONT_USD)
+            & (upfront_usd >= MATERIAL_UPFRONT_SHARE * tco_usd))
+
 
 def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
     """``values`` where a field left unset in the scenario follows its source when only the
@@ -113,7 +128,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         # ROI needs an investment (a millionth of a dollar or more); cost per request at
         # least one request in total. Otherwise they are missing (NaN), never infinite.
         if "roi" in want:
-            invested = upfront >= MIN_INVESTMENT_USD
+            invested = material_upfront(upfront, tco)
             fig_all["roi"] = np.where(invested, savings / np.where(invested, upfront, 1.0),
                                       np.nan)
         if "cost_per_request_usd" in want:
@@ -213,7 +228,81 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
                   price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
                   start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
-                  warnings=inputs.warnings)
+                  sunk=sunk_items(inputs, costs), table_name=table_name(table),
+                  price_table=table, warnings=inputs.warnings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SunkItem:
+    """Money already spent, which no option is charged (a sunk cost).
+
+    field : the scenario field that says so (``prompt.already_built`` …)
+    what : what it is, in words (``prompt engineering (40 h)``)
+    amount_usd : what it would have cost the option named [USD]
+    option : the first simulated option that would have paid it
+    """
+
+    field: str
+    what: str
+    amount_usd: float
+    option: str
+
+    def words(self) -> str:
+        """``prompt engineering (40 h), $4,000``."""
+        return f"{self.what}, {format_usd(self.amount_usd)}"
+
+
+SUNK_FIELDS = (
+    ("finetune.already_trained", ("finetune", "hybrid")),
+    ("finetune.examples_on_hand", ("finetune", "hybrid", "selfhost")),
+    ("prompt.already_built", ("prompt", "rag", "hybrid", "finetune", "selfhost")),
+)
+"""Fields that mark money already spent, and the options that would pay it, in the order
+their amounts are counted (each one's amount is what turning it off adds, with those before
+it already off, so the amounts add up without counting an example twice)."""
+
+
+def sunk_items(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
+               ) -> tuple[SunkItem, ...]:
+    """What the scenario says is already paid, by name and amount (never silently dropped).
+
+    Each amount is the option's TCO with the item counted less its TCO as simulated [USD].
+    """
+    values = dict(inputs.values)
+    out = []
+    for path, users in SUNK_FIELDS:
+        if not values.get(path):
+            continue
+        option = next((o for o in users if o in costs), None)
+        if option is None:
+            continue
+        before = float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+        values[path] = 0.0
+        after = float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+        if after - before > 0:
+            out.append(SunkItem(field=path, what=_sunk_words(path, inputs.values),
+                                amount_usd=after - before, option=option))
+    return tuple(out)
+
+
+def _sunk_words(path: str, values: Mapping[str, Any]) -> str:
+    if path == "prompt.already_built":
+        return f"prompt engineering ({float(values['prompt.engineering_hours']):g} h)"
+    if path == "finetune.examples_on_hand":
+        return (f"labelling the {int(values['finetune.examples_on_hand']):,} examples on "
+                f"hand")
+    return "the existing fine-tune's first training run, its evaluation and data preparation"
+
+
+SHIPPED_TABLE_NAME = "the shipped price table"
+
+
+def table_name(table: PriceTable | None) -> str:
+    """The price table in words, to tell two answers' tables apart: the shipped one, or
+    another with a fingerprint of its rows."""
+    if table is None or table is default_table():
+        return SHIPPED_TABLE_NAME
+    return f"a price table of your own (rows {table_fingerprint(table)})"
 
 
 def calm_sentence(inputs: Inputs) -> str:

@@ -205,11 +205,23 @@ def mc_draws_sheet(mc: Any) -> pd.DataFrame:
     return out
 
 
+def not_counted_sheet(result: Any) -> pd.DataFrame:
+    """Money already spent that no option is charged (sunk): ``field`` (the scenario field
+    that says so), ``what``, ``amount_usd`` (what it would have cost ``option``) [USD, to the
+    cent]."""
+    return pd.DataFrame({"field": [i.field for i in result.sunk],
+                         "what": [i.what for i in result.sunk],
+                         "amount_usd": _cents([i.amount_usd for i in result.sunk]),
+                         "option": [i.option for i in result.sunk]})
+
+
 def report_sheets(result: Any, mc: Any = None) -> dict[str, pd.DataFrame]:
     """Every sheet by name, in reading order (the Monte Carlo sheets only with ``mc``)."""
     start = start_date(result)
     sheets = {"summary": summary_sheet(result), "monthly": monthly_sheet(result, start),
               "monthly_wide": wide_sheet(result, start), "prices": result.prices.copy()}
+    if result.sunk:
+        sheets["not_counted"] = not_counted_sheet(result)
     if mc is not None:
         sheets.update(montecarlo_summary=mc_summary_sheet(mc),
                       montecarlo_percentiles=mc_percentiles_sheet(mc),

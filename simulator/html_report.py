@@ -58,9 +58,9 @@ class Chart:
 
 
 def _challenger(result: Any) -> str | None:
-    s = result.summary.set_index("option")
-    others = s.drop(index=result.baseline, errors="ignore")
-    return None if others.empty else str(others["tco_usd"].idxmin())
+    """The option the report talks about against the baseline (the scenario's focus)."""
+    focus = result.focus
+    return None if focus == result.baseline or focus not in result.costs else focus
 
 
 def report_figures(result: Any, mc: Any = None, *, spread: float = DEFAULT_SPREAD,
@@ -231,8 +231,8 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
     start = start_date(result)
     mc_summary = None if mc is None else mc.summary
     sentence = appstate.headline(result.summary, result.baseline, H, mc_summary,
-                                 None if mc is None else mc.n)
-    k = appstate.key_figures(result.summary, result.baseline, H, mc_summary)
+                                 None if mc is None else mc.n, focus=result.focus)
+    k = appstate.key_figures(result.summary, result.baseline, H, mc_summary, result.focus)
     vs = charts.label(k["challenger"]) if k["challenger"] else "—"
     cards = [("Best option", charts.label(k["winner"])), ("Break-even", k["breakeven_text"]),
              (f"Savings over {H} months", k["savings_text"]), ("ROI", k["roi_text"]),

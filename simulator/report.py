@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .resolve import PRICE_COLUMNS
 from .scenario import Scenario
 from .wording import (
@@ -27,6 +28,7 @@ from .wording import (
     crossings_text,
     format_usd,
     is_missing,
+    roi_text,
     share_text,
     volume_windows_cell,
     volume_windows_text,
@@ -101,6 +103,12 @@ class Result:
     warnings : sentences the answer must carry (a teacher model whose terms restrict training
         other models on its outputs; logs too few for the training set); ``explain()`` ends
         with them
+    sunk : money already spent that no option is charged
+        (:class:`~simulator.engine.SunkItem`: field, words, amount), listed as "not counted"
+    table_name : the price table the rates came from, in words (the shipped one, or one of
+        the user's with a fingerprint); :func:`~simulator.monte_carlo` and its siblings take
+        the result itself to price on the same table
+    price_table : that table (``None`` = the shipped one)
 
     Read from ``figures`` (properties):
 
@@ -136,6 +144,9 @@ class Result:
     lifecycle: tuple[str, ...] = ()
     lifecycle_short: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    sunk: tuple[Any, ...] = ()
+    table_name: str = "the shipped price table"
+    price_table: Any = None
 
     def __post_init__(self) -> None:
         _check_priced(self.costs, self.figures)
@@ -212,7 +223,7 @@ class Result:
                 "per request": f"${r['cost_per_request_usd']:.5f}"
                 if not is_missing(r["cost_per_request_usd"]) else "n/a",
                 "savings": "" if base else format_usd(r["savings_usd"]),
-                "ROI": "" if base else "—" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
+                "ROI": "" if base else "n/a" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
                 "payback month": "" if base else NEVER if is_missing(r["payback_month"])
                 else str(int(r["payback_month"])),
                 "break-even month": "" if base else NEVER if is_missing(r["breakeven_month"])
@@ -240,81 +251,119 @@ class Result:
     def baseline(self) -> str:
         return self.scenario.baseline
 
+    @property
+    def focus(self) -> str:
+        """The option the answer talks about against the baseline (``scenario.focus``)."""
+        return self.scenario.focus_option
+
+    def sunk_sentence(self) -> str:
+        """``Not counted (already paid): prompt engineering (40 h), $4,000; …`` (empty when
+        nothing is sunk)."""
+        if not self.sunk:
+            return ""
+        return "Not counted (already paid): " + "; ".join(i.words() for i in self.sunk) + "."
+
+    def check_same_table(self, uncertainty: Any) -> None:
+        """Refuse a Monte Carlo (or other) run priced on another price table than this
+        result's, naming both."""
+        other = getattr(uncertainty, "table_name", None)
+        if other is not None and other != self.table_name:
+            raise InputError(
+                f"explain: the Monte Carlo run was priced on {other}, this result on "
+                f"{self.table_name}; run monte_carlo(result, ...) to price both on the same "
+                f"table")
+
     def explain(self, uncertainty: Any = None) -> str:
-        """One paragraph: which option wins, from which month, by how much, how sure we are.
+        """One paragraph: how the focus option (``scenario.focus``, by default ``finetune``)
+        compares with the baseline, from which month, by how much, how sure we are; then the
+        other options, and what was not counted because it is already paid.
 
         ``uncertainty`` may be a :class:`~simulator.uncertainty.MonteCarloResult` of the same
-        scenario; then the paragraph quotes its probability and percentiles.
+        scenario, priced on the same table (else an :class:`InputError` names both tables);
+        then the paragraph quotes its probability and percentiles.
         """
+        self.check_same_table(uncertainty)
         s = self.summary.set_index("option")
         H = self.scenario.horizon_months
         base = self.baseline
         v1 = self.scenario.workload.requests_per_month
-        winner = s["tco_usd"].idxmin()
+        focus = self.focus if self.focus in s.index else base
         base_tco = s.loc[base, "tco_usd"]
         parts = []
-        if winner == base:
-            others = s.drop(index=base)
-            if others.empty:
-                return (f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
-                        f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.")
-            closest = others["tco_usd"].idxmin()
-            gap = others.loc[closest, "tco_usd"] - base_tco
+        if focus == base:
+            return " ".join(p for p in (
+                f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
+                f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.",
+                self.sunk_sentence()) if p)
+        row = s.loc[focus]
+        if not row["savings_usd"] > 0:
+            gap = row["tco_usd"] - base_tco
             parts.append(
-                f"Keep {base}: over {H} months it costs {format_usd(base_tco)} in total, less than "
-                f"any alternative; the closest, {closest}, costs {format_usd(gap)} more "
+                f"Keep {base} rather than {focus}: over {H} months {base} costs "
+                f"{format_usd(base_tco)} in total and {focus} {format_usd(gap)} more "
                 f"({gap / base_tco:.0%})." if base_tco > 0 else
-                f"Keep {base}: over {H} months it costs {format_usd(base_tco)}, less than any "
-                f"alternative.")
-            payback = others.loc[closest, "payback_month"]
-            if not is_missing(payback):
-                parts.append(f"{closest}'s cumulative cost is "
-                             f"{crossings_text(self.crossings.get(closest, ()), base)}, so it is "
+                f"Keep {base} rather than {focus}: over {H} months {base} costs "
+                f"{format_usd(base_tco)} and {focus} {format_usd(row['tco_usd'])}.")
+            if not is_missing(row["payback_month"]):
+                parts.append(f"{focus}'s cumulative cost is "
+                             f"{crossings_text(self.crossings.get(focus, ()), base)}, so it is "
                              f"dearer by the horizon.")
-            windows = self.volume_windows.get(closest)
+            windows = self.volume_windows.get(focus)
             if windows is not None:
                 if windows.intervals:
-                    parts.append(f"{closest} would be cheaper at a month-1 volume "
-                                 f"{self.volumes_sentence(closest)} (today's: {v1:,.0f}).")
+                    parts.append(f"{focus} would be cheaper at a month-1 volume "
+                                 f"{self.volumes_sentence(focus)} (today's: {v1:,.0f}).")
                 else:
-                    parts.append(f"{closest} is not cheaper at any month-1 volume with these "
+                    parts.append(f"{focus} is not cheaper at any month-1 volume with these "
                                  f"rates.")
         else:
-            row = s.loc[winner]
             saving = row["savings_usd"]
             month = row["breakeven_month"]
             when = ("from the start" if not is_missing(month) and int(month) == 0 else
                     f"from month {int(month)} on" if not is_missing(month) else "by the horizon")
             roi = "" if is_missing(row["roi"]) else (
-                f", a return of {row['roi']:.1f}× on {format_usd(row['upfront_usd'])} upfront")
+                f", a return of {roi_text(row['roi'])} on {format_usd(row['upfront_usd'])} "
+                f"upfront")
             parts.append(
-                f"{winner} wins: over {H} months it costs {format_usd(row['tco_usd'])} against "
-                f"{format_usd(base_tco)} for {base}, saving {format_usd(saving)} "
-                f"({saving / base_tco:.0%} of the baseline){roi}. Its cumulative cost is at or "
-                f"below {base}'s {when}.")
+                f"{focus} wins against {base}: over {H} months it costs "
+                f"{format_usd(row['tco_usd'])} against {format_usd(base_tco)}, saving "
+                f"{format_usd(saving)} ({saving / base_tco:.0%} of the baseline){roi}. Its "
+                f"cumulative cost is at or below {base}'s {when}.")
             payback = row["payback_month"]
             if not is_missing(payback) and not is_missing(month) and payback < month:
                 parts.append(f"It first pays for itself in month {int(payback)}: its "
                              f"cumulative cost is "
-                             f"{crossings_text(self.crossings.get(winner, ()), base)}.")
-            parts.append(self._volume_words(winner, base, v1))
-            runner = s.drop(index=[winner, base])
-            if not runner.empty:
-                second = runner["tco_usd"].idxmin()
-                parts.append(f"Next best: {second} at {format_usd(runner.loc[second, 'tco_usd'])}.")
+                             f"{crossings_text(self.crossings.get(focus, ()), base)}.")
+            parts.append(self._volume_words(focus, base, v1))
             if (self.scenario.cost_per_error_usd == 0
                     and row["accuracy"] < s.loc[base, "accuracy"]):
-                parts.append(f"Errors are not priced (cost_per_error_usd = 0), and {winner} is "
+                parts.append(f"Errors are not priced (cost_per_error_usd = 0), and {focus} is "
                              f"less accurate ({row['accuracy']:.2f} against "
                              f"{s.loc[base, 'accuracy']:.2f}).")
+        parts.append(self._others_sentence(s, focus, base))
+        parts.append(self.sunk_sentence())
         if self.lifecycle:
             # Right after the headline: the answer above already prices these moves.
             parts.insert(1, "Priced with the calendar from "
                          f"{self.start_date.isoformat() if self.start_date else 'today'}: "
                          + " ".join(self.lifecycle))
-        parts.append(_certainty(uncertainty, winner, base))
+        parts.append(_certainty(uncertainty, focus, base))
         parts.extend(f"Warning: {w}" for w in self.warnings)
         return " ".join(p for p in parts if p)
+
+    def _others_sentence(self, s: pd.DataFrame, focus: str, base: str) -> str:
+        """The options other than the focus and the baseline, by TCO; the cheapest of all
+        named when it is one of them."""
+        others = s.drop(index=[focus, base]).sort_values("tco_usd", kind="stable")
+        if others.empty:
+            return ""
+        listed = ", ".join(f"{o} {format_usd(r['tco_usd'])}" for o, r in others.iterrows())
+        text = f"Other options over {self.scenario.horizon_months} months: {listed}."
+        cheapest = s["tco_usd"].idxmin()
+        if cheapest in others.index and s.loc[cheapest, "tco_usd"] < s.loc[focus, "tco_usd"]:
+            text += (f" The cheapest of all is {cheapest}, saving "
+                     f"{format_usd(s.loc[cheapest, 'savings_usd'])} against {base}.")
+        return text
 
     def _volume_words(self, option: str, base: str, v1: float) -> str:
         """Where the winning ``option`` stays cheaper by month-1 volume, truthfully."""

@@ -39,6 +39,9 @@ from .lifecycle import (
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
+    DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION,
+    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION,
+    DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
     DEFAULT_SYSTEM_PROMPT_TOKENS,
     DEFAULT_TOKENS_PER_EXAMPLE,
     SECTION_TYPES,
@@ -130,6 +133,9 @@ def scenario_values(scenario: Scenario) -> dict[str, Any]:
             out[f"{section}.{name}"] = getattr(body, name)
     fe = scenario.finetune.epochs
     out["finetune.epochs"] = None if fe == "auto" else float(fe)
+    for section, cls in SECTION_TYPES.items():
+        for name in getattr(cls, "FLAGS", ()):
+            out[f"{section}.{name}"] = 1.0 if getattr(getattr(scenario, section), name) else 0.0
     return {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
             for k, v in out.items()}
 
@@ -172,6 +178,10 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     values["prompt.switch_month"] = NEVER
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
+    _months_to_production(scenario, values, options)
+    if any(values.get(f"{road}.months_to_production", 0.0) > 0 for road, users in
+           INTERIM_USERS.items() if set(users) & set(options)):
+        need["prompt"] = True   # the prompted road serves until the tuned model does
     if need["finetune_api"]:
         _finetune_rates(scenario, values, prices, lookup, start, moves, notes, roads)
         if moves.get("finetune") is not None and moves["finetune"].fallback:
@@ -253,6 +263,22 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads),
                   follows=follows, warnings=tuple(warnings))
+
+
+INTERIM_USERS = {"finetune": ("finetune", "hybrid"), "selfhost": ("selfhost",)}
+"""Road whose ``months_to_production`` an option waits for -> the options that wait."""
+
+
+def _months_to_production(scenario: Scenario, values: dict, options) -> None:
+    """Fill ``finetune.`` and ``selfhost.months_to_production`` where unset with the
+    documented defaults (:data:`~simulator.scenario.DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION`
+    and its siblings)."""
+    if values["finetune.months_to_production"] is None:
+        values["finetune.months_to_production"] = float(
+            DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION if scenario.finetune.already_trained
+            else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION)
+    if values["selfhost.months_to_production"] is None:
+        values["selfhost.months_to_production"] = float(DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION)
 
 
 def _model_note(model: str, rates: Any) -> str:
@@ -587,12 +613,17 @@ def _count_dataset(scenario: Scenario, values: dict, notes: list) -> None:
         # Like `ftroi dataset`: bad lines are left out of every figure, and the reader is told.
         notes.append(f"finetune.dataset: {report.n_errors} bad line(s) left out "
                      f"(first: {report.errors[0]}); run ftroi dataset {path} to list them")
-    values["finetune.examples"] = float(report.n_examples)
     values["finetune.tokens_per_example"] = report.billed_tokens_per_epoch / report.n_examples
     values["finetune.max_tokens_per_example"] = math.inf  # the cap is already applied
+    scaled = ""
+    if fc.examples is None:
+        values["finetune.examples"] = float(report.n_examples)
+    else:  # the file is a sample of the set: it measures tokens per example
+        scaled = (f"; a sample: the set of {fc.examples:,} examples (finetune.examples) is "
+                  f"priced at this mean")
     notes.append(f"finetune.dataset: {report.n_examples} examples, "
                  f"{report.billed_tokens_per_epoch} billed tokens per epoch "
-                 f"(mean {values['finetune.tokens_per_example']:.1f} per example)"
+                 f"(mean {values['finetune.tokens_per_example']:.1f} per example){scaled}"
                  + ("" if report.exact else f"; estimate: {report.note}"))
 
 

@@ -51,6 +51,16 @@ SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid", "data
 DEFAULT_SYSTEM_PROMPT_TOKENS = 1200
 DEFAULT_FEWSHOT_TOKENS = 1800
 DEFAULT_EXAMPLES = 600
+DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION = 2
+"""Months before a provider fine-tune serves, when not given (an assumption: labelling a few
+hundred examples, preparing the data, training, evaluating against the prompt and rolling
+out take six to ten weeks for one team; see docs/method.md, Time to value)."""
+DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION = 1
+"""The same for a tuned model that already exists (``finetune.already_trained``): evaluation
+and roll-out only (an assumption)."""
+DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION = 3
+"""Months before a self-hosted fine-tune serves, when not given: the fine-tune's two plus
+one to stand up and load-test the serving stack (an assumption)."""
 DEFAULT_TOKENS_PER_EXAMPLE = 700
 
 RENAMED: dict[str, str] = {
@@ -147,6 +157,13 @@ def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
     return value.strip()
 
 
+def _flag(path: str, value: Any) -> bool:
+    """A true/false field: only ``True`` or ``False`` (not 0/1, not text)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{path}: must be true or false, got {limits.shorten(value)}")
+    return bool(value)
+
+
 MAX_NAME_CHARS = 1000
 """Characters of a name field (model, provider, GPU, dataset path) and of ``title``."""
 
@@ -157,8 +174,11 @@ class _Section:
     SECTION: ClassVar[str] = ""
     RULES: ClassVar[dict[str, Rule]] = {}
     TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
+    FLAGS: ClassVar[tuple[str, ...]] = ()  # true/false fields
 
     def _check_fields(self) -> None:
+        for name in self.FLAGS:
+            object.__setattr__(self, name, _flag(f"{self.SECTION}.{name}", getattr(self, name)))
         for name, rule in self.RULES.items():
             object.__setattr__(self, name,
                                rule.check(f"{self.SECTION}.{name}", getattr(self, name)))
@@ -218,9 +238,14 @@ class PromptConfig(_Section):
         prompt moves to its successor [h]
     successor : the model to move to when it retires (``provider/model``); ``None`` = the
         provider's named successor from the price table
+    already_built : True when the prompt is already written and in use: its engineering
+        hours are sunk, charged to no option that reuses this prompt (``prompt``, ``rag``,
+        ``hybrid``, and the prompted months of ``finetune``/``selfhost``), and listed as
+        "not counted" in the answer
     """
 
     SECTION: ClassVar[str] = "prompt"
+    FLAGS: ClassVar[tuple[str, ...]] = ("already_built",)
     RULES: ClassVar[dict[str, Rule]] = {
         "system_prompt_tokens": OPT_NONNEG,
         "fewshot_tokens": OPT_NONNEG,
@@ -254,6 +279,7 @@ class PromptConfig(_Section):
     batch_discount: float | None = None
     migration_hours: float = 16
     successor: str | None = None
+    already_built: bool = False
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -346,7 +372,9 @@ class FinetuneConfig(_Section):
     """A provider's fine-tuning service (option ``finetune``; its data also feeds ``selfhost``).
 
     prompt_tokens : the short prompt the tuned model still needs ``s_ft`` [tokens]
-    examples : initial training examples ``N_0``; ``None`` = counted from ``dataset``, else 600
+    examples : initial training examples ``N_0``; ``None`` = counted from ``dataset``, else 600;
+        with ``dataset`` too, the file is a sample that measures tokens per example for a set
+        of ``examples``
     tokens_per_example : ``t`` [tokens]; ``None`` = mean counted from ``dataset``, else 700
     dataset : a training JSONL (path relative to the scenario file)
     epochs : ``"auto"`` (the provider's rule, :func:`simulator.tokens.auto_epochs`) or a number
@@ -373,9 +401,18 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    examples_on_hand : labelled examples the team already owns [examples]: labelling is
+        charged only for examples beyond them, at month 0 and at each retraining
+    already_trained : True when a tuned model already exists: no first training run, no
+        first evaluation, no data preparation (all sunk), and its examples are on hand
+    months_to_production : months before the tuned model serves [months]; until then the
+        option pays the prompted road's inference and upkeep, while its set-up costs are paid
+        at month 0. ``None`` = :data:`DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION` (or
+        :data:`DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION` when ``already_trained``)
     """
 
     SECTION: ClassVar[str] = "finetune"
+    FLAGS: ClassVar[tuple[str, ...]] = ("already_trained",)
     RULES: ClassVar[dict[str, Rule]] = {
         "prompt_tokens": NONNEG,
         "examples": Rule(lo=1, integer=True, optional=True),
@@ -400,6 +437,8 @@ class FinetuneConfig(_Section):
         "validation_usd_per_mtok": OPT_NONNEG,
         "validation_examples": COUNT,
         "migration_hours": NONNEG,
+        "examples_on_hand": COUNT,
+        "months_to_production": Rule(hi=600, integer=True, optional=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -435,6 +474,9 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    examples_on_hand: int = 0
+    already_trained: bool = False
+    months_to_production: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -447,11 +489,9 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
-        if self.dataset is not None:
-            for name in ("examples", "tokens_per_example"):
-                if getattr(self, name) is not None:
-                    raise InputError(f"finetune.dataset: give either dataset (counted) or "
-                                     f"{name} (a number), not both")
+        if self.dataset is not None and self.tokens_per_example is not None:
+            raise InputError("finetune.dataset: give either dataset (counted) or "
+                             "tokens_per_example (a number), not both")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -475,6 +515,9 @@ class SelfhostConfig(_Section):
         (0..1]
     engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
     accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
+    months_to_production : months before the self-hosted model serves [months]; until then
+        the option pays the prompted road's inference and upkeep, and no GPU serving or
+        operations. ``None`` = :data:`DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION`
     """
 
     SECTION: ClassVar[str] = "selfhost"
@@ -490,6 +533,7 @@ class SelfhostConfig(_Section):
         "ops_hours_per_month": NONNEG,
         "accuracy": SHARE,
         "gpu_usd_per_hour": OPT_NONNEG,
+        "months_to_production": Rule(hi=600, integer=True, optional=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
 
@@ -506,6 +550,7 @@ class SelfhostConfig(_Section):
     ops_hours_per_month: float = 10
     accuracy: float = 0.90
     gpu_usd_per_hour: float | None = None
+    months_to_production: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -698,6 +743,9 @@ class Scenario:
     source_dir : folder the scenario was loaded from (for relative ``finetune.dataset``);
         not saved
     notes : messages from loading (renamed fields); not saved
+    focus : the option the answer talks about against the baseline (the headline, the cards,
+        the tornado and the Monte Carlo chart); ``None`` = ``finetune`` when it is among the
+        options, else the first option that is not the baseline (:attr:`focus_option`)
     """
 
     RULES: ClassVar[dict[str, Rule]] = {
@@ -725,6 +773,7 @@ class Scenario:
     hybrid: HybridConfig = field(default_factory=HybridConfig)
     data: DataConfig = field(default_factory=DataConfig)
     prices: tuple[tuple[str, str], ...] = ()
+    focus: str | None = None
     source_dir: Path | None = field(default=None, compare=False, repr=False)
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -752,6 +801,13 @@ class Scenario:
             raise InputError(f"baseline: unknown option {self.baseline!r} "
                              f"(known: {', '.join(OPTIONS)})")
         object.__setattr__(self, "options", opts)
+        if self.focus is not None:
+            if not isinstance(self.focus, str) or self.focus not in OPTIONS:
+                raise InputError(f"focus: unknown option {limits.shorten(self.focus)} "
+                                 f"(known: {', '.join(OPTIONS)})")
+            if self.focus not in opts and self.focus != self.baseline:
+                raise InputError(f"focus: {self.focus!r} is not among the options "
+                                 f"({', '.join(opts)})")
         if isinstance(self.as_of, str):
             try:
                 object.__setattr__(self, "as_of", date.fromisoformat(self.as_of))
@@ -769,6 +825,18 @@ class Scenario:
         object.__setattr__(self, "prices", check_prices(self.prices))
         limits.check_volume_growth(self.workload.requests_per_month,
                                    self.workload.growth_per_month, self.horizon_months)
+
+    @property
+    def focus_option(self) -> str:
+        """The option the answer talks about: ``focus``, else ``finetune`` when simulated,
+        else the first simulated option that is not the baseline (the baseline itself when
+        it is the only one)."""
+        if self.focus is not None:
+            return self.focus
+        others = [o for o in self.simulated_options if o != self.baseline]
+        if "finetune" in others:
+            return "finetune"
+        return others[0] if others else self.baseline
 
     @property
     def simulated_options(self) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ import pandas as pd
 from pricing import PriceTable
 
 from . import limits
-from .engine import evaluate
+from .engine import evaluate, table_name
 from .errors import InputError
 from .resolve import Inputs, resolve
 from .scenario import Scenario, field_rule, numeric_fields
@@ -206,6 +206,20 @@ def _prepare(path: str, values: np.ndarray, inputs: Inputs) -> np.ndarray:
     return values
 
 
+def scenario_and_table(what: Any, table: PriceTable | None) -> tuple[Scenario, Any]:
+    """The scenario and price table to price ``what`` on: a :class:`~simulator.report.Result`
+    brings its scenario and the table it was priced on (unless ``table`` is given), so that
+    one answer uses one table; a :class:`Scenario` uses ``table`` (default: the shipped
+    one)."""
+    if isinstance(what, Scenario):
+        return what, table
+    scenario = getattr(what, "scenario", None)
+    if isinstance(scenario, Scenario):
+        return scenario, getattr(what, "price_table", None) if table is None else table
+    raise InputError(f"scenario: expected a Scenario or a simulate() result, got "
+                     f"{type(what).__name__}")
+
+
 def _option_list(inputs: Inputs, option: str | None) -> list[str]:
     if option is None:
         return [o for o in inputs.options if o != inputs.baseline]
@@ -231,6 +245,8 @@ class MonteCarloResult:
         ``p_breakeven`` (share of draws with a break-even month), ``breakeven_month_p5``,
         ``…_p50``, ``…_p95`` (``<NA>`` = "never" at that percentile)
     baseline : the baseline option
+    table_name : the price table the draws were priced on, in words
+        (:attr:`~simulator.report.Result.table_name`)
     """
 
     n: int
@@ -240,6 +256,7 @@ class MonteCarloResult:
     tco_usd: pd.DataFrame
     breakeven_month: pd.DataFrame
     summary: pd.DataFrame
+    table_name: str = "the shipped price table"
 
 
 def draw_inputs(distributions: Mapping[str, Any], n: int,
@@ -262,7 +279,8 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
 
     Parameters
     ----------
-    scenario : the fixed inputs
+    scenario : the fixed inputs, or a :func:`~simulator.simulate` result: then its scenario,
+        priced on the same table as the result (unless ``table`` is given)
     distributions : field path -> :class:`Triangular`, :class:`Uniform`, :class:`Lognormal`
         or :class:`Empirical`
     n : number of draws
@@ -275,6 +293,7 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     if not isinstance(distributions, Mapping):
         raise InputError(f"distributions: expected field path -> distribution, got "
                          f"{limits.shorten(distributions)}")
+    scenario, table = scenario_and_table(scenario, table)
     inputs = resolve(scenario, table)
     drawn = draw_inputs(distributions, int(n), seed)
     drawn = {path: _prepare(path, values, inputs) for path, values in drawn.items()}
@@ -307,7 +326,8 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     return MonteCarloResult(n=int(n), baseline=inputs.baseline,
                             draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
                             savings_usd=savings, tco_usd=column("tco_usd"),
-                            breakeven_month=months, summary=summary)
+                            breakeven_month=months, summary=summary,
+                            table_name=table_name(table))
 
 
 def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
@@ -361,8 +381,10 @@ def sensitivity(scenario: Scenario, ranges: Mapping[str, Sequence[float]], *,
     Returns one row per (option, field): ``option, field, base, low, high,
     savings_low_usd, savings_high_usd, base_savings_usd, swing_usd`` with ``swing_usd =
     |savings_high − savings_low|`` [USD], ranked by swing (largest first) within each option.
-    ``option`` None = every option but the baseline.
+    ``option`` None = every option but the baseline. ``scenario`` may be a
+    :func:`~simulator.simulate` result (its scenario, on its price table).
     """
+    scenario, table = scenario_and_table(scenario, table)
     inputs = resolve(scenario, table)
     options = _option_list(inputs, option)
     paths = list(ranges)
@@ -505,8 +527,10 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
     ``x`` and ``y`` are ``(field path, values)``, for example
     ``("workload.requests_per_month", np.linspace(1e3, 1e6, 100))`` and
     ``("prompt.fewshot_tokens", [0, 1000, 2000])``. All ``nx × ny`` points are priced in one
-    vectorised call. :meth:`SavingsGrid.contour` gives the break-even line.
+    vectorised call. :meth:`SavingsGrid.contour` gives the break-even line. ``scenario`` may
+    be a :func:`~simulator.simulate` result (its scenario, on its price table).
     """
+    scenario, table = scenario_and_table(scenario, table)
     inputs = resolve(scenario, table)
     (x_field, x_vals), (y_field, y_vals) = _axis(x, "x"), _axis(y, "y")
     if x_field == y_field:

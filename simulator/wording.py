@@ -66,6 +66,26 @@ def share_text(p: float) -> str:
     return f"{p:.0%}"
 
 
+MATERIAL_UPFRONT_USD = 100.0
+"""Smallest upfront investment a return (ROI) is quoted on [USD]."""
+MATERIAL_UPFRONT_SHARE = 0.01
+"""… and the smallest share of the option's own TCO it must be: below either, savings divided
+by a few cents or dollars read as a five-digit multiple that means nothing."""
+
+
+def roi_text(roi: Any, upfront_usd: Any = None) -> str:
+    """A return on the upfront investment, ``2.3×``, or ``n/a`` with the reason.
+
+    >>> roi_text(2.345), roi_text(None, 0.1)
+    ('2.3×', 'n/a (upfront $0.10 is not a material investment)')
+    """
+    if not is_missing(roi):
+        return f"{float(roi):.1f}×"
+    if is_missing(upfront_usd):
+        return "n/a"
+    return f"n/a (upfront {format_usd(upfront_usd)} is not a material investment)"
+
+
 def breakeven_text(month: Any) -> str:
     """A break-even month in words: ``never``, ``from the start`` (month 0) or ``month 7``.
 

@@ -21,8 +21,10 @@ CHARTS = 5  # cumulative, breakdown, heatmap, tornado, Monte Carlo
 def _default_breakeven() -> str:
     from simulator import example_scenario, simulate
 
+    from simulator.wording import breakeven_text
+
     summary = simulate(example_scenario()).summary.set_index("option")
-    return f"month {int(summary.loc['finetune', 'breakeven_month'])}"
+    return breakeven_text(summary.loc["finetune", "breakeven_month"])
 
 
 DEFAULT_BREAKEVEN = _default_breakeven()
