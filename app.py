@@ -19,6 +19,7 @@ import pricing.genai
 from pricing import PriceError
 from simulator import (
     Scenario,
+    app_data,
     app_traffic,
     appstate,
     charts,
@@ -393,6 +394,8 @@ with st.sidebar:
                          "its examples are on hand.")
         slots["Fine-tuning"] = st.container()
 
+    app_data.draw_sidebar(st, table0.inference_models())
+
     with st.expander("Self-hosting"):
         gpus = table0.gpu_names()
         if st.session_state["selfhost.gpu"] not in gpus:
@@ -526,6 +529,7 @@ with tab_prices:
 state = {key: st.session_state[key] for key in appstate.WIDGET_KEYS}
 # The price edits travel with the scenario: in its JSON download and in the share link.
 state["extras"] = appstate.with_price_edits(st.session_state.get("extras", {}), overrides)
+state["extras"] = app_data.extras_with_data(state["extras"], st.session_state)
 ui = appstate.ui_settings(state)
 
 run = None
@@ -563,7 +567,7 @@ if run is not None:
                                                result.lifecycle_short, result.focus))
         if result.sunk:
             st.caption(result.sunk_sentence())
-        for sentence in result.lifecycle:
+        for sentence in (*result.lifecycle, *result.warnings):
             st.warning(sentence)
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
         c1.metric("Best option", charts.label(figures["winner"]),
@@ -606,6 +610,7 @@ if run is not None:
                    "baseline; a circle the month it first pays for itself, when earlier.")
     with tab_bd:
         st.plotly_chart(charts.cost_breakdown(result), key="chart.breakdown")
+        app_data.draw_panel(st, result)
         shown = appstate.summary_table(result.summary, baseline, result.volume_windows)
         shown["option"] = shown["option"].map(charts.label)
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
