@@ -61,6 +61,15 @@ def test_human_labelling_review_and_holdout_by_hand():
     assert c["labelling"][[1, 5, 7, 11]].tolist() == [0, 0, 0, 0]
 
 
+def test_examples_on_hand_cover_training_and_holdout_alike_by_hand():
+    s = scenario({"source": "human", "holdout_share": 0.2}, examples_on_hand=700)
+    c = components(s)
+    # needed (trained + held out): 750 by month 0, 1,000 by month 6, 1,250 by month 12;
+    # beyond the 700 on hand: 50, 250, 250, split 80% trained / 20% held out, at $2
+    assert c["labelling"][[0, 6, 12]].tolist() == pytest.approx([80, 400, 400])
+    assert c["holdout"][[0, 6, 12]].tolist() == pytest.approx([20, 100, 100])
+
+
 def test_old_scenario_without_data_section_loads_and_prices_labelling_as_before(tmp_path):
     path = tmp_path / "old.toml"
     path.write_text('options = ["prompt", "finetune"]\nhorizon_months = 6\n'
