@@ -83,7 +83,7 @@ def sample_tokens(source: Any, model: str) -> SampleTokens:
         if not (counted_in.exact and counted_out.exact):
             exact, note = False, counted_in.note or counted_out.note
     if n == 0:
-        raise InputError(f"no usable sample examples" + (f" ({first_error})" if first_error
+        raise InputError("no usable sample examples" + (f" ({first_error})" if first_error
                                                          else " (the file is empty)"))
     return SampleTokens(n_examples=n, n_errors=errors, input_tokens=total_in / n,
                         output_tokens=total_out / n, exact=exact, note=note)

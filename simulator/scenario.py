@@ -2,8 +2,9 @@
 
 A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
 (``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``,
-``[data]``) plus the top-level settings. Every field is checked when the object is created; a bad value raises
-:class:`~simulator.errors.InputError` whose message starts with the field's path::
+``[data]``) plus the top-level settings. Every field is checked when the object is created;
+a bad value raises :class:`~simulator.errors.InputError` whose message starts with the
+field's path::
 
     workload.requests_per_month: must be ≥ 0, got -5
 
