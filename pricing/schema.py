@@ -8,7 +8,12 @@ Conventions (the same as the shipped files):
 
 * an empty cell means "not offered / not applicable"; ``0`` means free;
 * dates are ISO ``YYYY-MM-DD``;
-* one row per key and ``effective_from`` date: a price change is a new row.
+* one row per key and ``effective_from`` date: a price change is a new row;
+* ``effective_until`` (optional) is the **last day** a row's price applies. A price with an
+  announced end (an introductory window) carries it; the scheduled price after it is the next
+  dated row of the same key, whose ``effective_from`` must be the day after. The reader
+  refuses an end before the start, and two rows of one key whose windows overlap or leave a
+  gap after an end date.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from itertools import pairwise
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -86,6 +92,19 @@ def _positive_int(cell: str) -> int:
     return int(value)
 
 
+def _flag(cell: str) -> bool:
+    value = cell.strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise ValueError(f"{cell.strip()!r} is not true or false")
+
+
+SERVING_MODES = ("per-token", "dedicated")
+"""How a tuned model is served: ``per-token`` (the adapter answers on the provider's shared
+pool, billed per token, no hosting fee) or ``dedicated`` (a deployment billed by the hour)."""
+
 FINETUNE_METHODS = ("sft", "lora-sft", "full-sft", "dpo", "lora-dpo", "full-dpo", "rft")
 """Training methods an offering may name; ``sft`` is the provider's standard supervised tuning
 when it does not say LoRA or full."""
@@ -106,6 +125,9 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
 def _columns(*cols: Column) -> dict[str, Column]:
     return {c.name: c for c in cols}
 
+
+_UNTIL = Column(name="effective_until", parse=_iso_date)
+"""Last day a price row applies (empty: until a later row of the same key replaces it)."""
 
 _META = (
     Column(name="source_url", parse=_text, required=True),
@@ -131,11 +153,23 @@ FINETUNE_COLUMNS = _columns(
     Column(name="validation_usd_per_mtok", parse=_price),
     Column(name="params_min_b", parse=_price),
     Column(name="params_max_b", parse=_price),
+    Column(name="serving", parse=lambda c: _choice(SERVING_MODES)(c)),
+    Column(name="free_preview", parse=_flag, default=False),
+    Column(name="storage_usd_per_gb_month", parse=_price),
+    _UNTIL,
     *_META,
 )
 """``params_min_b`` / ``params_max_b`` [billions of parameters]: the provider's size band
 when the offering is priced by model size (empty upper bound: no upper limit); such a row
-prices any base model of its provider whose size falls in the band."""
+prices any base model of its provider whose size falls in the band.
+
+``serving`` (``per-token`` or ``dedicated``; empty: not stated) says how the tuned model is
+served; a per-token offering has no hosting fee (``hosting_usd_per_hour`` empty or 0) and its
+``input``/``output`` rates are the provider's prefill and sample rates. ``free_preview`` (true
+or false, default false) marks rates the provider lists but does not charge during a preview:
+ftroi still charges them, as the preview will end. ``storage_usd_per_gb_month`` [USD per GB
+and month] is a checkpoint storage price where the provider bills by size (shown, not in the
+cost: adapter sizes vary)."""
 FINETUNE_KEY = ("provider", "base_model", "method", "effective_from")
 
 INFERENCE_COLUMNS = _columns(
@@ -145,6 +179,7 @@ INFERENCE_COLUMNS = _columns(
     Column(name="input_usd_per_mtok", parse=_price, required=True),
     Column(name="cached_input_usd_per_mtok", parse=_price),
     Column(name="output_usd_per_mtok", parse=_price),
+    _UNTIL,
     *_META,
 )
 INFERENCE_KEY = ("provider", "model", "effective_from")
@@ -154,6 +189,7 @@ GPU_COLUMNS = _columns(
     Column(name="provider", parse=_lower_text, required=True),
     Column(name="effective_from", parse=_iso_date, required=True),
     Column(name="usd_per_hour", parse=_price, required=True),
+    _UNTIL,
     *_META,
 )
 GPU_KEY = ("gpu", "provider", "effective_from")
@@ -162,6 +198,7 @@ BATCH_COLUMNS = _columns(
     Column(name="provider", parse=_lower_text, required=True),
     Column(name="effective_from", parse=_iso_date, required=True),
     Column(name="batch_discount", parse=_share, required=True),
+    _UNTIL,
     *_META,
 )
 BATCH_KEY = ("provider", "effective_from")
@@ -227,6 +264,8 @@ def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     per_hour = row.get("train_usd_per_hour") is not None
     if per_mtok == per_hour:
         return ("train_usd_per_mtok", "give exactly one of train_usd_per_mtok and train_usd_per_hour")
+    if row.get("serving") == "per-token" and row.get("hosting_usd_per_hour"):
+        return ("hosting_usd_per_hour", "a per-token offering has no hosting fee (empty or 0)")
     low, high = row.get("params_min_b"), row.get("params_max_b")
     if high is not None and (low is None or low > high):
         return ("params_min_b", "a size band needs params_min_b no larger than params_max_b")
@@ -251,10 +290,59 @@ def _lifecycle_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _window_rule(row: dict[str, Any]) -> tuple[str, str] | None:
+    start, end = row.get("effective_from"), row.get("effective_until")
+    if start is not None and end is not None and end < start:
+        why = (f"{end} is before effective_from {start} (effective_until is the last day the "
+               f"price applies)")
+        return ("effective_until", why)
+    return None
+
+
+def _both(*rules):
+    def rule(row):
+        return next((p for r in rules if (p := r(row))), None)
+    return rule
+
+
 ROW_RULES: dict[str, Callable[[dict[str, Any]], tuple[str, str] | None]] = {
-    "finetune": _finetune_row_rule,
+    "finetune": _both(_window_rule, _finetune_row_rule),
     "lifecycle": _lifecycle_row_rule,
+    "inference": _window_rule,
+    "gpus": _window_rule,
+    "batch": _window_rule,
 }
+
+
+def check_windows(rows: list[dict[str, Any]], key: tuple[str, ...], label: str) -> None:
+    """Refuse rows of one key (``key`` without ``effective_from``) whose date windows overlap
+    or leave a gap after an ``effective_until``: the next row must start the day after.
+
+    Raises
+    ------
+    PriceError
+        Naming the file, the later row and the column.
+    """
+    identity = [k for k in key if k != "effective_from"]
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[k] for k in identity), []).append(row)
+    for group in groups.values():
+        group = sorted(group, key=lambda r: r["effective_from"])
+        for before, after in pairwise(group):
+            end = before.get("effective_until")
+            if end is None:
+                continue
+            where = f"{label}, row {after['_row']}, column 'effective_from'"
+            nxt = after["effective_from"]
+            if nxt <= end:
+                raise PriceError(f"{where}: {nxt} overlaps row {before['_row']}, whose price "
+                                 f"applies until {end}; start the new price on "
+                                 f"{end + timedelta(days=1)} or end the earlier one sooner")
+            if nxt > end + timedelta(days=1):
+                raise PriceError(f"{where}: {nxt} leaves a gap after row {before['_row']}, "
+                                 f"whose price ends {end}; a scheduled price starts the day "
+                                 f"after ({end + timedelta(days=1)})")
 
 
 def _csv_rows(reader, label: str):
@@ -362,4 +450,6 @@ def read_price_csv(
         row["_file"] = label
         row["_given"] = frozenset(c for c, cell in zip(header, cells) if cell.strip())
         rows.append(row)
+    if "effective_until" in columns and "effective_from" in key:
+        check_windows(rows, key, label)
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, wraps
@@ -80,22 +81,24 @@ class Lifecycle:
         return self.serving_ends is None or day <= self.serving_ends
 
     def badge(self, today: date) -> str:
-        """Short words for a picker, with the days service ends as providers announce them
-        (the day after the last one): ``retired 2026-10-23``, ``new jobs end 2027-01-06``,
-        ``deprecated``; empty for an active model with no announced end."""
+        """Short words for a picker, with the first day without the service, as providers
+        announce it (the day after the last one, so always "from"): ``retired 2026-10-23``,
+        ``no new jobs from 2027-01-06, stops serving from 2027-01-14``, ``deprecated``; empty
+        for an active model with no announced end. The table's ``training_ends`` and
+        ``serving_ends`` are the last days (2027-01-05, 2027-01-13 here)."""
         def closes(day: date) -> str:
             return (day + timedelta(days=1)).isoformat()
 
         if self.serving_ends is not None and self.serving_ends < today:
             return f"retired {closes(self.serving_ends)}"
         if self.training_ends is not None and self.training_ends < today:
-            tail = f", serving ends {closes(self.serving_ends)}" if self.serving_ends else ""
+            tail = f", stops serving from {closes(self.serving_ends)}" if self.serving_ends else ""
             return f"no new jobs since {closes(self.training_ends)}{tail}"
         parts = []
         if self.training_ends is not None:
-            parts.append(f"new jobs end {closes(self.training_ends)}")
+            parts.append(f"no new jobs from {closes(self.training_ends)}")
         if self.serving_ends is not None:
-            parts.append(f"serving ends {closes(self.serving_ends)}")
+            parts.append(f"stops serving from {closes(self.serving_ends)}")
         if parts:
             return ", ".join(parts)
         return "deprecated" if self.status != "active" else ""
@@ -204,9 +207,40 @@ def _data_path(name: str) -> Path:
 
 
 def _latest(rows: Iterable[dict[str, Any]], as_of: date | None) -> dict[str, Any] | None:
-    """The row in force on ``as_of`` (the latest ``effective_from`` not after it)."""
+    """The row in force on ``as_of`` (the latest ``effective_from`` not after it, unless its
+    ``effective_until`` is before ``as_of``: a price that ended with no later price known)."""
+    row = _started(rows, as_of)
+    if row is None or as_of is None:
+        return row
+    until = row.get("effective_until")
+    return None if until is not None and until < as_of else row
+
+
+def _started(rows: Iterable[dict[str, Any]], as_of: date | None) -> dict[str, Any] | None:
+    """The latest row that started on or before ``as_of``, ended or not."""
     valid = [r for r in rows if as_of is None or r["effective_from"] <= as_of]
     return max(valid, key=lambda r: r["effective_from"]) if valid else None
+
+
+def _not_in_force(rows: list[dict[str, Any]], as_of: date | None, what: str,
+                  later: str) -> str:
+    """Why no row of ``rows`` is in force on ``as_of``, in words: the last price ended
+    (``effective_until``) with no later price in the table, else ``later`` (every price
+    starts after ``as_of``)."""
+    ended = _started(rows, as_of)
+    if ended is not None:
+        return (f"{what}: the price in the table ended on {ended['effective_until']} "
+                f"({_row_source(ended)}) and no later price is known; add the new price as a "
+                f"dated row, or use an earlier date")
+    return later
+
+
+def schedule(rows: Iterable[dict[str, Any]], start: date, end: date
+             ) -> list[dict[str, Any]]:
+    """Rows of one key (provider, model …) whose prices take effect after ``start`` and up
+    to ``end`` (inclusive), in date order: the scheduled price changes inside a window."""
+    return sorted((r for r in rows if start < r["effective_from"] <= end),
+                  key=lambda r: r["effective_from"])
 
 
 def _merge(shipped: list[dict], override: list[dict], key: tuple[str, ...]) -> list[dict]:
@@ -328,10 +362,12 @@ class PriceTable:
                 row = _latest(rows, as_of)
                 if row is None:
                     first = min(r["effective_from"] for r in rows)
-                    raise PriceError(
+                    raise PriceError(_not_in_force(
+                        rows, as_of, f"inference price of model {name!r} at "
+                                     f"{rows[0]['provider']} on {as_of}",
                         f"no inference price for model {name!r} at {rows[0]['provider']} in "
                         f"force on {as_of}: the table prices it from {first.isoformat()}; use "
-                        f"that date or later (--as-of {first.isoformat()})")
+                        f"that date or later (--as-of {first.isoformat()})"))
                 rates = self._inference_from_row(row)
                 return replace(rates, lifecycle=self.model_lifecycle(rates.provider,
                                                                      rates.model))
@@ -626,8 +662,10 @@ def _pick_offering(provider: str, rows: list[dict], method: str | None,
     row = _latest(rows, as_of)
     if row is None:
         first = min(r["effective_from"] for r in rows)
-        raise PriceError(f"{provider} {name}: no fine-tuning price in force on {as_of} "
-                         f"(earliest from {first}; use that date or later)")
+        raise PriceError(_not_in_force(
+            rows, as_of, f"{provider} {name} ({wanted}) fine-tuning on {as_of}",
+            f"{provider} {name}: no fine-tuning price in force on {as_of} "
+            f"(earliest from {first}; use that date or later)"))
     return row
 
 
@@ -925,17 +963,25 @@ def _shipped_cached(kind: str) -> tuple[dict, ...]:
     return tuple(read_shipped(kind))
 
 
+_FINGERPRINTS: dict[int, tuple[Any, str]] = {}
+"""id(table) -> (a weak reference to it, its fingerprint), for the tables seen lately."""
+
+
 def table_fingerprint(table: PriceTable) -> str:
     """A short hash of every row of ``table`` (ten hex digits): two tables with the same rows
-    have the same fingerprint."""
-    key = ("fingerprint",)
-    if key not in table._index:
-        rows = [[(k, str(v)) for k, v in sorted(row.items()) if not k.startswith("_")]
-                 for kind in (table.finetune, table.inference, table.gpus, table.batch,
-                              table.lifecycle) for row in kind]
-        text = repr((rows, table.use_genai_prices))
-        table._index[key] = hashlib.sha256(text.encode()).hexdigest()[:10]
-    return table._index[key]
+    have the same fingerprint. Computed once per table object (kept beside it, not in it)."""
+    seen = _FINGERPRINTS.get(id(table))
+    if seen is not None and seen[0]() is table:
+        return seen[1]
+    rows = [[(k, str(v)) for k, v in sorted(row.items()) if not k.startswith("_")]
+            for kind in (table.finetune, table.inference, table.gpus, table.batch,
+                         table.lifecycle) for row in kind]
+    text = repr((rows, table.use_genai_prices))
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:10]
+    if len(_FINGERPRINTS) >= 64:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[id(table)] = (weakref.ref(table), fingerprint)
+    return fingerprint
 
 
 @cache

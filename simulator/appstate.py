@@ -628,6 +628,13 @@ def scenario_dict(state: Mapping[str, Any], *,
     flat["baseline"] = state["baseline"]
     flat["prompt.already_built"] = bool(state.get("prompt.already_built", False))
     flat["finetune.already_trained"] = bool(state.get("finetune.already_trained", False))
+    waits = {"finetune.months_to_production": (DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION
+                                               if flat["finetune.already_trained"]
+                                               else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION),
+             "selfhost.months_to_production": DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION}
+    for path, default in waits.items():
+        if flat.get(path) == default:
+            flat.pop(path)   # the documented default: left unset, as in the scenario
     focus = state.get("focus") or None
     if focus in (*flat["options"], flat["baseline"]):
         flat["focus"] = focus     # a focus whose option was removed falls back to the default
@@ -1088,7 +1095,7 @@ def key_figures(summary: pd.DataFrame, baseline: str, horizon: int,
         breakeven_month=month, savings_usd=float(row["savings_usd"]), roi=roi, p_cheaper=p,
         breakeven_text=breakeven_text(month),
         savings_text=usd(row["savings_usd"]),
-        roi_text=roi_text(roi, row["upfront_usd"]),
+        roi_text=roi_text(roi, row.get("upfront_usd")),
         p_text="—" if p is None else share_text(p),
     )
     return out

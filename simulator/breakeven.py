@@ -395,6 +395,9 @@ def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
     capacity = pick(selfhost_capacity_tokens(p))
     per = np.full(load.shape, np.inf)
     np.divide(capacity, load, out=per, where=load > 0)
+    # No serving bill before the self-hosted model serves (months 1..M prompt instead).
+    waiting = int(min(max(pick(p.get("selfhost.months_to_production", 0.0)), 0.0), per.size))
+    per = per[waiting:]
     return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
                         replica_usd=HOURS_PER_MONTH * pick(p["selfhost.gpu_usd_per_hour"]))
 

@@ -100,6 +100,7 @@ def cumulative_cost(result: Any) -> go.Figure:
     summary = result.summary.set_index("option")
     baseline = result.scenario.baseline
     horizon = result.scenario.horizon_months
+    hidden = off_scale_options(cum, baseline, getattr(result, "focus", baseline))
     traces = []
     for option in summary.index:
         part = cum[cum["option"] == option]
@@ -107,11 +108,12 @@ def cumulative_cost(result: Any) -> go.Figure:
         traces.append({
             "type": "scatter", "x": part["month"].to_numpy(), "y": part["cumulative_usd"].to_numpy(),
             "mode": "lines", "name": name,
+            "visible": "legendonly" if option in hidden else True,
             "line": {"color": OPTION_COLORS.get(option), "width": 3 if option == baseline else 2,
                       "dash": "dash" if option == baseline else "solid"},
             "hovertemplate": "month %{x}<br>%{y:$,.0f}<extra>" + label(option) + "</extra>"})
     for option in summary.index:
-        if option == baseline:
+        if option == baseline or option in hidden:
             continue
         traces += _payback_marker(cum, summary, option, horizon)
         month = summary.loc[option, "breakeven_month"]
@@ -133,6 +135,23 @@ def cumulative_cost(result: Any) -> go.Figure:
                      yaxis={"title": "cumulative cost [USD]", "tickprefix": "$",
                                 "tickformat": ",.0f", "rangemode": "tozero"})
     return go.Figure(data=traces, layout=layout)
+
+
+OFF_SCALE = 2.0
+"""An option whose cumulative cost ends above this multiple of the focus option's and the
+baseline's starts hidden (one click on its legend entry shows it)."""
+
+
+def off_scale_options(cum: pd.DataFrame, baseline: str, focus: str) -> set[str]:
+    """Options drawn hidden at first on the cumulative chart: those whose cost would set the
+    scale far above the two roads the page is about (the focus option and the baseline), and
+    squeeze them together at the bottom."""
+    final = cum[cum["month"] == cum["month"].max()].set_index("option")["cumulative_usd"]
+    kept = [o for o in (baseline, focus) if o in final.index]
+    if not kept:
+        return set()
+    top = max(float(final[o]) for o in kept)
+    return {o for o, v in final.items() if o not in kept and top > 0 and v > OFF_SCALE * top}
 
 
 def _payback_marker(cum: pd.DataFrame, summary: pd.DataFrame, option: str,

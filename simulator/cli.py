@@ -20,6 +20,7 @@ from pricing import PriceError
 from . import tokens
 from .allocator import keep_freed_memory
 from .errors import InputError
+from .lifecycle import add_months, closings
 from .limits import MAX_TEXT_CHARS, is_panic
 from .wording import is_missing
 
@@ -150,6 +151,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
     if args.update:
         return _update_prices()
     table = price_table(args)
+    if args.closing or args.within is not None:
+        return _print_closing(table, args)
     info = pricing.genai.snapshot_info()
     if args.provider:
         known = sorted({str(p) for kind in ("finetune", "inference", "gpus", "batch")
@@ -205,6 +208,58 @@ def cmd_prices(args: argparse.Namespace) -> int:
                       "from another offering, as ftroi dataset applies it")
             print()
     return EXIT_OK
+
+
+CLOSING_DEFAULT_MONTHS = 12
+"""Months ``ftroi prices --closing`` looks ahead without ``--within``."""
+
+
+def _print_closing(table: pricing.PriceTable, args: argparse.Namespace) -> int:
+    """``ftroi prices --closing [--within N] [--as-of DATE]``: what the lifecycle table says
+    closes within N months, by date, in a table under 100 columns with numbered sources."""
+    within = CLOSING_DEFAULT_MONTHS if args.within is None else _positive_int(
+        args.within, "--within")
+    start = _as_of(args.as_of) if args.as_of else date.today()
+    rows = closings(table.lifecycle, start, within)
+    if args.provider:
+        rows = [c for c in rows if c.provider == args.provider.lower()]
+    end = add_months(start, within)
+    print(f"Closings after {start.isoformat()} up to {end.isoformat()} ({within} months): "
+          f"{len(rows)}.")
+    print("'from' is the first day without the service; src numbers the sources below.")
+    if not rows:
+        return EXIT_OK
+    print(closing_table(rows))
+    return EXIT_OK
+
+
+def closing_table(rows) -> str:
+    """The closing list as fixed-width text under 100 columns: one line per closing, its
+    source as a number, the numbered sources below."""
+    urls: dict[str, int] = {}
+    widths = (("from", 10), ("provider", 15), ("model / offering", 24), ("kind", 16),
+              ("successor", 18), ("src", 4))
+    def cell(text: str, width: int) -> str:
+        return text if len(text) <= width else text[:width - 1] + "…"
+    lines = ["  ".join(f"{h:<{w}}" for h, w in widths).rstrip(),
+             "  ".join("-" * w for _, w in widths)]
+    for c in rows:
+        n = urls.setdefault(c.source_url, len(urls) + 1)
+        succ = c.successor.split("/", 1)[1] if c.provider and c.successor.startswith(
+            c.provider + "/") else c.successor
+        values = (c.day.isoformat(), c.provider, c.model, c.kind, succ or "-", f"[{n}]")
+        lines.append("  ".join(f"{cell(v, w):<{w}}" for v, (_, w) in zip(values, widths))
+                     .rstrip())
+    lines.append("")
+    lines += [f"[{n}] {url}" for url, n in urls.items()]
+    return "\n".join(lines)
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: {text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _update_prices() -> int:
@@ -338,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true",
                    help="fetch the latest genai-prices data into the user cache (network); "
                         "later runs use it")
+    p.add_argument("--closing", action="store_true",
+                   help="list what the lifecycle table says closes (models, fine-tuning "
+                        "training and serving), by date, with the successor and source")
+    p.add_argument("--within", metavar="N", default=None,
+                   help=f"with --closing: months to look ahead (default "
+                        f"{CLOSING_DEFAULT_MONTHS})")
+    p.add_argument("--as-of", metavar="DATE", default=None,
+                   help="with --closing: the day to look ahead from (default: today)")
     add_prices_option(p)
     p.set_defaults(func=cmd_prices)
 

@@ -417,12 +417,33 @@ def switch_month(p: Mapping[str, Any], road: str) -> float:
 
 
 def road_rate(p: Mapping[str, Any], road: str, name: str, months):
-    """Rate ``road.name`` by month: its own before the switch month, ``road.after.name``
-    from it on (the same rate throughout when the road does not move)."""
+    """Rate ``road.name`` by month: its own before the switch month (times its scheduled
+    price steps, :func:`scheduled_rate`), ``road.after.name`` from it on (the same rate
+    throughout when the road does not move and no price change is scheduled)."""
     S = switch_month(p, road)
+    own = scheduled_rate(p, road, name, months)
     if S == np.inf:
-        return p[f"{road}.{name}"]
-    return from_month(S, p[f"{road}.{name}"], p[f"{road}.after.{name}"], months)
+        return own
+    return from_month(S, own, p[f"{road}.after.{name}"], months)
+
+
+def scheduled_rate(p: Mapping[str, Any], road: str, name: str, months):
+    """Rate ``road.name`` by month with the price table's scheduled changes (an introductory
+    price that ends, an announced increase): ``road.price_steps`` steps, step ``i`` from
+    month ``road.price_step{i}.month`` on multiplying the start date's rate by
+    ``road.price_step{i}.{name}_factor`` (cumulative, 1 where that rate does not change).
+    The month that holds the change day pays the new rate throughout, as a lifecycle switch
+    does. Without steps, the rate itself (no array made)."""
+    rate = p[f"{road}.{name}"]
+    steps = int(np.max(p.get(f"{road}.price_steps", 0)))
+    if steps == 0:
+        return rate
+    factor = np.ones(np.shape(months))
+    for i in range(1, steps + 1):
+        f = p.get(f"{road}.price_step{i}.{name}_factor")
+        if f is not None:
+            factor = np.where(np.asarray(months) >= p[f"{road}.price_step{i}.month"], f, factor)
+    return rate * factor
 
 
 def _prompted_usd(p, static, other, months):
@@ -641,8 +662,12 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         # prompt it builds in the same month is part of building it.
         migration = np.zeros(np.shape(months)) if tuned_on is None else np.where(
             tuned_on | (np.asarray(months) < 1), 0.0, prompt_move)
+        # The prompt a fallback goes back to exists when it was built before, or at month 0
+        # to serve until the tuned model did; otherwise it is written in month S.
+        ready = np.maximum(p.get("prompt.already_built", 0.0),
+                           np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
         if fallback:
-            migration = np.where(np.asarray(months) == S, 0.0, migration)
+            migration = np.where((np.asarray(months) == S) & (ready == 0), 0.0, migration)
         accuracy = p["finetune.accuracy"] if tuned_on is None else np.where(
             tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
@@ -659,10 +684,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         at = np.asarray(months) == S
         if fallback:
             if option == "finetune":
-                # The prompt is written at S unless it already exists (built before, or at
-                # month 0 to serve until the tuned model did).
-                ready = np.maximum(p.get("prompt.already_built", 0.0),
-                                   np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
                 migration = migration + np.where(
                     at, p["prompt.engineering_hours"] * rate * (1.0 - ready), 0.0)
         else:

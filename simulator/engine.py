@@ -223,7 +223,9 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
     moves, short = move_sentences(inputs, costs)
-    calendar = moves or (calm_sentence(inputs),)
+    steps = tuple(s[0].upper() + s[1:] + "." for s in inputs.schedules)
+    calendar = (moves or (calm_sentence(inputs),)) + steps
+    moves = moves + steps
     return Result(scenario=scenario, costs=costs, figures=figures,
                   price_rows=tuple(inputs.prices),
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
@@ -302,7 +304,16 @@ def table_name(table: PriceTable | None) -> str:
     another with a fingerprint of its rows."""
     if table is None or table is default_table():
         return SHIPPED_TABLE_NAME
+    if not isinstance(table, PriceTable):
+        return f"a price table of your own ({type(table).__name__} object at {id(table):#x})"
     return f"a price table of your own (rows {table_fingerprint(table)})"
+
+
+def _prompt_ready(values: Mapping[str, Any]) -> bool:
+    """True when the fine-tuning road's fallback prompt exists before its switch month: built
+    already, or written at month 0 to serve until the tuned model did."""
+    return bool(values.get("prompt.already_built")) or bool(
+        np.any(np.asarray(values.get("finetune.months_to_production", 0.0)) > 0))
 
 
 def calm_sentence(inputs: Inputs) -> str:
@@ -361,7 +372,10 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
             text = (f"{events}: {when} the fine-tuning road falls back to {to}{why}; "
                     f"the move costs {format_usd(cost)}"
                     + (f" ({hours:g} h of prompt engineering)" if users[0] == "finetune"
-                       and cost else "")
+                       and cost and not _prompt_ready(inputs.values) else
+                       f" (moving the prompt it already has: "
+                       f"{float(inputs.values['prompt.migration_hours']):g} h)"
+                       if users[0] == "finetune" and cost else "")
                     + ", and the prompt's inference and upkeep replace the tuned model's")
         else:
             hours = float(inputs.values["finetune.migration_hours"])

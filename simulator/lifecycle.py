@@ -230,3 +230,65 @@ def split_successor(successor: str) -> tuple[str, str]:
     """
     provider, _, model = successor.strip().partition("/")
     return provider.strip().lower(), model.strip()
+
+
+# ---- what closes soon -------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Closing:
+    """One announced closing from the lifecycle table.
+
+    day : the first day without the service (the day after the table's last day), as
+        providers announce it
+    provider, model : the inference model or the base model of a fine-tuning offering
+    kind : ``model`` (the model stops answering), ``training`` (no new fine-tuning jobs),
+        ``tuned serving`` (fine-tuned models stop answering), ``training+serving`` (both on
+        one day)
+    successor : the provider's named successor (``provider/model``), empty when none
+    source_url : where the date comes from
+    """
+
+    day: date
+    provider: str
+    model: str
+    kind: str
+    successor: str
+    source_url: str
+
+
+def closings(rows, start: date, within_months: int) -> list[Closing]:
+    """Closings of the lifecycle table ``rows`` (dicts with ``kind``, ``provider``, ``model``,
+    ``training_ends``, ``serving_ends``, ``successor``, ``source_url``) whose first day without
+    the service falls after ``start`` and no later than ``within_months`` calendar months
+    from it, sorted by day, then provider and model.
+
+    >>> row = dict(kind="inference", provider="openai", model="gpt-5-mini", training_ends=None,
+    ...            serving_ends=date(2026, 12, 10), successor="openai/gpt-5.6-terra",
+    ...            source_url="u")
+    >>> [(c.day.isoformat(), c.kind) for c in closings([row], date(2026, 12, 7), 1)]
+    [('2026-12-11', 'model')]
+    """
+    if within_months < 0:
+        raise ValueError(f"within_months must be 0 or more, got {within_months}")
+    end = add_months(start, within_months)
+    out = []
+    for r in rows:
+        train, serve = r.get("training_ends"), r.get("serving_ends")
+        events = []
+        if r["kind"] == "inference":
+            if serve is not None:
+                events.append((serve, "model"))
+        elif train is not None and serve is not None and train == serve:
+            events.append((serve, "training+serving"))
+        else:
+            if train is not None:
+                events.append((train, "training"))
+            if serve is not None:
+                events.append((serve, "tuned serving"))
+        for last, kind in events:
+            day = last + timedelta(days=1)
+            if start < day <= end:
+                out.append(Closing(day=day, provider=r["provider"], model=r["model"], kind=kind,
+                                   successor=r.get("successor") or "",
+                                   source_url=r.get("source_url") or ""))
+    return sorted(out, key=lambda c: (c.day, c.provider, c.model, c.kind))

@@ -294,7 +294,7 @@ class Result:
             return " ".join(p for p in (
                 f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
                 f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.",
-                self.sunk_sentence()) if p)
+                *self._calendar_words(), self.sunk_sentence()) if p)
         row = s.loc[focus]
         if not row["savings_usd"] > 0:
             gap = row["tco_usd"] - base_tco
@@ -344,12 +344,19 @@ class Result:
         parts.append(self.sunk_sentence())
         if self.lifecycle:
             # Right after the headline: the answer above already prices these moves.
-            parts.insert(1, "Priced with the calendar from "
-                         f"{self.start_date.isoformat() if self.start_date else 'today'}: "
-                         + " ".join(self.lifecycle))
+            parts.insert(1, *self._calendar_words())
         parts.append(_certainty(uncertainty, focus, base))
         parts.extend(f"Warning: {w}" for w in self.warnings)
         return " ".join(p for p in parts if p)
+
+    def _calendar_words(self) -> list[str]:
+        """The lifecycle moves and scheduled price changes the figures price, as one
+        sentence list (empty when there are none)."""
+        if not self.lifecycle:
+            return []
+        return ["Priced with the calendar from "
+                f"{self.start_date.isoformat() if self.start_date else 'today'}: "
+                + " ".join(self.lifecycle)]
 
     def _others_sentence(self, s: pd.DataFrame, focus: str, base: str) -> str:
         """The options other than the focus and the baseline, by TCO; the cheapest of all

@@ -15,7 +15,7 @@ import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_tab
 from pricing.names import provider_name
 from pricing.table import with_overrides
 
-from . import tokens
+from . import closure, tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
 from .lifecycle import (
@@ -86,6 +86,8 @@ class Inputs:
     roads : what was checked against the calendar, in words (``OpenAI gpt-6.1-terra``)
     warnings : what the answer must say beside it (a teacher whose terms restrict training
         other models on its outputs; logs too few for the training set)
+    schedules : scheduled price changes inside the horizon, in words (the month each takes
+        effect, old and new rates, the source), for ``explain()``
     follows : field -> field it copies when left unset (the tuned model's upkeep follows the
         prompt's), so a Monte Carlo draw or a tornado swing of one moves the other too
     """
@@ -101,6 +103,7 @@ class Inputs:
     roads: tuple[str, ...] = ()
     follows: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    schedules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,6 +171,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     as_of = start
     moves: dict[str, Move] = {}
     roads: list[str] = []
+    schedules: list[str] = []
     fc = scenario.finetune
     follows: dict[str, str] = {}
     warnings: list[str] = []
@@ -183,9 +187,13 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
            INTERIM_USERS.items() if set(users) & set(options)):
         need["prompt"] = True   # the prompted road serves until the tuned model does
     if need["finetune_api"]:
-        _finetune_rates(scenario, values, prices, lookup, start, moves, notes, roads)
+        _finetune_rates(scenario, values, prices, lookup, start, moves, notes, roads,
+                        schedules)
         if moves.get("finetune") is not None and moves["finetune"].fallback:
             need["prompt"] = True
+        if _closure_hazard(scenario, values, lookup, start, notes) \
+                and values["finetune.closure_closed_model"]:
+            need["prompt"] = True  # a closure draw falls back to prompting
 
     # ---- workload ---------------------------------------------------------------------------
     if values["workload.chat_overhead_tokens"] is None:
@@ -211,6 +219,12 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
             _set_rate(values, prices, f"prompt.{key}", value, rates, _model_note(pc.model, rates))
         _snapshot_warning(rates, start, notes)
         _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes, roads)
+        if rates is not None:
+            S = values["prompt.switch_month"]
+            _price_schedule(values, prices, schedules, "prompt", rates, pinned, start,
+                            scenario.horizon_months if S == NEVER else int(S) - 1,
+                            lambda day: lookup.table.inference_rates(
+                                pc.model, provider=pc.provider, as_of=day))
     # ---- rag --------------------------------------------------------------------------------
     rc = scenario.rag
     if need["rag"]:
@@ -262,7 +276,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads),
-                  follows=follows, warnings=tuple(warnings))
+                  follows=follows, warnings=tuple(warnings),
+                  schedules=tuple(schedules))
 
 
 INTERIM_USERS = {"finetune": ("finetune", "hybrid"), "selfhost": ("selfhost",)}
@@ -422,7 +437,8 @@ OFFERING_KEYS = ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mto
 
 
 def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
-                    start: date, moves: dict, notes: list, roads: list) -> None:
+                    start: date, moves: dict, notes: list, roads: list,
+                    schedules: list | None = None) -> None:
     """The offering's rates (pinned or from the table), its lifecycle and, when it closes
     inside the horizon, its successor's rates (``finetune.after.*``)."""
     fc = scenario.finetune
@@ -440,6 +456,11 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
     subject = f"{provider_name(fc.provider)} {fc.model}"
     roads.append(f"{subject} fine-tuning")
     plan = plan_finetune(life, start, scenario.horizon_months, fc.retrain_every_months, subject)
+    if rates is not None and schedules is not None:
+        last = scenario.horizon_months if not plan.moves else int(plan.switch_month) - 1
+        _price_schedule(values, prices, schedules, "finetune", rates, pinned, start, last,
+                        lambda day: lookup.table.finetune_rates(fc.provider, fc.model,
+                                                                as_of=day, method=rates.method))
     if not plan.moves:
         return
     S = int(plan.switch_month)
@@ -488,6 +509,89 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
         notes.append(f"finetune.migrate_to: the successor {succ_what} closes inside the horizon "
                      f"too ({'; '.join(e.words() for e in later.events)}); ftroi prices one "
                      f"migration only: name a later offering with finetune.migrate_to")
+
+
+SCHEDULED_RATES = {
+    "prompt": ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"),
+    "finetune": ("train_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mtok",
+                 "hosting_usd_per_hour", "storage_usd_per_month", "validation_usd_per_mtok",
+                 "min_charge_usd"),
+}
+"""Rates of each road that follow the price table's dated rows month by month."""
+
+
+def _price_schedule(values: dict, prices: list, schedules: list, road: str, rates: Any,
+                    pinned: Mapping[str, Any], start: date, last_month: int, rates_on) -> None:
+    """The price table's scheduled changes of the road's looked-up rates in months
+    ``1..last_month``: month ``m`` pays the rate in force on its last day (so the month that
+    holds a change day pays the new rate). Sets ``road.price_steps`` and, per step, its month
+    and one factor per rate (cumulative, relative to the start date's rate; pinned rates keep
+    factor 1); records each new rate with its source and says so in ``schedules``."""
+    keys = [k for k in SCHEDULED_RATES[road]
+            if pinned.get(k) is None and getattr(rates, k, None)]
+    if not keys or last_month < 1:
+        return
+    steps: list[tuple[int, Any]] = []
+    current = rates
+    for m in range(1, last_month + 1):
+        day = month_start(start, m + 1) - timedelta(days=1)
+        try:
+            later = rates_on(day)
+        except PriceError as exc:
+            schedules.append(f"{road}: from month {m} ({day.isoformat()}) the price table has "
+                             f"no rate for {rates.model} ({exc}); the last known rates are "
+                             f"kept")
+            break
+        if any(getattr(later, k) != getattr(current, k) for k in keys):
+            steps.append((m, later))
+            current = later
+    if not steps:
+        return
+    values[f"{road}.price_steps"] = float(len(steps))
+    subject = f"{provider_name(rates.provider)} {rates.model}"
+    for i, (m, later) in enumerate(steps, start=1):
+        values[f"{road}.price_step{i}.month"] = float(m)
+        changed = []
+        for k in keys:
+            new, old = getattr(later, k), getattr(rates, k)
+            values[f"{road}.price_step{i}.{k}_factor"] = new / old
+            prices.append({"field": f"{road}.price_step{i}.{k}", "value": float(new),
+                           "unit": _unit(f"{road}.{k}"), "source": later.source,
+                           "source_url": later.source_url,
+                           "checked_on": later.checked_on.isoformat() if later.checked_on
+                           else "", "note": f"{subject}: scheduled price from month {m}"})
+            before = steps[i - 2][1] if i > 1 else rates
+            if getattr(before, k) != new:
+                changed.append(f"{k.removesuffix('_usd_per_mtok').replace('_', ' ')} "
+                               f"{getattr(before, k):g} → {new:g}")
+        when = getattr(later, "effective_from", None)
+        on = f"on {when.isoformat()} " if when is not None and when > start else ""
+        first = month_start(start, m)
+        end = month_start(start, m + 1) - timedelta(days=1)
+        unit = "USD per 1M tokens" if all(k.endswith("_mtok") for k in keys) else "USD"
+        schedules.append(
+            f"{subject}'s price changes {on}(month {m}, {first.isoformat()} to "
+            f"{end.isoformat()}): {', '.join(changed)} {unit}; the {road} road pays the new "
+            f"rate from month {m} on" + (f" (source: {later.source_url})"
+                                          if later.source_url else ""))
+
+
+def _closure_hazard(scenario: Scenario, values: dict, lookup: _Lookup, start: date,
+                    notes: list) -> float:
+    """``finetune.closure_hazard`` as a yearly chance (``"auto"``: calibrated for the
+    offering's kind from the lifecycle table, :mod:`simulator.closure`), with the kind
+    (``finetune.closure_closed_model``); returns the chance (0 = off)."""
+    fc = scenario.finetune
+    kind = closure.offering_kind(fc.provider)
+    values["finetune.closure_closed_model"] = 1.0 if kind == "closed-model" else 0.0
+    hazard = fc.closure_hazard
+    if hazard == "auto":
+        calibrated = closure.calibrate(lookup.table.lifecycle, start)[kind]
+        hazard = calibrated.yearly
+        notes.append(f"finetune.closure_hazard auto: {calibrated.words()}; Monte Carlo draws "
+                     f"an unannounced closure from it")
+    values["finetune.closure_hazard"] = float(hazard)
+    return float(hazard)
 
 
 def _refuse_closed(path: str, what: str, closed: str | None, life: Lifecycle, start: date,

@@ -410,6 +410,10 @@ class FinetuneConfig(_Section):
         option pays the prompted road's inference and upkeep, while its set-up costs are paid
         at month 0. ``None`` = :data:`DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION` (or
         :data:`DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION` when ``already_trained``)
+    closure_hazard : yearly chance that the offering closes without notice inside the
+        horizon, drawn by Monte Carlo only (:mod:`simulator.closure`): ``0`` = off (default),
+        a number in ``[0, 1)``, or ``"auto"`` (the rate calibrated from the dated closure list
+        for the offering's kind, closed-model fine-tuning or open-weight adapters)
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -478,9 +482,13 @@ class FinetuneConfig(_Section):
     examples_on_hand: int = 0
     already_trained: bool = False
     months_to_production: int | None = None
+    closure_hazard: float | str = 0.0
 
     def __post_init__(self) -> None:
         self._check_fields()
+        if self.closure_hazard != "auto":
+            Rule(hi=1.0, hi_open=True).check("finetune.closure_hazard (or \"auto\")",
+                                              self.closure_hazard)
         if self.on_retirement not in ON_RETIREMENT:
             raise InputError(f"finetune.on_retirement: must be one of "
                              f"{', '.join(ON_RETIREMENT)}, got {self.on_retirement!r}")

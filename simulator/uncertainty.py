@@ -25,7 +25,7 @@ import pandas as pd
 
 from pricing import PriceTable
 
-from . import limits
+from . import closure, limits
 from .engine import evaluate, table_name
 from .errors import InputError
 from .resolve import Inputs, resolve
@@ -295,11 +295,18 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
                          f"{limits.shorten(distributions)}")
     scenario, table = scenario_and_table(scenario, table)
     inputs = resolve(scenario, table)
-    drawn = draw_inputs(distributions, int(n), seed)
+    rng = _rng(seed)
+    drawn = draw_inputs(distributions, int(n), rng)
     drawn = {path: _prepare(path, values, inputs) for path, values in drawn.items()}
     _check_growth(inputs, drawn)
     values = dict(inputs.values, **drawn)
-    figures = _evaluate_chunked(inputs, values, n)
+    hazard = float(inputs.values.get("finetune.closure_hazard", 0.0))
+    if hazard > 0:  # unannounced closures (simulator.closure), drawn after the fields
+        closes = closure.closure_months(hazard, inputs.horizon_months, int(n), rng)
+        figures = closure.evaluate_with_closures(inputs, values, closes, _evaluate_chunked)
+        drawn["finetune.closure_month"] = closes
+    else:
+        figures = _evaluate_chunked(inputs, values, n)
     options = list(inputs.options)
     full = (int(n),)
 

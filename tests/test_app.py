@@ -73,27 +73,35 @@ def test_default_page_renders(default_app):
     assert_clean(at)
     assert not at.error, [e.value for e in at.error]
     m = metrics(at)
-    assert m["Best option"] == "Fine-tune (API)"
-    assert m["Break-even"] == DEFAULT_BREAKEVEN
-    assert m["Savings over 24 months"].startswith("$")
+    # The seeds' team as it is today (prompt built, 600 examples on hand, two months to
+    # production): counting only what is still to pay, prompting stays cheaper.
+    assert m["Best option"] == "Prompting"
+    assert m["Break-even"] == DEFAULT_BREAKEVEN == "never"
+    assert m["Savings over 24 months"].startswith("-$")
     assert m["P(cheaper than baseline)"].endswith("%")
     assert len(at.get("plotly_chart")) == CHARTS
     headline = at.markdown[0].value
-    assert "Fine-tune" in headline and "confidence" in headline
+    assert "Keep prompting" in headline and "fine-tuning" in headline
+    assert "confidence" in headline
+    captions = " ".join(c.value for c in at.caption)
+    assert "Not counted (already paid): labelling the 600 examples on hand, $1,200; " \
+           "prompt engineering (40 h), $4,000." in captions
     assert len(at.tabs) == 6
     assert dict(at.query_params) == {}  # defaults: a plain link
 
 
 def test_more_volume_breaks_even_earlier():
     at = new_app().run()
-    default = breakeven_month(at)
-    # the default fine-tune breaks even above ~31,000 requests a month
-    at.number_input(key="workload.requests_per_month").set_value(40_000).run()
+    # at today's 60,000 requests the fine-tune never breaks even; above ~65,000 it does
+    assert metrics(at)["Break-even"] == "never"
+    at.number_input(key="workload.requests_per_month").set_value(100_000).run()
     assert_clean(at)
     low = breakeven_month(at)
+    at.number_input(key="workload.requests_per_month").set_value(150_000).run()
+    middle = breakeven_month(at)
     at.number_input(key="workload.requests_per_month").set_value(600_000).run()
     high = breakeven_month(at)
-    assert high < default < low
+    assert high < middle < low
     assert at.query_params["workload.requests_per_month"] == "600000"
 
 
@@ -164,7 +172,7 @@ def test_bad_jsonl_lists_its_line_numbers_and_page_still_works():
     assert "2 bad line(s)" in errors
     assert "line 2: invalid JSON" in errors and "line 4: no assistant message" in errors
     assert not at.number_input(key="finetune.examples").disabled
-    assert metrics(at)["Best option"] == "Fine-tune (API)"
+    assert metrics(at)["Best option"] == metrics(new_app().run())["Best option"]
 
 
 def test_scenario_json_with_wrong_fields_is_refused_beside_the_widget():
@@ -301,3 +309,26 @@ def test_a_new_gpu_brings_its_own_published_throughput_or_says_there_is_none():
     assert any("No published serving throughput for A100 80GB and a model of 500B parameters"
                in w.value and f"({kept:,.0f} tokens/s) is your assumption" in w.value
                for w in at.warning)
+
+
+def test_what_is_already_done_and_the_question_asked():
+    at = new_app().run()
+    base_savings = metrics(at)["Savings over 24 months"]
+    # The prompt is not written yet: its 40 h are charged again (to the prompt, and to the
+    # fine-tune, which prompts for two months before its tuned model serves).
+    at.checkbox(key="prompt.already_built").uncheck().run()
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "prompt engineering" not in captions.split("Not counted")[-1].split(".")[0]
+    assert metrics(at)["Savings over 24 months"] == base_savings  # both roads pay it
+    assert at.query_params["prompt.already_built"] == "0"
+    # The tuned model serves from month 1: the fine-tune saves more than with two months' wait.
+    at.slider(key="finetune.months_to_production").set_value(0).run()
+    assert_clean(at)
+    assert metrics(at)["Savings over 24 months"] != base_savings
+    # Ask about RAG instead: the headline and the cards talk about it.
+    at.selectbox(key="focus").set_value("rag").run()
+    assert_clean(at)
+    assert "RAG" in at.markdown[0].value or "rag" in at.markdown[0].value.lower()
+    assert "Retrieval" in " ".join(c.value for c in at.caption) or "RAG" in " ".join(
+        c.value for c in at.caption)

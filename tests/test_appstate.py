@@ -187,7 +187,8 @@ def test_uncertainty_ranges_stay_inside_each_fields_rule():
 
 
 def test_headline_and_key_figures(defaults):
-    result = simulate(example_scenario())
+    # 150,000 requests a month: the busy case, where fine-tuning wins
+    result = simulate(example_scenario().with_values(**{"workload.requests_per_month": 150_000}))
     k = appstate.key_figures(result.summary, "prompt", 24)
     summary = result.summary.set_index("option")
     month = int(summary.loc["finetune", "breakeven_month"])

@@ -23,7 +23,8 @@ from simulator import (
 
 @pytest.fixture(scope="module")
 def scenario():
-    return example_scenario()
+    # 150,000 requests a month: the busy case, where fine-tuning breaks even
+    return example_scenario().with_values(**{"workload.requests_per_month": 150_000})
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_tornado_puts_the_largest_swing_on_top(scenario):
                                    "prompt.fewshot_tokens": (900, 2700)}, option="finetune")
     fig = charts.tornado(frame, "finetune", labels={"workload.input_tokens": "input"})
     low, high = fig.data
-    assert list(low.y)[-1] == "workload.requests_per_month"  # plotly draws bottom-up
+    assert list(low.y)[-1] == frame.iloc[0]["field"]  # plotly draws bottom-up
     assert "input" in list(low.y)
     top = frame.iloc[0]
     assert low.base + low.x[-1] == pytest.approx(top["savings_low_usd"])
@@ -116,3 +117,16 @@ def test_charts_never_import_streamlit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cumulative_chart_scale_serves_the_focus_and_the_baseline():
+    """Self-hosting ends near $82k while the two roads the page is about end near $16k: its
+    curve starts hidden (a click on the legend shows it), so they are not squeezed together."""
+    result = simulate(example_scenario())
+    fig = charts.cumulative_cost(result)
+    visible = {t.name: t.visible for t in fig.data if t.mode == "lines"}
+    assert visible[charts.label("selfhost")] == "legendonly"
+    assert visible[charts.label("finetune")] is True
+    assert visible[charts.label("prompt") + " (baseline)"] is True
+    tco = result.summary.set_index("option")["tco_usd"]
+    assert tco["selfhost"] > charts.OFF_SCALE * max(tco["prompt"], tco["finetune"])

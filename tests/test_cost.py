@@ -315,12 +315,16 @@ def test_finetune_upkeep_hours_are_charged_every_month():
     with_upkeep = base.with_values(**{"finetune.maintenance_hours_per_month": 3})
     rate, horizon = base.hourly_rate_usd, base.horizon_months
     a, b = (simulate(s).summary.set_index("option") for s in (base, with_upkeep))
-    # unset, the tuned model's upkeep is the prompt's (4 h/month in the example)
+    # unset, the tuned model's upkeep is the prompt's (4 h/month in the example); it is paid
+    # from the month the tuned model serves (after months_to_production)
     change = 3 - base.prompt.maintenance_hours_per_month
+    from simulator.scenario import DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
+
+    serving = horizon - DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
     assert b.loc["finetune", "tco_usd"] - a.loc["finetune", "tco_usd"] == \
-        pytest.approx(change * rate * horizon)
+        pytest.approx(change * rate * serving)
     assert b.loc["hybrid", "tco_usd"] - a.loc["hybrid", "tco_usd"] == \
-        pytest.approx(change * rate * horizon)
+        pytest.approx(change * rate * serving)
     assert b.loc["prompt", "tco_usd"] == a.loc["prompt", "tco_usd"]
 
 

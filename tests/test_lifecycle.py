@@ -97,7 +97,7 @@ def test_openai_wind_down_as_published():
     assert base.serving_ends == date(2027, 1, 13)
     assert base.lifecycle.successor == "openai/gpt-6-luna"
     assert pricing.finetune_rates("openai", "gpt-4.1-mini").lifecycle.badge(
-        date(2026, 11, 23)) == "new jobs end 2027-01-06, serving ends 2027-01-14"
+        date(2026, 11, 23)) == "no new jobs from 2027-01-06, stops serving from 2027-01-14"
     assert pricing.finetune_rates("openai", "gpt-4.1-nano").lifecycle.badge(
         date(2026, 11, 23)) == "retired 2026-10-23"
 
@@ -181,7 +181,7 @@ def acme_scenario(**changes) -> Scenario:
                      "examples": 100, "tokens_per_example": 500, "epochs": 2,
                      "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 3,
-                     "new_examples_per_retrain": 50},
+                     "new_examples_per_retrain": 50, "months_to_production": 0},
         "hybrid": {"finetuned_share": 0.5},
     }
     s = Scenario.from_dict(data)
@@ -309,7 +309,7 @@ def test_uncertainty_grid_and_tornado_keep_working(acme):
 
 # ---- the shipped table, on the dates ---------------------------------------------------
 
-OPENAI = {"finetune": {"provider": "openai", "model": "gpt-4.1-mini"},
+OPENAI = {"finetune": {"provider": "openai", "model": "gpt-4.1-mini", "months_to_production": 0},
           "prompt": {"model": "gpt-4.1"}, "options": ["prompt", "finetune"],
           "horizon_months": 24}
 
@@ -352,9 +352,12 @@ def test_the_default_scenario_crosses_no_lifecycle_date():
     assert inputs.moves == {}
     result = simulate(s)
     assert not result.lifecycle
-    # and it says fine-tuning wins, while at zero requests prompting does
+    # counting only what is still to pay (the prompt is built, 600 examples are on hand),
+    # prompting stays cheapest at 60,000 requests a month; at 200,000 fine-tuning wins
     summary = result.summary.set_index("option")
-    assert summary.tco_usd.idxmin() == "finetune"
+    assert summary.tco_usd.idxmin() == "prompt"
+    busy = simulate(s.with_values(**{"workload.requests_per_month": 200_000})).summary
+    assert busy.set_index("option").tco_usd.idxmin() == "finetune"
     idle = simulate(s.with_values(**{"workload.requests_per_month": 0})).summary
     assert idle.set_index("option").tco_usd.idxmin() == "prompt"
 
@@ -397,15 +400,15 @@ def test_pickers_list_open_choices_first_and_warn_about_closing_ones():
                                    start, 24)
     assert order == ["gpt-6.1-terra", "gpt-4.1", "gpt-3.5-turbo"]
     assert appstate.choice_label("gpt-4.1", lifecycles["gpt-4.1"], start) == \
-        "gpt-4.1 · serving ends 2027-01-14"
+        "gpt-4.1 · stops serving from 2027-01-14"
     offerings = appstate.offering_choices(table.finetune_offerings(), start, 24)
     ranks = [appstate.availability_rank(o.lifecycle, start, 24) for o in offerings.values()]
     assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2
     assert len(offerings) == len({(o.provider, o.model) for o in table.finetune_offerings()})
     ft = offerings["openai/gpt-4.1-mini"]
     warning = appstate.closing_warning("OpenAI gpt-4.1-mini fine-tuning", ft.lifecycle, start, 24)
-    assert warning.startswith("OpenAI gpt-4.1-mini fine-tuning: new jobs end 2027-01-06, "
-                              "serving ends 2027-01-14, inside your 24-month horizon")
+    assert warning.startswith("OpenAI gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, "
+                              "stops serving from 2027-01-14, inside your 24-month horizon")
     assert appstate.closing_warning("x", offerings["aws/amazon.nova-micro-v1:0"].lifecycle,
                                     start, 24) is None
 

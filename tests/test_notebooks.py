@@ -119,3 +119,19 @@ def test_repo_files_sees_new_files_but_not_caches(tmp_path: Path):
     assert repo_files(tmp_path) - before == {Path("notebooks/report/summary.csv"),
                                              Path("notebooks/scenario.toml"),
                                              Path("report.html")}
+
+
+def test_markdown_money_is_not_read_as_latex():
+    """JupyterLab and GitHub read two ``$`` in a markdown cell as a LaTeX formula
+    ("(1,600);thefine−tuningroadpays4,000"): every dollar sign in prose is escaped."""
+    import json
+    import re
+
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] != "markdown":
+                continue
+            text = "".join(cell["source"])
+            prose = re.sub(r"`[^`]*`", "", text)
+            bare = re.findall(r"(?<!\\)\$", prose)
+            assert not bare, f"{path.name} cell {i}: unescaped $ ({len(bare)})"

@@ -174,12 +174,12 @@ def test_unknown_model_is_reported_at_simulate_time_with_its_field():
     with pytest.raises(InputError, match=r"^prompt\.model: no inference price .*"
                                          r"set prompt\.input_usd_per_mtok"):
         simulate(s, table=table)
-    s = Scenario.from_dict({"finetune": {"provider": "nobody"}, "options": ["finetune"],
-                            "baseline": "finetune"})
+    s = Scenario.from_dict({"finetune": {"provider": "nobody", "months_to_production": 0},
+                            "options": ["finetune"], "baseline": "finetune"})
     with pytest.raises(InputError, match=r"^finetune\.model: "):
         simulate(s, table=table)
-    s = Scenario.from_dict({"selfhost": {"gpu": "Z9000"}, "options": ["selfhost"],
-                            "baseline": "selfhost"})
+    s = Scenario.from_dict({"selfhost": {"gpu": "Z9000", "months_to_production": 0},
+                            "options": ["selfhost"], "baseline": "selfhost"})
     with pytest.raises(InputError, match=r"^selfhost\.gpu: no price for GPU 'Z9000'"):
         simulate(s, table=table)
 
@@ -192,7 +192,8 @@ def test_hourly_training_offering_asks_for_a_pinned_rate(tmp_path):
                    "output_usd_per_mtok,source_url\n"
                    "acme,hourly-model,2025-01-01,100,1,2,https://example.com\n")
     table = load_price_table(finetune=csv, use_genai_prices=False)
-    s = Scenario.from_dict({"finetune": {"provider": "acme", "model": "hourly-model"},
+    s = Scenario.from_dict({"finetune": {"provider": "acme", "model": "hourly-model",
+                                         "months_to_production": 0},
                             "options": ["finetune"], "baseline": "finetune"})
     with pytest.raises(InputError, match=r"^finetune\.train_usd_per_mtok: .*per training hour"):
         simulate(s, table=table)
@@ -243,7 +244,7 @@ def test_text_and_number_together_is_an_error():
     with pytest.raises(InputError, match=r"^prompt\.fewshot: give either"):
         Scenario.from_dict({"prompt": {"fewshot": "hi", "fewshot_tokens": 3}})
     with pytest.raises(InputError, match=r"^finetune\.dataset: give either"):
-        Scenario.from_dict({"finetune": {"dataset": "x.jsonl", "examples": 3}})
+        Scenario.from_dict({"finetune": {"dataset": "x.jsonl", "tokens_per_example": 3}})
     with pytest.raises(InputError, match=r"^prompt\.fewshot\[0\]: a message needs"):
         Scenario.from_dict({"prompt": {"fewshot": [{"role": "user"}]}})
 

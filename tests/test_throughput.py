@@ -24,7 +24,9 @@ ROW = ('H100 80GB,serve,0,9,12500,output,1000,250,output tokens/s,vLLM,https://e
 
 
 def _selfhost_only(**fields):
-    """The example scenario with only prompt and selfhost simulated, selfhost fields set."""
+    """The example scenario with only prompt and selfhost simulated, selfhost fields set
+    (serving from month 1 unless told otherwise)."""
+    fields = {"months_to_production": 0, **fields}
     return example_scenario().with_values(
         options=("prompt", "selfhost"), **{f"selfhost.{k}": v for k, v in fields.items()})
 
