@@ -610,7 +610,6 @@ if run is not None:
                    "baseline; a circle the month it first pays for itself, when earlier.")
     with tab_bd:
         st.plotly_chart(charts.cost_breakdown(result), key="chart.breakdown")
-        app_data.draw_panel(st, result)
         shown = appstate.summary_table(result.summary, baseline, result.volume_windows)
         shown["option"] = shown["option"].map(charts.label)
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
@@ -631,6 +630,7 @@ if run is not None:
             "cheaper_at_volumes": st.column_config.TextColumn(
                 "cheaper at month-1 volumes [requests/month]"),
             "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
+        app_data.draw_panel(st, result)
     with tab_sens:
         option = option_picker("ui.sens_option")
         if option:
