@@ -119,16 +119,20 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         print(f"examples over the {report.max_tokens_per_example}-token limit (lines): {shown}"
               + (" …" if len(report.over_limit_lines) > 20 else ""))
     if report.n_examples:
-        costs = training_costs(report, price_table(args))
+        table = price_table(args)
+        costs = training_costs(report, table)
         if costs.empty:
             print(f"\nno fine-tuning offering in the price table for {args.model}")
         else:
             print("\ntraining cost of one run:")
             print(costs.to_string(index=False))
+            for note in closing_notes(table, zip(costs["provider"], costs["base_model"]),
+                                      date.today()):
+                print(note)
         if args.file != "-":
             from .cli_data import print_data_costs
 
-            print_data_costs(args, args.file, report.n_examples, price_table(args))
+            print_data_costs(args, args.file, report.n_examples, table)
     if report.n_errors:
         print(f"\n{report.n_errors} bad line(s):")
         for issue in report.errors[:MAX_ERRORS_SHOWN]:
@@ -164,7 +168,10 @@ def cmd_prices(args: argparse.Namespace) -> int:
     if args.model:
         rates = table.inference_rates(args.model, provider=args.provider)
         for key, value in rates.__dict__.items():
-            print(f"{key:<26}  {value}")
+            if key == "lifecycle":
+                print(_wrapped("lifecycle", lifecycle_words(value, date.today())))
+                continue
+            print(_wrapped(key, "" if is_missing(value) else value))
         others = [p for p in table.inference_hosts(args.model) if p != rates.provider]
         if others:
             print(f"{'other providers':<26}  {', '.join(others)} (--provider NAME)")
@@ -180,9 +187,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
                          "output": r.output_usd_per_mtok, "tier": r.tier})
         print(f"== inference models that price ({len(rows)}; USD per 1M tokens; "
               f"{info.label}) ==")
-        with pd.option_context("display.max_colwidth", 70, "display.width", 250,
-                               "display.max_rows", None):
-            print(pd.DataFrame(rows).to_string(index=False))
+        print(fit_table(pd.DataFrame(rows), wide=args.wide))
         return EXIT_OK
     print(f"genai-prices data: {info.label}"
           + (f" ({info.path})" if info.path else "; ftroi prices --update fetches the latest"))
@@ -202,10 +207,10 @@ def cmd_prices(args: argparse.Namespace) -> int:
                     table.offering_lifecycle(prov, model).badge(today) or "open"
                     for prov, model in zip(frame["provider"], frame["base_model"])])
             print(f"== {kind} ({len(frame)} rows) ==")
-            print(_display(frame).to_string(index=False) if len(frame) else "(none)")
+            print(fit_table(_display(frame), wide=args.wide) if len(frame) else "(none)")
             if filled:
-                print("* max_tokens_per_example not listed for this offering: the model's limit "
-                      "from another offering, as ftroi dataset applies it")
+                print("* max_tokens_per_example not listed for this offering: the model's "
+                      "limit\n  from another offering, as ftroi dataset applies it")
             print()
     return EXIT_OK
 
@@ -295,6 +300,122 @@ def _example_limits(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
     return frame, filled
 
 
+TABLE_WIDTH = 100
+"""Columns a command-line table fits in (``--wide`` lifts it)."""
+CELL_CHARS = 24
+"""Characters of a text cell in a fitted table (longer ones end in an ellipsis)."""
+
+
+def fit_table(frame: pd.DataFrame, *, wide: bool = False, width: int = TABLE_WIDTH) -> str:
+    """``frame`` as fixed-width text within ``width`` columns: long text cells cut to
+    :data:`CELL_CHARS` characters, then columns left out from the right until it fits, with a
+    line naming them (``--wide`` prints every column in full)."""
+    if wide:
+        with pd.option_context("display.max_colwidth", None, "display.width", 10_000,
+                               "display.max_rows", None, "display.max_columns", None):
+            return frame.to_string(index=False)
+
+    def cut(value):
+        text = value if isinstance(value, str) else None
+        if text is None or len(text) <= CELL_CHARS:
+            return value
+        if "/" in text and " " not in text and not text.startswith("http"):  # a model path
+            text = "…/" + text.rsplit("/", 1)[1]
+        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS - 1] + "…"
+
+    shown = frame.apply(lambda col: col.map(cut)) if len(frame) else frame
+    empty = [c for c in shown.columns
+             if len(shown) and all(v == "" or is_missing(v) for v in shown[c])]
+    shown = shown.drop(columns=empty)
+    shown = shown[sorted(shown.columns, key=lambda c: _column_rank(str(c)))]
+    shown.columns = [short_header(str(c)) for c in shown.columns]
+    columns = list(shown.columns)
+    left_out: list[str] = []
+    while True:
+        with pd.option_context("display.width", 10_000, "display.max_columns", None,
+                               "display.max_rows", None):
+            text = shown[columns].to_string(index=False)
+        if max(map(len, text.splitlines()), default=0) <= width or len(columns) <= 2:
+            break
+        left_out.insert(0, columns.pop())
+    if left_out:
+        import textwrap
+
+        note = (f"(left out to fit {width} columns: {', '.join(left_out)}; --wide shows every "
+                f"column)")
+        text += "\n" + "\n".join(textwrap.wrap(note, width))
+    return text
+
+
+SHORT_HEADERS = (("_usd_per_mtok", " $/1M"), ("_usd_per_hour", " $/h"),
+                 ("_usd_per_month", " $/month"), ("_usd_per_gb_month", " $/GB-month"),
+                 ("cached_input", "cached"), ("max_tokens_per_example", "max tokens/ex"),
+                 ("effective_from", "from"), ("effective_until", "until"),
+                 ("batch_discount", "batch disc."), ("min_charge_usd", "min charge $"))
+"""Column names as a fitted table heads them (``--wide`` keeps the file's names)."""
+
+
+def short_header(column: str) -> str:
+    """``train_usd_per_mtok`` -> ``train $/1M``: the units kept, the width saved."""
+    for long, short in SHORT_HEADERS:
+        column = column.replace(long, short)
+    return column
+
+
+IDENTITY_COLUMNS = ("provider", "model", "base_model", "gpu", "kind", "method", "status")
+
+
+def _column_rank(column: str) -> tuple[int, int]:
+    """Order of columns in a fitted table: what a row is, then its prices, then its dates,
+    then the rest (sources last), so the columns left out to fit are the least needed."""
+    if column in IDENTITY_COLUMNS:
+        return 0, IDENTITY_COLUMNS.index(column)
+    if "usd" in column or column in ("input", "cached_input", "output", "batch_discount"):
+        main = ("train_usd_per_mtok", "input", "output", "hosting_usd_per_hour", "usd_per_hour")
+        first = [i for i, m in enumerate(main) if column.startswith(m)]
+        return 1, first[0] if first else len(main)
+    if column in ("lifecycle", "training_ends", "serving_ends", "successor", "tier"):
+        return 2, 0
+    if column in ("source_url", "checked_on", "comment", "source"):
+        return 4, 0
+    return 3, 0
+
+
+def _wrapped(key: str, value, width: int = TABLE_WIDTH) -> str:
+    """``key  value`` with a long value wrapped under itself within ``width`` columns."""
+    import textwrap
+
+    lines = textwrap.wrap(str(value), width - 28) or [""]
+    return "\n".join(f"{key if i == 0 else '':<26}  {line}" for i, line in enumerate(lines))
+
+
+def lifecycle_words(life, today: date) -> str:
+    """A model's lifecycle facts in words, never a Python repr: its status and dates on
+    ``today``'s calendar (``stops serving from 2027-01-14``), successor and source."""
+    badge = life.badge(today) if hasattr(life, "badge") else ""
+    parts = [badge or ("no announced end" if life.status == "active" else life.status)]
+    if life.successor:
+        parts.append(f"successor {life.successor}")
+    if life.announced_on:
+        parts.append(f"announced {life.announced_on.isoformat()}")
+    if life.source_url:
+        parts.append(f"source {life.source_url}"
+                     + (f", checked {life.checked_on.isoformat()}" if life.checked_on else ""))
+    return "; ".join(parts)
+
+
+def closing_notes(table: pricing.PriceTable, offerings, today: date) -> list[str]:
+    """One line per fine-tuning offering that has an announced end, in dates (``note: openai
+    gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, stops serving from 2027-01-14``):
+    a command that prices a closing offering says when it closes."""
+    out = []
+    for provider, model in dict.fromkeys(offerings):
+        badge = table.offering_lifecycle(provider, model).badge(today)
+        if badge:
+            out.append(f"note: {provider} {model} fine-tuning: {badge}")
+    return out
+
+
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty cells for values a row does not have (an empty cell means "not offered"),
     whole numbers without a trailing ``.0``."""
@@ -332,17 +453,20 @@ class _Parser(argparse.ArgumentParser):
 
 EXAMPLES = """\
 examples:
-  ftroi tokens prompt.txt --model gpt-4.1          exact tokens with the model's tokenizer
-  ftroi dataset train.jsonl --model gpt-4.1-mini   check a training file, price its training
-  ftroi prices --finetune --provider openai        fine-tuning prices of one provider
-  ftroi prices --model gpt-4o                      the rates used for one model
+  ftroi tokens prompt.txt --model gpt-6.1-terra    exact tokens with the model's tokenizer
+  ftroi dataset train.jsonl --model amazon.nova-micro-v1:0
+                                                   check a training file, price its training
+  ftroi prices --finetune --provider together      fine-tuning prices of one provider
+  ftroi prices --closing --within 24               what closes in the next two years
+  ftroi prices --model gpt-6.1-terra               the rates used for one model
   ftroi prices --model llama-3.1-8b-instruct       a bare name: its default provider, and why
   ftroi prices --update                            fetch the latest genai-prices data
   ftroi example > scenario.toml                    a commented scenario to edit
   ftroi simulate scenario.toml --report report.html --csv report
   ftroi simulate scenario.toml --vary workload.requests_per_month=30000:60000:120000
+  ftroi evals graded.csv --to-scenario scenario.toml   eval accuracy in, with intervals
 
---model takes a model id (gpt-4.1, claude-sonnet-4-5, openai/gpt-4o, ft:…); --provider a
+--model takes a model id (gpt-6.1-terra, claude-sonnet-4-5, openai/gpt-6-luna, ft:…); --provider a
 provider of the price table (openai, azure, google, …). 'ftroi COMMAND --help' lists the
 options of each command.
 """
@@ -367,13 +491,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tokens", help="count the tokens of a text file ('-' for stdin)")
     p.add_argument("file")
     p.add_argument("--model", required=True,
-                   help="model whose tokenizer counts, e.g. gpt-4.1 (exact) or "
+                   help="model whose tokenizer counts, e.g. gpt-6.1-terra (exact) or "
                         "claude-sonnet-4-5 (an estimate with its range)")
     p.set_defaults(func=cmd_tokens)
 
     p = sub.add_parser("dataset", help="validate a fine-tuning JSONL and price its training")
     p.add_argument("file")
-    p.add_argument("--model", required=True, help="base model to tune, e.g. gpt-4.1-mini")
+    p.add_argument("--model", required=True, help="base model to tune, e.g. amazon.nova-micro-v1:0")
     p.add_argument("--epochs", default="auto", help="'auto' (provider rule) or a number")
     p.add_argument("--max-tokens-per-example", type=int, default=None,
                    help="per-example token cap (default: the provider's limit)")
@@ -390,6 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "name, provider/model or a provider's own id)")
     p.add_argument("--list", action="store_true",
                    help="list every inference model that prices, with its provider")
+    p.add_argument("--wide", action="store_true",
+                   help=f"print every column in full (tables fit {TABLE_WIDTH} columns "
+                        f"otherwise)")
     p.add_argument("--update", action="store_true",
                    help="fetch the latest genai-prices data into the user cache (network); "
                         "later runs use it")
@@ -413,6 +540,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_workload
 
     cli_workload.register(sub)
+    from . import cli_evals
+
+    cli_evals.register(sub)
     return parser
 
 

@@ -210,26 +210,27 @@ class Result:
 
     # ---- words ----------------------------------------------------------------------------
     def table(self) -> str:
-        """The summary as a fixed-width text table (money rounded for display only). The
-        baseline's comparison cells (savings, ROI, break-even) are blank."""
+        """The summary as a fixed-width text table within 100 columns (money rounded for
+        display only; the NPV is in :attr:`summary` and the reports). The baseline's comparison
+        cells (savings, ROI, break-even) are blank; "cheaper at V1" is the month-1 volume
+        [requests/month] at which the option is cheaper."""
         rows = []
         for _, r in self.summary.iterrows():
             base = r["option"] == self.baseline
             rows.append({
                 "option": r["option"] + (" (baseline)" if base else ""),
                 "TCO": format_usd(r["tco_usd"]),
-                "NPV": format_usd(r["npv_usd"]),
                 "upfront": format_usd(r["upfront_usd"]),
-                "per request": f"${r['cost_per_request_usd']:.5f}"
+                "$/request": f"${r['cost_per_request_usd']:.5f}"
                 if not is_missing(r["cost_per_request_usd"]) else "n/a",
                 "savings": "" if base else format_usd(r["savings_usd"]),
                 "ROI": "" if base else "n/a" if is_missing(r["roi"]) else f"{r['roi']:.2f}",
-                "payback month": "" if base else NEVER if is_missing(r["payback_month"])
+                "payback": "" if base else NEVER if is_missing(r["payback_month"])
                 else str(int(r["payback_month"])),
-                "break-even month": "" if base else NEVER if is_missing(r["breakeven_month"])
+                "break-even": "" if base else NEVER if is_missing(r["breakeven_month"])
                 else str(int(r["breakeven_month"])),
-                "cheaper at volume/month": "" if base else self._volume_cell(r),
-                "accuracy": f"{r['accuracy']:.3f}",
+                "cheaper at V1": "" if base else self._volume_cell(r),
+                "acc.": f"{r['accuracy']:.3f}",
             })
         return pd.DataFrame(rows).to_string(index=False)
 

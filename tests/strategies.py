@@ -5,6 +5,7 @@ Every scenario here pins every rate, so no test depends on the shipped price tab
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -225,3 +226,26 @@ def hostile_scenario_dicts(draw, bad_share: float = 0.1) -> dict:
         data[section][draw(st.sampled_from(["model", "provider", "title", "accuracy"]))] = \
             draw(bad_values)
     return data
+
+
+# ---- graded eval files (simulator.evals) ---------------------------------------------------------
+
+graded_lines = st.lists(st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["id,option,correct", "q1,a,1", '{"id": 1, "option": "a", "correct": '
+                     + "9" * 5000 + "}", '{"eval": {}, "samples": [1]}', "[", "{", '"',
+                     '{"results": {"results": [{"testIdx": 0}]}}']),
+    st.builds(json.dumps, st.dictionaries(
+        st.sampled_from(["id", "option", "correct", "score", "model", "x"]),
+        st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True),
+                  st.text(max_size=8)), max_size=5)),
+), max_size=12)
+"""Lines of a graded eval file: any text, JSON objects with eval-like fields of any type, and
+a few shapes that trip readers (a 5,000-digit integer, half a document, a lone quote)."""
+
+
+graded_answer_sets = st.dictionaries(
+    st.tuples(st.text("abcxyz019", min_size=1, max_size=4),
+              st.sampled_from(["prompt", "finetune", "rag"])),
+    st.booleans(), min_size=1, max_size=40)
+"""``{(example id, option): right}``: a valid set of graded answers."""

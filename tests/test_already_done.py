@@ -4,6 +4,7 @@ material ROI and one price table per answer. Every figure is worked out by hand 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -264,3 +265,33 @@ def test_sunk_items_add_up_to_what_they_leave_out(s):
     for option, amount in by_option.items():
         if option == "prompt" or all(i.option == option for i in r.sunk):
             assert tco_off[option] - tco[option] == pytest.approx(amount, rel=1e-6, abs=1e-4)
+
+
+# ---- the seeds' case, three ways ---------------------------------------------------------------
+
+def test_the_seeds_case_gives_one_answer_from_python_the_cli_and_the_app(tmp_path, capsys):
+    """The example (2,000 tickets a day, prompt built, 600 examples on hand, two months to
+    production): the same savings and the same sunk items in Python, `ftroi simulate` and the
+    app's cards."""
+    from streamlit.testing.v1 import AppTest
+
+    from simulator import example_scenario
+    from simulator.cli import main
+    from simulator.scenario import example_scenario_text
+    from simulator.wording import format_usd
+
+    result = simulate(example_scenario())
+    saving = result.summary.set_index("option").loc["finetune", "savings_usd"]
+    assert saving < 0                                     # keep prompting, by about $460
+    path = tmp_path / "scenario.toml"
+    path.write_text(example_scenario_text())
+    assert main(["simulate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"finetune {format_usd(-saving)} more" in out
+    assert "Not counted (already paid): labelling the 600 examples on hand, $1,200; " \
+           "prompt engineering (40 h), $4,000." in out
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+                            default_timeout=60).run()
+    cards = {m.label: m.value for m in app.metric}
+    assert cards["Savings over 24 months"] == format_usd(saving)
+    assert cards["Best option"] == "Prompting"

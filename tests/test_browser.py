@@ -128,8 +128,10 @@ def expected_breakeven(volume: float) -> str:
 
     s = example_scenario().with_values(**{"workload.requests_per_month": volume,
                                           "options": ["prompt", "finetune"]})
+    from simulator.wording import breakeven_text
+
     month = simulate(s).summary.set_index("option").loc["finetune", "breakeven_month"]
-    return f"month {int(month)}"
+    return breakeven_text(month)
 
 
 def test_page_loads_draws_every_chart_and_reacts(server, page):
@@ -138,7 +140,7 @@ def test_page_loads_draws_every_chart_and_reacts(server, page):
     wait_idle(page)
     assert exceptions(page) == []
     assert metric(page, "Break-even") == expected_breakeven(60_000)
-    assert "Fine-tune through the provider's API" in page.inner_text("h3")
+    assert "Keep prompting a large model" in page.inner_text("h3")   # the team as it is today
 
     for tab in ("Breakdown", "Sensitivity", "Uncertainty"):
         page.get_by_role("tab", name=tab).click()
@@ -152,17 +154,19 @@ def test_page_loads_draws_every_chart_and_reacts(server, page):
     box = page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]")
     box.fill("600000")
     box.press("Enter")
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
-        .some(v => v.innerText.trim() === 'month 1')""")
+    busy = expected_breakeven(600_000)
+    assert busy.startswith("month ")
+    page.wait_for_function("""(want) => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+        .some(v => v.innerText.trim() === want)""", arg=busy)
     wait_idle(page)
     assert "workload.requests_per_month=600000" in page.url
     assert exceptions(page) == []
 
 
 def test_a_shared_link_reproduces_the_view(server, page):
-    page.goto(f"{server}/?workload.requests_per_month=45000&options=prompt,finetune")
+    page.goto(f"{server}/?workload.requests_per_month=150000&options=prompt,finetune")
     page.wait_for_function(f"({DRAWN})() >= 1", timeout=60_000)
     wait_idle(page)
     assert exceptions(page) == []
-    assert metric(page, "Break-even") == expected_breakeven(45_000)
-    assert page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]").input_value() == "45000"
+    assert metric(page, "Break-even") == expected_breakeven(150_000) != "never"
+    assert page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]").input_value() == "150000"

@@ -92,10 +92,22 @@ def test_malformed_dataset_lists_every_bad_line_and_exits_2(tmp_path, capsys):
 
 
 def test_prices_table_has_sources(capsys):
-    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai")
+    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai", "--wide")
     assert code == 0
     assert "gpt-4.1-mini" in out and "https://" in out
     assert "== finetune" in out and "== gpus" not in out
+
+
+def test_prices_tables_fit_100_columns_and_say_what_they_leave_out(capsys):
+    code, out, _ = run(capsys, "prices")
+    assert code == 0
+    assert max(len(x) for x in out.splitlines()) <= 100
+    assert "train $/1M" in out and "output $/1M" in out   # the prices stay, with their units
+    assert "--wide shows every column" in out
+    code, out, _ = run(capsys, "prices", "--model", "gpt-4o")
+    assert "Lifecycle(" not in out and "datetime.date" not in out
+    assert "stops serving from 2027-01-14" in out
+    assert max(len(x) for x in out.splitlines()) <= 100
 
 
 def test_prices_for_one_model(capsys):

@@ -8,12 +8,15 @@ import csv
 import json
 import tomllib
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 import tomli_w
 from strategies import pinned
 
 from simulator.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 from simulator.scenario import example_scenario_text
 from simulator.wording import NEVER, SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON
 
@@ -133,7 +136,7 @@ def test_prices_unknown_provider_exits_2(capsys):
 def test_prices_finetune_shows_the_limit_dataset_applies(capsys):
     from simulator.tokens import model_example_limit
 
-    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai")
+    code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai", "--wide")
     assert code == 0
     assert "NaN" not in out and "None" not in out
     row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["openai", "gpt-4.1-mini"])
@@ -211,3 +214,14 @@ def test_simulate_with_no_valid_training_line_exits_2(scenario_file, tmp_path, c
     code, _, err = run(capsys, "simulate", str(path))
     assert code == 2 and one_line(err)
     assert "no valid training examples (2 bad line(s); first: line 1" in err
+
+
+def test_dataset_says_when_a_priced_offering_closes(capsys):
+    """Pricing a training run on an offering that closes names the dates (first day without)."""
+    code, out, _ = run(capsys, "dataset", str(EXAMPLES / "train.jsonl"), "--model", "gpt-4.1-mini")
+    assert code == 0
+    assert "note: openai gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06" in out
+    assert "stops serving from 2027-01-14" in out
+    code, out, _ = run(capsys, "dataset", str(EXAMPLES / "train.jsonl"), "--model",
+                       "amazon.nova-micro-v1:0")
+    assert code == 0 and "note: aws" not in out

@@ -28,10 +28,15 @@ def test_prices_model_prints_a_provider_and_rates(capsys, model, provider):
 
 
 def test_prices_list_names_the_provider_and_tier(capsys):
-    code, out, _ = run(capsys, "prices", "--list", "--provider", "deepseek")
+    code, out, _ = run(capsys, "prices", "--list", "--provider", "deepseek", "--wide")
     assert code == 0
     line = next(x for x in out.splitlines() if " deepseek-chat " in x)
     assert "0.2700" in line and "1.1000" in line and "standard hours UTC 00:30-16:30" in line
+    # without --wide the table fits 100 columns, the long tier cut short with an ellipsis
+    code, out, _ = run(capsys, "prices", "--list", "--provider", "deepseek")
+    assert max(len(x) for x in out.splitlines()) <= 100
+    line = next(x for x in out.splitlines() if " deepseek-chat " in x)
+    assert "0.2700" in line and "standard hours" in line and "…" in line
 
 
 def test_prices_option_on_prices_and_simulate(capsys, tmp_path):
