@@ -10,6 +10,7 @@ from the prompted road's logs (``logs``: only reviews are paid).
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 import pandas as pd
@@ -85,11 +86,16 @@ def data_source_costs(n_examples: int, sample: SampleTokens, rates: Any, *,
              "data.judge_batch_discount": 0.0}
         parts = data_usd(source, float(n_examples), holdout, p)
         total = sum(float(v) for v in parts.values())
-        rows.append({"source": source, "examples": n_examples, "holdout": round(holdout),
-                     **{f"{c}_usd": round(float(parts[c]), 2) for c in DATA_COMPONENTS},
-                     "data_cost_usd": round(total, 2),
-                     "usd_per_trained_example": round(total / n_examples, 4)})
+        rows.append({"source": source, "trained": n_examples, "held_out": round(holdout),
+                     **{COLUMN_NAMES[c]: round(float(parts[c]), 2) for c in DATA_COMPONENTS},
+                     "total $": round(total, 2),
+                     "$ per trained": round(total / n_examples, 4)})
     return pd.DataFrame(rows)
+
+
+COLUMN_NAMES = {"labelling": "labelling $", "data_generation": "generation $",
+                "data_review": "review $", "holdout": "hold-out $"}
+"""The table's heading of each data component [USD]."""
 
 
 def print_data_costs(args: argparse.Namespace, source: Any, n_examples: int,
@@ -112,13 +118,15 @@ def print_data_costs(args: argparse.Namespace, source: Any, n_examples: int,
           f"{args.holdout_share:.0%} hold-out, by source:")
     with pd.option_context("display.width", 250):
         print(costs.to_string(index=False))
-    print(f"teacher {rates.model} ({rates.provider}): {sample.input_tokens:.0f} tokens in, "
-          f"{sample.output_tokens:.0f} out per example (measured from the file"
-          + ("" if sample.exact else f"; estimate: {sample.note}") + f"), "
-          f"{rates.input_usd_per_mtok:g} / {rates.output_usd_per_mtok:g} USD per 1M tokens "
-          f"({rates.source_url}, checked {rates.checked_on}); acceptance "
-          f"{args.acceptance_rate:g}; reviews: human 0%, teacher 10%, logs 100% at "
-          f"{args.review_usd_per_example:g} USD")
+    checked = rates.checked_on.isoformat() if rates.checked_on else "undated"
+    note = (f"teacher {rates.model} ({rates.provider}): {sample.input_tokens:.0f} tokens in, "
+            f"{sample.output_tokens:.0f} out per example (measured from the file"
+            + ("" if sample.exact else f"; estimate: {sample.note}") + "), "
+            f"{rates.input_usd_per_mtok:g} / {rates.output_usd_per_mtok:g} USD per 1M tokens "
+            f"({rates.source_url}, checked {checked}); acceptance {args.acceptance_rate:g}; "
+            f"reviews: human 0%, teacher 10%, logs 100% at {args.review_usd_per_example:g} USD")
+    print(textwrap.fill(note, width=100, break_long_words=False, break_on_hyphens=False))
     terms = output_terms(rates.provider, rates.model)
     if terms is not None and terms.restricts:
-        print(f"warning: {terms.warning(rates.model)}")
+        print(textwrap.fill(f"warning: {terms.warning(rates.model)}", width=100,
+                            break_long_words=False, break_on_hyphens=False))

@@ -89,6 +89,7 @@ def test_dataset_command_prices_the_data_for_each_source(tmp_path, capsys):
     per_generated = (ins / 8 * 1.0 + out_tokens * 5.0) / 1e6
     assert float(rows["teacher"][-2]) == pytest.approx(20 * per_generated + 0.5, abs=0.01)
     assert "warning: The teacher gpt-6.1-terra: OpenAI's Terms of Use" in out
+    assert max(len(line) for line in out.split("by source:", 1)[1].splitlines()) <= 100
 
 
 def test_dataset_command_refuses_a_bad_acceptance_rate(tmp_path, capsys):
