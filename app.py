@@ -28,6 +28,7 @@ from simulator import (
     sensitivity,
     simulate,
 )
+from simulator import app_evidence
 from simulator.allocator import keep_freed_memory
 from simulator.errors import InputError
 from simulator.html_report import html_report
@@ -435,6 +436,9 @@ with st.sidebar:
                    "comparison is cost only.")
         slots["Quality"] = st.container()
 
+    with st.expander("Evidence"):
+        evidence = app_evidence.panel(st.session_state.get("extras") or {})
+
     with st.expander("Horizon & money"):
         st.multiselect("Options to compare", list(charts.OPTION_LABELS), key="options",
                        format_func=charts.label,
@@ -528,7 +532,7 @@ with tab_prices:
 
 state = {key: st.session_state[key] for key in appstate.WIDGET_KEYS}
 # The price edits travel with the scenario: in its JSON download and in the share link.
-state["extras"] = appstate.with_price_edits(st.session_state.get("extras", {}), overrides)
+state["extras"] = appstate.with_price_edits(evidence, overrides)
 state["extras"] = app_data.extras_with_data(state["extras"], st.session_state)
 ui = appstate.ui_settings(state)
 
@@ -608,6 +612,7 @@ if run is not None:
         st.caption("Month 0 holds the one-time costs (engineering, labelling, first training). "
                    "A star marks the month from which an option stays at or below the "
                    "baseline; a circle the month it first pays for itself, when earlier.")
+        app_evidence.charts(result, result.focus)
     with tab_bd:
         st.plotly_chart(charts.cost_breakdown(result), key="chart.breakdown")
         shown = appstate.summary_table(result.summary, baseline, result.volume_windows)

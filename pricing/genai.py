@@ -368,6 +368,25 @@ def standard_prices(model: Any, as_of: date | None) -> tuple[float | None, float
                                                             float | None, str]:
     """(input, cached input, output [USD per 1M tokens], tier in words) that a request pays
     on ``as_of`` (None: the latest prices) at standard hours on the base tier."""
+    prices, tier = _standard(model, as_of)
+    inp = _base(getattr(prices, "input_mtok", None))
+    cached = _base(getattr(prices, "cache_read_mtok", None))
+    out = _base(getattr(prices, "output_mtok", None))
+    size_tier = _tiers(prices)
+    tier = "; ".join(t for t in (tier, size_tier) if t)
+    return inp, cached, out, tier
+
+
+def cache_write_price(model: Any, as_of: date | None) -> float | None:
+    """The cache-write rate [USD per 1M tokens] on ``as_of`` at standard hours on the base
+    tier (genai-prices' ``cache_write_mtok``: Anthropic's 5-minute cache writes, 1.25 × the
+    input rate); None where the provider bills no cache write."""
+    return _base(getattr(_standard(model, as_of)[0], "cache_write_mtok", None))
+
+
+def _standard(model: Any, as_of: date | None) -> tuple[Any, str]:
+    """The price object a request pays on ``as_of`` at standard hours, and the time-of-day
+    tier in words (empty when the price does not depend on the time)."""
     day = as_of or _FAR_FUTURE
     windows = _time_windows(model, day)
     tier = ""
@@ -385,12 +404,7 @@ def standard_prices(model: Any, as_of: date | None) -> tuple[float | None, float
         prices = _off_peak(model, day)  # no window that day: the dated price
     else:
         prices = model.prices
-    inp = _base(getattr(prices, "input_mtok", None))
-    cached = _base(getattr(prices, "cache_read_mtok", None))
-    out = _base(getattr(prices, "output_mtok", None))
-    size_tier = _tiers(prices)
-    tier = "; ".join(t for t in (tier, size_tier) if t)
-    return inp, cached, out, tier
+    return prices, tier
 
 
 def is_time_based(model: Any) -> bool:

@@ -117,7 +117,9 @@ class InferenceRates:
     for batch-API requests [0..1] (0 where there is no batch API). ``tier`` names the rate
     used where a price depends on the time of day or the prompt size (``standard hours UTC
     00:30-16:30; …``; ``standard`` otherwise); ``host`` says why a bare name went to this
-    provider when several carry it (empty otherwise).
+    provider when several carry it (empty otherwise). ``cache_write_usd_per_mtok`` is what
+    writing a prompt prefix to the cache costs where the provider bills it apart (Anthropic's
+    5-minute writes at 1.25 × input, from genai-prices); None where it does not.
     """
 
     provider: str
@@ -134,6 +136,7 @@ class InferenceRates:
     lifecycle: Lifecycle = NO_LIFECYCLE
     tier: str = "standard"
     host: str = ""
+    cache_write_usd_per_mtok: float | None = None
 
     @property
     def serving_ends(self) -> date | None:
@@ -789,6 +792,7 @@ def _genai_rates_for(name: str, provider: str | None, as_of: date | None
         input_usd_per_mtok=input_price,
         cached_input_usd_per_mtok=input_price if cached is None else cached,
         output_usd_per_mtok=output or 0.0,
+        cache_write_usd_per_mtok=_genai.cache_write_price(model, as_of),
         batch_discount=0.0,
         source=_genai.snapshot_info().label,
         source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",

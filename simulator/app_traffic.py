@@ -23,6 +23,9 @@ from .workload import TokenStats, WorkloadReport, from_logs
 WORKLOAD_WIDGETS = ("workload.requests_per_month", "workload.growth_per_month",
                     "workload.input_tokens", "workload.output_tokens")
 PROMPT_WIDGETS = ("prompt.system_prompt_tokens", "prompt.fewshot_tokens")
+CACHE_WIDGETS = ("prompt.cached_share",)
+NOT_IN_THE_APP = ("prompt.reasoning_tokens", "prompt.cache_write_share")
+"""Measured fields the app has no widget for: the caption names them and their values."""
 
 
 def report_from_upload(data: bytes, name: str,
@@ -45,10 +48,11 @@ def report_from_upload(data: bytes, name: str,
 def widget_values(report: WorkloadReport, *, numbers_mode: bool) -> dict[str, float | int]:
     """Widget key -> value for the fields the logs measured (clamped to each widget's range).
 
-    The static prompt's token counts are set only in the app's "Numbers" mode.
+    The static prompt's token counts are set only in the app's "Numbers" mode; the cached
+    share of the static prefix whenever the logs report cached tokens.
     """
     values = report.scenario_values()
-    keys = WORKLOAD_WIDGETS + (PROMPT_WIDGETS if numbers_mode else ())
+    keys = WORKLOAD_WIDGETS + CACHE_WIDGETS + (PROMPT_WIDGETS if numbers_mode else ())
     return {key: FIELD_BY_PATH[key].to_widget(values[key]) for key in keys if key in values}
 
 
@@ -69,6 +73,18 @@ def traffic_caption(report: WorkloadReport) -> str:
         parts.append(f"Static prefix shared by every request: system {report.system_prompt_tokens:,}"
                      f" + few-shot {report.fewshot_tokens:,} tokens, "
                      f"{100 * report.static_share:.0f}% of the prompt.")
+    if report.cached_share is not None:
+        parts.append(f"Prompt cache: {100 * report.cached_share:.0f}% of the static prefix "
+                     f"billed as cached (set below), {100 * (report.cache_write_share or 0):.0f}%"
+                     f" as cache writes.")
+    if report.reasoning_tokens is not None:
+        parts.append(f"Reasoning: {report.reasoning_tokens.mean:,.1f} hidden tokens per "
+                     f"request, billed as output.")
+    values = report.scenario_values()
+    unset = [f"{k} = {values[k]:g}" for k in NOT_IN_THE_APP if values.get(k)]
+    if unset:
+        parts.append(f"The app has no field for {', '.join(unset)}: write them with "
+                     f"`ftroi workload --to-scenario` and run that scenario to include them.")
     parts += [f"Note: {n}" for n in report.notes]
     return " ".join(parts)
 

@@ -203,11 +203,18 @@ def cmd_prices(args: argparse.Namespace) -> int:
             if kind == "finetune":
                 frame, filled = _example_limits(frame)
                 today = date.today()
-                frame.insert(3, "lifecycle", [
-                    table.offering_lifecycle(prov, model).badge(today) or "open"
-                    for prov, model in zip(frame["provider"], frame["base_model"])])
+                lives = [table.offering_lifecycle(prov, model)
+                         for prov, model in zip(frame["provider"], frame["base_model"])]
+                if args.wide:
+                    frame.insert(3, "lifecycle", [life.badge(today) or "open" for life in lives])
+                else:
+                    frame.insert(3, "closes from", [closes_from(life, today) for life in lives])
             print(f"== {kind} ({len(frame)} rows) ==")
             print(fit_table(_display(frame), wide=args.wide) if len(frame) else "(none)")
+            if kind == "finetune" and not args.wide:
+                for note in closing_notes(table, zip(frame["provider"], frame["base_model"]),
+                                          date.today()):
+                    print(note)
             if filled:
                 print("* max_tokens_per_example not listed for this offering: the model's "
                       "limit\n  from another offering, as ftroi dataset applies it")
@@ -315,15 +322,18 @@ def fit_table(frame: pd.DataFrame, *, wide: bool = False, width: int = TABLE_WID
                                "display.max_rows", None, "display.max_columns", None):
             return frame.to_string(index=False)
 
-    def cut(value):
+    def cut(value, chars=CELL_CHARS):
         text = value if isinstance(value, str) else None
-        if text is None or len(text) <= CELL_CHARS:
+        if text is None or len(text) <= chars:
             return value
         if "/" in text and " " not in text and not text.startswith("http"):  # a model path
             text = "…/" + text.rsplit("/", 1)[1]
-        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS - 1] + "…"
+        return text if len(text) <= chars else text[:chars - 1] + "…"
 
-    shown = frame.apply(lambda col: col.map(cut)) if len(frame) else frame
+    # a lifecycle says when a road closes: it keeps both of its dates
+    shown = frame.apply(lambda col: col.map(
+        lambda v: cut(v, 2 * CELL_CHARS if col.name == "lifecycle" else CELL_CHARS))
+    ) if len(frame) else frame
     empty = [c for c in shown.columns
              if len(shown) and all(v == "" or is_missing(v) for v in shown[c])]
     shown = shown.drop(columns=empty)
@@ -366,19 +376,24 @@ IDENTITY_COLUMNS = ("provider", "model", "base_model", "gpu", "kind", "method", 
 
 
 def _column_rank(column: str) -> tuple[int, int]:
-    """Order of columns in a fitted table: what a row is, then its prices, then its dates,
-    then the rest (sources last), so the columns left out to fit are the least needed."""
+    """Order of columns in a fitted table: what a row is, its main prices, its lifecycle,
+    its other prices, then the rest (sources last), so the columns left out to fit are the
+    least needed."""
     if column in IDENTITY_COLUMNS:
         return 0, IDENTITY_COLUMNS.index(column)
-    if "usd" in column or column in ("input", "cached_input", "output", "batch_discount"):
-        main = ("train_usd_per_mtok", "input", "output", "hosting_usd_per_hour", "usd_per_hour")
-        first = [i for i, m in enumerate(main) if column.startswith(m)]
-        return 1, first[0] if first else len(main)
+    if column == "closes from":
+        return 0, len(IDENTITY_COLUMNS)
+    main = ("train_usd_per_mtok", "input", "output", "hosting_usd_per_hour", "usd_per_hour")
+    first = [i for i, m in enumerate(main) if column.startswith(m)]
+    if first:
+        return 1, first[0]
     if column in ("lifecycle", "training_ends", "serving_ends", "successor", "tier"):
         return 2, 0
+    if "usd" in column or column in ("cached_input", "batch_discount"):
+        return 3, 0
     if column in ("source_url", "checked_on", "comment", "source"):
-        return 4, 0
-    return 3, 0
+        return 5, 0
+    return 4, 0
 
 
 def _wrapped(key: str, value, width: int = TABLE_WIDTH) -> str:
@@ -402,6 +417,15 @@ def lifecycle_words(life, today: date) -> str:
         parts.append(f"source {life.source_url}"
                      + (f", checked {life.checked_on.isoformat()}" if life.checked_on else ""))
     return "; ".join(parts)
+
+
+def closes_from(life, today: date) -> str:
+    """A table cell for an offering's lifecycle: the first day without it (its jobs or its
+    serving, whichever ends first), ``retired …`` once gone, empty when nothing is announced."""
+    badge = life.badge(today)
+    if not badge or badge.startswith("retired") or badge == "deprecated":
+        return badge
+    return badge.split(", ")[0].rsplit(" ", 1)[-1]
 
 
 def closing_notes(table: pricing.PriceTable, offerings, today: date) -> list[str]:

@@ -35,6 +35,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    if args.set:
+        scenario = scenario.with_values(**dict(parse_set(v) for v in args.set))
     if args.as_of:
         try:
             scenario = replace(scenario, as_of=date.fromisoformat(args.as_of))
@@ -49,8 +51,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.vary:
         from .uncertainty import monte_carlo
 
-        mc = monte_carlo(scenario, dict(parse_vary(v) for v in args.vary), n=args.draws,
-                         seed=args.seed, table=table)
+        mc = monte_carlo(result, dict(parse_vary(v) for v in args.vary), n=args.draws,
+                         seed=args.seed)   # on the result's own price table
     if scenario.title:
         print(scenario.title)
     print(compared_line(scenario))
@@ -118,6 +120,22 @@ def parse_vary(text: str):
     return path.strip(), Triangular(low=numbers[0], mode=numbers[1], high=numbers[2])
 
 
+def parse_set(text: str) -> tuple[str, object]:
+    """``FIELD=VALUE`` of ``--set``: a number, ``true``/``false``, or text (a model name)."""
+    field, eq, raw = text.partition("=")
+    field, raw = field.strip(), raw.strip()
+    if not eq or not field or not raw:
+        raise InputError(f"--set: expected FIELD=VALUE (e.g. cost_per_error_usd=0.25), got "
+                         f"{text!r}")
+    if raw.lower() in ("true", "false"):
+        return field, raw.lower() == "true"
+    try:
+        number = float(raw.replace("_", ""))
+    except ValueError:
+        return field, raw
+    return field, int(number) if number.is_integer() and "." not in raw else number
+
+
 def register(subparsers) -> None:
     """Add ``example`` and ``simulate`` to an argparse subparsers object."""
     p = subparsers.add_parser("example", help="print a commented starting scenario (TOML)")
@@ -143,6 +161,9 @@ def register(subparsers) -> None:
                    help="run a Monte Carlo with this field drawn from a triangular "
                         "(LOW:MODE:HIGH) or uniform (LOW:HIGH) distribution; repeatable, e.g. "
                         "--vary workload.requests_per_month=30000:60000:120000")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="change one field of the scenario for this run; repeatable, e.g. "
+                        "--set cost_per_error_usd=0.25 --set prompt.already_built=false")
     p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
     from .cli import add_prices_option

@@ -99,6 +99,12 @@ def print_report(report, out: IO[str] | None = None) -> None:
             f"tokens/request")
         say(f"static share   {_percent(report.static_share)} of the prompt (what prompt "
             f"caching can discount)")
+    if report.cached_share is not None:
+        say(f"cached share   {_percent(report.cached_share)} of the static prefix billed as "
+            f"read from the prompt cache, {_percent(report.cache_write_share)} as written to it")
+    if report.reasoning_tokens is not None:
+        say(f"reasoning      {report.reasoning_tokens.mean:,.1f} hidden tokens/request (billed "
+            f"as output; kept apart from the output above)")
     for note in report.notes:
         say(f"note: {note}")
     if report.n_errors:
@@ -112,11 +118,15 @@ def print_report(report, out: IO[str] | None = None) -> None:
 
 def cmd_workload(args: argparse.Namespace) -> int:
     """Measure the workload in request logs; optionally write it into a scenario."""
+    from pathlib import Path
+
+    from .files import write_files
     from .scenario import load_scenario, save_scenario
-    from .workload import from_logs
+    from .workload import check_sample_rate, from_logs
 
     if args.scheduler is not None and args.engine != "dask":
         raise InputError("--scheduler: only with --engine dask")
+    check_sample_rate(args.sample_rate, "--sample-rate")
     progress = None
     if not args.no_progress and sys.stderr.isatty():
         progress = StderrProgress(sys.stderr, "ftroi workload")
@@ -124,7 +134,8 @@ def cmd_workload(args: argparse.Namespace) -> int:
     try:
         report = from_logs(args.files, format=args.format, model=args.model,
                            workers=args.workers, chunk_bytes=chunk_bytes,
-                           progress=progress, engine=args.engine, scheduler=args.scheduler)
+                           progress=progress, engine=args.engine, scheduler=args.scheduler,
+                           sample_rate=args.sample_rate)
     finally:
         if progress is not None:
             progress.close()
@@ -134,9 +145,16 @@ def cmd_workload(args: argparse.Namespace) -> int:
                          + (f" ({report.n_errors:,} bad lines)" if report.n_errors else ""))
     if args.to_scenario:
         base = load_scenario(args.base) if args.base else None
-        scenario = report.to_scenario(base)
-        save_scenario(scenario, args.to_scenario, overwrite=args.force,
-                      header=report.scenario_comment())
+        base_is_toml = args.base is None or Path(args.base).suffix.lower() == ".toml"
+        if Path(args.to_scenario).suffix.lower() == ".toml" and base_is_toml:
+            # The base's own text, values edited in place: its comments are kept.
+            text = report.scenario_toml(
+                Path(args.base).read_text(encoding="utf-8") if args.base else None)
+            write_files({Path(args.to_scenario): text}, overwrite=args.force,
+                        what="scenario file")
+        else:
+            save_scenario(report.to_scenario(base), args.to_scenario, overwrite=args.force,
+                          header=report.scenario_comment())
         print()
         print(f"wrote {args.to_scenario} (run it: ftroi simulate {args.to_scenario})")
     return EXIT_OK
@@ -169,5 +187,8 @@ def register(subparsers) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the scheduler, e.g. tcp://host:8786 (default: a "
                         "local cluster, one process per core)")
+    p.add_argument("--sample-rate", type=float, default=1.0, metavar="RATE",
+                   help="the share of all requests the logs hold, in (0, 1]: 0.01 scales a 1%% "
+                        "sample to full volume (default: 1, every request)")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     p.set_defaults(func=cmd_workload)

@@ -21,8 +21,13 @@ Choices the formulas make, and why
     * ``hybrid`` pays both set-ups (prompt engineering and maintenance, data preparation and
       training) and splits traffic: ``q`` × tuned inference + ``(1-q)`` × prompted inference;
       its accuracy defaults to ``q a_ft + (1-q) a_prompt``.
-    * Self-hosted serving tokens per request are ``s_ft + u + k + o`` (input and output
-      together, as serving throughput is quoted).
+    * Self-hosted serving tokens per request are ``s_ft + u + k_ft + o + z_sh`` (input,
+      output and reasoning together, as serving throughput is quoted).
+    * Each road pays its own chat format: the prompted request's ``k``
+      (``workload.chat_overhead_tokens``, few-shot turns and all) for ``prompt``, ``rag`` and
+      hybrid's prompted share; the tuned model's short request ``k_ft``
+      (``finetune.chat_overhead_tokens``) for ``finetune``, ``selfhost`` and hybrid's tuned
+      share. Reasoning tokens are billed at the output rate of the road that generates them.
     * Lifecycle (:mod:`simulator.lifecycle`): a road that closes inside the horizon moves in
       its switch month ``S`` (``prompt.switch_month``, ``finetune.switch_month``; infinite
       when it does not move). From ``S`` on, rates are the successor's
@@ -49,6 +54,7 @@ import numpy as np
 from pricing import HOURS_PER_MONTH
 
 from .datacost import DATA_COMPONENTS, data_usd
+from .evidence import saturating_power_law
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
@@ -138,29 +144,43 @@ def from_month(switch_month, before, after, months):
 
 def prompted_request_usd(static_tokens, cached_share, other_input_tokens, output_tokens,
                          input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok,
-                         batch_share, batch_discount):
+                         batch_share, batch_discount, *, reasoning_tokens=0.0,
+                         cache_write_share=0.0, cache_write_usd_per_mtok=0.0):
     """Cost of one prompted request at today's prices [USD/request].
 
-    ``[(s+f)(h c_cache + (1-h) c_in) + (r+u+k) c_in + o c_out] / 1e6 × (1 - b β)``, with
-    ``static_tokens = s+f``, ``other_input_tokens = r+u+k``.
+    ``[(s+f)(h c_cache + w c_write + (1-h-w) c_in) + (r+u+k) c_in + (o + z) c_out] / 1e6
+    × (1 - b β)``, with ``static_tokens = s+f``, ``other_input_tokens = r+u+k``, ``h`` the
+    share of the static prefix read from the cache, ``w`` the share written to it (billed at
+    the cache-write rate ``c_write`` where the provider charges one) and ``z`` the hidden
+    reasoning tokens, billed as output.
 
     >>> round(prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5), 10)
     0.00305
+    >>> round(prompted_request_usd(1000, 0.5, 500, 100, 2.0, 0.5, 8.0, 0.0, 0.5,
+    ...                            reasoning_tokens=50, cache_write_share=0.25,
+    ...                            cache_write_usd_per_mtok=2.5), 10)  # + 50×8e-6 + 250×0.5e-6
+    0.003575
     """
     static = static_tokens * (cached_share * cached_input_usd_per_mtok
-                              + (1.0 - cached_share) * input_usd_per_mtok)
+                              + cache_write_share * cache_write_usd_per_mtok
+                              + (1.0 - cached_share - cache_write_share) * input_usd_per_mtok)
     per_request = (static + other_input_tokens * input_usd_per_mtok
-                   + output_tokens * output_usd_per_mtok) / TOKENS_PER_MTOK
+                   + (output_tokens + reasoning_tokens) * output_usd_per_mtok) / TOKENS_PER_MTOK
     return per_request * (1.0 - batch_share * batch_discount)
 
 
 def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok,
-                      batch_share, batch_discount):
+                      batch_share, batch_discount, *, reasoning_tokens=0.0):
     """Cost of one request to a fine-tuned model at today's prices [USD/request].
 
-    ``[(s_ft+u+k) c_in_ft + o c_out_ft] / 1e6 × (1 - b β)``.
+    ``[(s_ft+u+k_ft) c_in_ft + (o + z_ft) c_out_ft] / 1e6 × (1 - b β)``, ``z_ft`` the tuned
+    model's reasoning tokens (billed as output).
+
+    >>> round(tuned_request_usd(100, 50, 1.0, 4.0, 0.0, 0.5, reasoning_tokens=25), 10)
+    0.0004
     """
-    return ((input_tokens * input_usd_per_mtok + output_tokens * output_usd_per_mtok)
+    return ((input_tokens * input_usd_per_mtok
+             + (output_tokens + reasoning_tokens) * output_usd_per_mtok)
             / TOKENS_PER_MTOK * (1.0 - batch_share * batch_discount))
 
 
@@ -448,20 +468,38 @@ def scheduled_rate(p: Mapping[str, Any], road: str, name: str, months):
 
 def _prompted_usd(p, static, other, months):
     rate = {name: road_rate(p, "prompt", name, months) for name in PROMPT_RATES}
+    # A scenario refuses h + w > 1; independent Monte Carlo draws may not: w is capped there.
+    write_share = np.minimum(p.get("prompt.cache_write_share", 0.0),
+                             1.0 - p["prompt.cached_share"])
+    write_rate = (road_rate(p, "prompt", "cache_write_usd_per_mtok", months)
+                  if "prompt.cache_write_usd_per_mtok" in p else rate["input_usd_per_mtok"])
     return prompted_request_usd(static, p["prompt.cached_share"], other,
                                 p["workload.output_tokens"], rate["input_usd_per_mtok"],
                                 rate["cached_input_usd_per_mtok"], rate["output_usd_per_mtok"],
-                                p["prompt.batch_share"], rate["batch_discount"])
+                                p["prompt.batch_share"], rate["batch_discount"],
+                                reasoning_tokens=p.get("prompt.reasoning_tokens", 0.0),
+                                cache_write_share=write_share,
+                                cache_write_usd_per_mtok=write_rate)
+
+
+def tuned_chat_overhead(p: Mapping[str, Any]):
+    """Chat-format tokens of one request to the tuned (or self-hosted) model, ``k_ft``
+    [tokens]: ``finetune.chat_overhead_tokens`` (resolved to the tuned model's own chat rule
+    when unset), never the prompted request's ``workload.chat_overhead_tokens``; values made
+    without it (older callers) fall back to the workload's."""
+    k_ft = p.get("finetune.chat_overhead_tokens")
+    return p["workload.chat_overhead_tokens"] if k_ft is None else k_ft
 
 
 def _tuned_usd(p, months):
     tokens_in = (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
-                 + p["workload.chat_overhead_tokens"])
+                 + tuned_chat_overhead(p))
     return tuned_request_usd(tokens_in, p["workload.output_tokens"],
                              road_rate(p, "finetune", "input_usd_per_mtok", months),
                              road_rate(p, "finetune", "output_usd_per_mtok", months),
                              p["finetune.batch_share"],
-                             road_rate(p, "finetune", "batch_discount", months))
+                             road_rate(p, "finetune", "batch_discount", months),
+                             reasoning_tokens=p.get("finetune.reasoning_tokens", 0.0))
 
 
 def prompt_migration_usd(p: Mapping[str, Any], months) -> np.ndarray:
@@ -485,6 +523,81 @@ def effective_accuracy(option: str, p: Mapping[str, Any]):
             return q * p["finetune.accuracy"] + (1.0 - q) * p["prompt.accuracy"]
         return acc
     return p[f"{option}.accuracy"]
+
+
+CURVE_USERS = ("finetune", "hybrid", "selfhost")
+"""Options whose tuned model follows a pilot curve (``finetune.pilot``) when one is given."""
+
+
+def tuned_accuracy(p: Mapping[str, Any], months):
+    """The fine-tuned model's accuracy by month [0..1]: ``finetune.accuracy``, or with a pilot
+    curve ``a_max − b N_m^(−c)`` where ``N_m`` is the training set of the latest run by month
+    ``m`` (``N_0 + ⌊m/R⌋ ΔN``, :func:`examples_labelled_by`)."""
+    c = p.get("finetune.curve_c")
+    if c is None:
+        return p["finetune.accuracy"]
+    n = examples_labelled_by(np.asarray(months, dtype=float), p["finetune.examples"],
+                             p["finetune.new_examples_per_retrain"],
+                             p["finetune.retrain_every_months"])
+    return saturating_power_law(n, p["finetune.curve_a_max"], p["finetune.curve_b"], c)
+
+
+def follows_curve(option: str, p: Mapping[str, Any]) -> bool:
+    """True when ``option``'s tuned model follows a pilot curve (its accuracy varies by
+    month)."""
+    if p.get("finetune.curve_c") is None or option not in CURVE_USERS:
+        return False
+    if option == "selfhost":
+        return bool(p.get("selfhost.follows_pilot", 0.0))
+    if option == "hybrid":
+        return p.get("hybrid.accuracy") is None
+    return True
+
+
+def option_accuracy(option: str, p: Mapping[str, Any], months):
+    """Accuracy of ``option``'s own model by month [0..1]: :func:`effective_accuracy`, or the
+    pilot curve (:func:`tuned_accuracy`) for an option that follows one; plus
+    ``<option>.accuracy_shift`` where the values carry one (the break-even accuracy solver
+    shifts an option's accuracy, or its whole curve, by a constant)."""
+    if follows_curve(option, p):
+        tuned = tuned_accuracy(p, months)
+        if option == "hybrid":
+            q = p["hybrid.finetuned_share"]
+            a = q * tuned + (1.0 - q) * p["prompt.accuracy"]
+        else:
+            a = tuned
+    else:
+        a = effective_accuracy(option, p)
+    shift = p.get(f"{option}.accuracy_shift")
+    return a if shift is None else a + shift
+
+
+def tuned_serving(option: str, p: Mapping[str, Any], months):
+    """True in the months ``option``'s tuned model serves (``None``: every month): after its
+    time to production, and before a fine-tuning road falls back to prompting [bool]."""
+    if option == "selfhost":
+        if np.any(np.asarray(p.get("selfhost.months_to_production", 0.0)) > 0):
+            return serves_after(p, "selfhost", months)
+        return None
+    if option not in ("finetune", "hybrid"):
+        return None
+    S = switch_month(p, "finetune")
+    fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
+    waits = bool(np.any(np.asarray(p.get("finetune.months_to_production", 0.0)) > 0))
+    on = serves_after(p, "finetune", months) if waits else None
+    if fallback:
+        before = np.asarray(months) < S
+        on = before if on is None else on & before
+    return on
+
+
+def served_accuracy(option: str, p: Mapping[str, Any], months):
+    """Accuracy of the answers ``option`` serves by month [0..1]: :func:`option_accuracy`
+    while its tuned model serves, the prompt's before (time to production) and after a
+    fall back to prompting (:func:`tuned_serving`)."""
+    a = option_accuracy(option, p, months)
+    on = tuned_serving(option, p, months)
+    return a if on is None else np.where(on, a, p["prompt.accuracy"])
 
 
 def chain_basis(values: Mapping[str, Any], horizon_months: int) -> dict[str, Any]:
@@ -569,9 +682,6 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
             out["inference"] = np.where(prompting, Vd * _prompted_usd(p, static, u + k, months),
                                         0.0)
             out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
-            out["errors"] = error_usd(V, np.where(on, p["selfhost.accuracy"],
-                                                  p["prompt.accuracy"]),
-                                      p["cost_per_error_usd"])
             if step_part:
                 out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months), 0.0)
         else:
@@ -581,7 +691,8 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
-        out["errors"] = error_usd(V, effective_accuracy(option, p), p["cost_per_error_usd"])
+        out["errors"] = error_usd(V, served_accuracy(option, p, months),
+                                  p["cost_per_error_usd"])
     return {c: out[c] for c in COMPONENTS if c in out}
 
 
@@ -668,8 +779,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                            np.asarray(p.get("finetune.months_to_production", 0.0)) > 0)
         if fallback:
             migration = np.where((np.asarray(months) == S) & (ready == 0), 0.0, migration)
-        accuracy = p["finetune.accuracy"] if tuned_on is None else np.where(
-            tuned_on, p["finetune.accuracy"], p["prompt.accuracy"])
     else:
         q = p["hybrid.finetuned_share"]
         out["engineering"] = (
@@ -678,8 +787,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                     else (1.0 - q) * prompted)
         out["inference"] = mix if tuned_on is None else np.where(tuned_on, mix, prompted)
         migration = prompt_move
-        accuracy = effective_accuracy("hybrid", p) if tuned_on is None else np.where(
-            tuned_on, effective_accuracy("hybrid", p), p["prompt.accuracy"])
     if S != np.inf:
         at = np.asarray(months) == S
         if fallback:
@@ -693,14 +800,17 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
             out["training"] = np.where(at, 0.0, out["training"])
             out["evaluation"] = np.where(at, 0.0, out["evaluation"])
     out["migration"] = migration
-    out["errors"] = error_usd(requests, accuracy, p["cost_per_error_usd"])
+    out["errors"] = error_usd(requests, served_accuracy(option, p, months),
+                              p["cost_per_error_usd"])
     return out
 
 
 def selfhost_tokens_per_request(p: Mapping[str, Any]):
-    """Tokens a self-hosted replica processes per request, ``s_ft + u + k + o`` [tokens]."""
+    """Tokens a self-hosted replica processes per request, ``s_ft + u + k_ft + o + z_sh``
+    [tokens] (``z_sh``: ``selfhost.reasoning_tokens``, generated like output)."""
     return (p["finetune.prompt_tokens"] + p["workload.input_tokens"]
-            + p["workload.chat_overhead_tokens"] + p["workload.output_tokens"])
+            + tuned_chat_overhead(p) + p["workload.output_tokens"]
+            + p.get("selfhost.reasoning_tokens", 0.0))
 
 
 def selfhost_capacity_tokens(p: Mapping[str, Any]):

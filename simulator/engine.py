@@ -33,8 +33,19 @@ from .cost import (
     as_columns,
     chain_basis,
     effective_accuracy,
+    follows_curve,
+    option_accuracy,
     option_costs,
+    served_accuracy,
     total_usd,
+)
+from .evidence import (
+    LEVEL,
+    curve_draws,
+    eval_counts,
+    evidence_distributions,
+    posterior_interval,
+    scenario_curve,
 )
 from .lifecycle import month_start
 from .report import SUMMARY_COLUMNS, Result
@@ -142,9 +153,15 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         if "payback_month" in want:
             fig_all["payback_month"] = payback_month_of_ok(ok)
     if "accuracy" in want:
-        accuracy = [_accuracy(o, p) for o in options]
+        accuracy = [_accuracy(o, p, months, V) for o in options]
         fig_all["accuracy"] = np.array(accuracy, dtype=float) if n == 0 else np.stack(
             [np.broadcast_to(a, tco.shape[1:]) for a in accuracy])
+    if "cost_per_correct_usd" in want:
+        correct = np.stack([np.broadcast_to(np.sum(V * served_accuracy(o, p, months), axis=-1),
+                                            tco.shape[1:]) for o in options])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fig_all["cost_per_correct_usd"] = np.where(
+                correct >= 1, tco / np.where(correct >= 1, correct, 1.0), np.nan)
     figures: dict[str, dict[str, Any]] = {
         o: {name: a[i] for name, a in fig_all.items()} for i, o in enumerate(options)}
     if n == 0:
@@ -166,8 +183,16 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     return costs, figures
 
 
-def _accuracy(option: str, p: Mapping[str, Any]) -> np.ndarray:
-    """:func:`~simulator.cost.effective_accuracy` of one option, one value per draw [0..1]."""
+def _accuracy(option: str, p: Mapping[str, Any], months=None, V=None) -> np.ndarray:
+    """:func:`~simulator.cost.effective_accuracy` of one option, one value per draw [0..1];
+    for an option that follows a pilot curve, its accuracy over the horizon weighted by each
+    month's requests (the month-1 accuracy when there are none)."""
+    if months is not None and follows_curve(option, p):
+        a = np.broadcast_to(option_accuracy(option, p, months), np.shape(V)) * 1.0
+        total = np.sum(V, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.sum(a * V, axis=-1) / np.where(total > 0, total, 1.0)
+        return np.where(total > 0, mean, a[..., min(1, a.shape[-1] - 1)])
     acc = np.asarray(effective_accuracy(option, p), dtype=float)
     return acc[..., 0] if acc.ndim == 2 else acc
 
@@ -222,6 +247,7 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
         raise TypeError(f"simulate() takes a Scenario, got {type(scenario).__name__}")
     inputs = resolve(scenario, table)
     costs, figures = evaluate(inputs)
+    add_evidence_figures(scenario, inputs, figures)
     moves, short = move_sentences(inputs, costs)
     steps = tuple(s[0].upper() + s[1:] + "." for s in inputs.schedules)
     calendar = (moves or (calm_sentence(inputs),)) + steps
@@ -387,3 +413,121 @@ def move_sentences(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
                     f"{hours:g} h of engineering), and the successor's rates apply from then on")
         out.append(text[0].upper() + text[1:] + ".")
     return tuple(out), tuple(short)
+
+
+# ---- accuracy: the break-even accuracy and what the evidence says about it ---------------------
+
+EVIDENCE_DRAWS = 4000
+"""Draws of the evidence (eval posteriors, pilot refits) behind the accuracy intervals and
+``p_reaches_breakeven`` of a single simulation."""
+EVIDENCE_SEED = 18
+"""Their seed (fixed: the same scenario always gives the same figures)."""
+
+EVIDENCE_FIGURES = ("breakeven_accuracy", "breakeven_accuracy_status", "accuracy_low",
+                    "accuracy_high", "p_reaches_breakeven", "projected_accuracy",
+                    "examples_for_target", "target_labelling_usd")
+
+
+def reference_accuracy(option: str, p: Mapping[str, Any]):
+    """The accuracy ``breakeven_accuracy`` is compared with: the option's own accuracy, or,
+    for an option that follows a pilot curve, its accuracy at the planned training set (month
+    1) [0..1]."""
+    a = np.asarray(option_accuracy(option, p, np.array([1.0])), dtype=float)
+    return np.broadcast_to(a, np.broadcast_shapes(a.shape, (1,)))[..., 0]
+
+
+def breakeven_accuracy(inputs: Inputs, figures: Mapping[str, Mapping[str, Any]]
+                       ) -> dict[str, tuple[float, str]]:
+    """Option -> (the accuracy at which its TCO equals the baseline's [0..1], status).
+
+    The errors cost ``cost_per_error × Σ V_m (1 − a_m)``, so an option's TCO is affine in a
+    constant added to its accuracy (to every month of a pilot curve, which is then shifted
+    whole): one more evaluation with the accuracy raised by 1 gives the slope, and the
+    break-even shift is ``(TCO_base − TCO) / slope``, exact. The result is the reference
+    accuracy (:func:`reference_accuracy`) plus that shift. Status: empty when found, else
+    why not: ``no error cost`` (``cost_per_error_usd`` = 0), ``no requests``, ``above 100%``
+    (even perfect answers leave it dearer), ``below 0%`` (cheaper at any accuracy).
+    """
+    others = [o for o in inputs.options if o != inputs.baseline]
+    out: dict[str, tuple[float, str]] = {}
+    if not others:
+        return out
+    if not float(inputs.values["cost_per_error_usd"]) > 0:
+        return {o: (np.nan, "no error cost") for o in others}
+    raised = dict(inputs.values, **{f"{o}.accuracy_shift": 1.0 for o in others})
+    _, up = evaluate(inputs, raised, volumes=False, names=("tco_usd",))
+    base_tco = float(figures[inputs.baseline]["tco_usd"])
+    for o in others:
+        tco = float(figures[o]["tco_usd"])
+        slope = float(up[o]["tco_usd"]) - tco          # = −cost per error × Σ V_m [USD]
+        if not slope < 0:
+            out[o] = (np.nan, "no requests")
+            continue
+        figures[o]["tco_per_accuracy_usd"] = slope
+        a = float(reference_accuracy(o, inputs.values)) + (base_tco - tco) / slope
+        out[o] = ((a, "") if 0.0 <= a <= 1.0 else
+                  (np.nan, "above 100%" if a > 1.0 else "below 0%"))
+    return out
+
+
+def add_evidence_figures(scenario: Scenario, inputs: Inputs,
+                         figures: dict[str, dict[str, Any]]) -> None:
+    """Add :data:`EVIDENCE_FIGURES` to each option's ``figures`` (NaN or empty where they do
+    not apply).
+
+    ``accuracy_low``/``accuracy_high``: the 95% interval of the reference accuracy from the
+    evidence (exact Jeffreys interval for an option's own eval counts, else percentiles of
+    :data:`EVIDENCE_DRAWS` draws); ``p_reaches_breakeven``: the share of those draws in which
+    the option is at or below the baseline's TCO (only accuracy is uncertain here; a Monte
+    Carlo run adds the rest); ``projected_accuracy``: the pilot curve's accuracy at the planned
+    training set; ``examples_for_target``: the examples it needs for
+    ``finetune.target_accuracy`` (NaN when it never gets there) and ``target_labelling_usd``
+    what labelling that many costs.
+    """
+    for fig in figures.values():
+        fig.update({k: np.nan for k in EVIDENCE_FIGURES})
+        fig["breakeven_accuracy_status"] = ""
+    for o, (a, status) in breakeven_accuracy(inputs, figures).items():
+        figures[o]["breakeven_accuracy"] = a
+        figures[o]["breakeven_accuracy_status"] = status
+    values = inputs.values
+    curve = scenario_curve(scenario)
+    counts = eval_counts(scenario)
+    ft = scenario.finetune
+    for o in inputs.options:
+        figures[o]["reference_accuracy"] = float(reference_accuracy(o, values))
+        if curve is not None and follows_curve(o, values):
+            figures[o]["projected_accuracy"] = float(reference_accuracy(o, values))
+            figures[o]["planned_examples"] = float(values["finetune.examples"])
+            if ft.target_accuracy is not None:
+                need = curve.examples_for(ft.target_accuracy)
+                figures[o]["examples_for_target"] = need
+                figures[o]["target_labelling_usd"] = need * (
+                    values["finetune.labelling_usd_per_example"]
+                    + values["finetune.labelling_hours_per_example"]
+                    * values["hourly_rate_usd"])
+    rng = np.random.default_rng(EVIDENCE_SEED)
+    drawn = {path: d.sample(rng, EVIDENCE_DRAWS)
+             for path, d in evidence_distributions(scenario).items()}
+    drawn.update(curve_draws(curve, rng, EVIDENCE_DRAWS))
+    if not drawn:
+        return
+    varied = dict(values, **drawn)
+    _, by_draw = evaluate(inputs, varied, volumes=False, names=("tco_usd",))
+    p = as_columns(varied)
+    tail = 100 * (1.0 - LEVEL) / 2
+    base = np.broadcast_to(by_draw[inputs.baseline]["tco_usd"], (EVIDENCE_DRAWS,))
+    for o in inputs.options:
+        ref = np.broadcast_to(reference_accuracy(o, p), (EVIDENCE_DRAWS,))
+        own = o if o in counts else "prompt" if (
+            o == "rag" and scenario.rag.accuracy is None) else None
+        if own in counts and not follows_curve(o, values):
+            lo, hi = posterior_interval(*counts[own])
+        elif np.ptp(ref) > 0:
+            lo, hi = (float(x) for x in np.percentile(ref, [tail, 100 - tail]))
+        else:
+            lo = hi = np.nan
+        figures[o]["accuracy_low"], figures[o]["accuracy_high"] = lo, hi
+        if o != inputs.baseline and float(values["cost_per_error_usd"]) > 0:
+            tco = np.broadcast_to(by_draw[o]["tco_usd"], (EVIDENCE_DRAWS,))
+            figures[o]["p_reaches_breakeven"] = float(np.mean(tco <= base))

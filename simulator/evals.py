@@ -72,6 +72,7 @@ from scipy import stats
 
 from . import limits
 from .errors import InputError
+from .evidence import posterior_interval
 
 FORMATS = ("auto", "csv", "jsonl", "promptfoo", "inspect")
 """The shapes :func:`read_graded` reads (``auto``: told by the file's name and content)."""
@@ -267,10 +268,8 @@ def jeffreys_interval(correct: Any, total: Any, level: float = 0.95
                          f"{limits.shorten(correct)} of {limits.shorten(total)}")
     if not 0 < level < 1:
         raise InputError(f"level: must be between 0 and 1, got {level!r}")
-    tail = (1 - level) / 2
-    low = stats.beta.ppf(tail, k + 0.5, n - k + 0.5)
-    high = stats.beta.ppf(1 - tail, k + 0.5, n - k + 0.5)
-    if low.ndim == 0:
+    low, high = posterior_interval(k, n, level)   # one Jeffreys interval in the project
+    if np.ndim(low) == 0:
         return float(low), float(high)
     return low, high
 

@@ -129,8 +129,35 @@ def summary_sheet(result: Any) -> pd.DataFrame:
             "breakeven_volume_status": None if is_base else r.get("breakeven_volume_status")
             or None,
             "cheaper_at_volumes": None if is_base else _volume_cell(result, o),
+            **_evidence_cells(r, is_base),
         })
     return pd.DataFrame(rows, columns=list(s.columns) + ["cheaper_at_volumes"])
+
+
+def _evidence_cells(r: Any, is_base: bool) -> dict[str, Any]:
+    """The accuracy-from-evidence columns (issue 18): shares to 4 decimals, money to the
+    cent, examples whole; empty where missing (the baseline has no break-even accuracy)."""
+
+    def share(col: str) -> float | None:
+        v = r.get(col)
+        return None if is_missing(v) else round(float(v), 4)
+
+    examples = r.get("examples_for_target")
+    labelling = r.get("target_labelling_usd")
+    cost = r.get("cost_per_correct_usd")
+    return {
+        "cost_per_correct_usd": None if is_missing(cost)
+        else round(float(cost), PER_REQUEST_DECIMALS),
+        "breakeven_accuracy": None if is_base else share("breakeven_accuracy"),
+        "accuracy_low": share("accuracy_low"),
+        "accuracy_high": share("accuracy_high"),
+        "p_reaches_breakeven": None if is_base else share("p_reaches_breakeven"),
+        "projected_accuracy": share("projected_accuracy"),
+        "examples_for_target": None if is_missing(examples) else int(examples),
+        "target_labelling_usd": None if is_missing(labelling) else round(float(labelling), CENT),
+        "breakeven_accuracy_status": None if is_base
+        else r.get("breakeven_accuracy_status") or None,
+    }
 
 
 def _volume_cell(result: Any, option: str) -> str | None:

@@ -41,7 +41,8 @@ from .wording import (
 )
 
 CHART_NAMES = {"cumulative": "cumulative cost", "breakdown": "breakdown",
-               "heatmap": "savings map", "tornado": "what moves it", "montecarlo": "Monte Carlo"}
+               "heatmap": "savings map", "tornado": "what moves it", "montecarlo": "Monte Carlo",
+               "accuracy": "accuracy", "learning": "learning curve"}
 """Link text of each chart in the report's navigation."""
 
 DEFAULT_SPREAD = 0.25
@@ -108,6 +109,7 @@ def report_figures(result: Any, mc: Any = None, *, spread: float = DEFAULT_SPREA
                          f"Each input moved alone by ±{spread:.0%} around today's value."))
     except (InputError, ValueError) as exc:
         skipped.append(f"No tornado for this scenario: {exc}")
+    out += evidence_charts(result, option)
     if mc is not None:
         mc_option = option if option in mc.savings_usd.columns else None
         if mc_option:
@@ -115,6 +117,34 @@ def report_figures(result: Any, mc: Any = None, *, spread: float = DEFAULT_SPREA
                              f"Savings of {charts.label(mc_option)} over {mc.n:,} Monte "
                              "Carlo draws."))
     return out, skipped
+
+
+def evidence_charts(result: Any, option: str) -> list[Chart]:
+    """With evidence on accuracy (eval counts, a pilot): ``option``'s TCO against its accuracy
+    (with a cost per error) and the pilot's learning curve."""
+    from . import charts_evidence
+    from .evidence import eval_counts, scenario_curve
+
+    scenario = result.scenario
+    curve = scenario_curve(scenario)
+    if not eval_counts(scenario) and curve is None:
+        return []
+    out = []
+    if scenario.cost_per_error_usd > 0:
+        out.append(Chart("accuracy", charts_evidence.tco_by_accuracy(result, option),
+                         f"Total cost of {charts.label(option)} as its accuracy moves (a "
+                         "straight line: errors cost accuracy gap × requests × cost per "
+                         "error); the red line is the accuracy at which it costs what the "
+                         "baseline does, the band what the evidence says (95%)."))
+    if curve is not None:
+        fig = result.figures.get("finetune", {})
+        needed = fig.get("examples_for_target")
+        out.append(Chart("learning", charts_evidence.learning_curve(
+            curve, planned=fig.get("planned_examples"),
+            target=scenario.finetune.target_accuracy, needed=needed),
+            "Pilot runs (with their 95% intervals), the fitted curve a_max − b·n^(−c) and "
+            "its bootstrap band; the dotted line is the planned training set."))
+    return out
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -160,8 +190,40 @@ def summary_display(result: Any) -> pd.DataFrame:
             "break-even volume [requests/month]": "" if is_base or is_missing(
                 r["breakeven_volume"]) else f"{r['breakeven_volume']:,.0f}",
             "accuracy": f"{r['accuracy']:.3f}",
+            **_evidence_cells(r, is_base),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # The evidence columns only when some option has one of their figures.
+    empty = [c for c in EVIDENCE_COLUMNS if c in frame and (frame[c] == "").all()]
+    return frame.drop(columns=empty)
+
+
+EVIDENCE_COLUMNS = ("cost per correct answer", "break-even accuracy", "accuracy (95%)",
+                    "P(reaches it)", "projected accuracy", "examples for target")
+
+
+def _evidence_cells(r: Any, is_base: bool) -> dict[str, str]:
+    """The accuracy-from-evidence cells of one summary row, in display units."""
+    def pct(col: str) -> str:
+        return "" if is_missing(r[col]) else f"{float(r[col]):.1%}"
+
+    interval = "" if is_missing(r["accuracy_low"]) else \
+        f"{float(r['accuracy_low']):.1%}–{float(r['accuracy_high']):.1%}"
+    breakeven = "" if is_base else pct("breakeven_accuracy") or (
+        r["breakeven_accuracy_status"] if r["breakeven_accuracy_status"] != "no error cost"
+        else "")
+    return {
+        "cost per correct answer": "" if is_missing(r["cost_per_correct_usd"])
+        or not any(not is_missing(r[c]) for c in ("accuracy_low", "breakeven_accuracy"))
+        else f"${float(r['cost_per_correct_usd']):.5f}",
+        "break-even accuracy": breakeven,
+        "accuracy (95%)": interval,
+        "P(reaches it)": "" if is_base or is_missing(r["p_reaches_breakeven"])
+        else f"{float(r['p_reaches_breakeven']):.2f}",
+        "projected accuracy": pct("projected_accuracy"),
+        "examples for target": "" if is_missing(r["examples_for_target"])
+        else f"{int(r['examples_for_target']):,}",
+    }
 
 
 def data_display(result: Any) -> pd.DataFrame:

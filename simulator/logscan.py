@@ -41,9 +41,10 @@ FORMATS = ("chat-jsonl", "batch-input", "batch-output", "usage-csv")
 """Log shapes read.
 
 chat-jsonl : one chat request per line, ``{"messages": [...], "model": …}`` or
-    ``{"request": {"messages": …}, "response": {...}}``; a ``usage`` object (top level or in the
-    response) gives the billed completion tokens; without one, the response's reply or a last
-    ``assistant`` message is counted as the output.
+    ``{"request": {"messages": …}, "response": {...}}`` (an Anthropic request's ``system`` is
+    read as a leading system message); a ``usage`` object (top level or in the response) gives
+    the billed completion, cached and reasoning tokens (:func:`_read_usage`); without one, the
+    response's reply or a last ``assistant`` message is counted as the output.
 batch-input : OpenAI Batch API input, ``{"custom_id", "method", "url", "body": {"messages"…}}``
 batch-output : OpenAI Batch API output, ``{"custom_id", "response": {"status_code", "body":
     {"created", "usage"…}}, "error"}``
@@ -60,11 +61,27 @@ CSV_COLUMNS = {
     "prompt_tokens": ("prompttokens", "inputtokens", "usageinput"),
     "completion_tokens": ("completiontokens", "outputtokens", "usageoutput"),
     "cached_tokens": ("cachedtokens", "cachedinputtokens", "cachereadinputtokens",
-                      "promptcachedtokens"),
+                      "promptcachedtokens", "prompttokensdetailscachedtokens",
+                      "cachereadtokens"),
+    "cache_write_tokens": ("cachewritetokens", "cachecreationinputtokens",
+                           "cachecreationtokens", "cachewriteinputtokens"),
+    "reasoning_tokens": ("reasoningtokens", "completiontokensdetailsreasoningtokens",
+                         "outputtokensdetailsreasoningtokens", "reasoningoutputtokens"),
     "model": ("model", "modelname"),
 }
 """Usage-CSV columns and the header names accepted for each (case, spaces, ``_``, ``-`` and
-``.`` ignored). ``prompt_tokens`` and ``completion_tokens`` are required."""
+``.`` ignored). ``prompt_tokens`` and ``completion_tokens`` are required.
+
+As in the usage objects: the prompt column is the whole prompt, cached and cache-write
+tokens included, except with Anthropic's names (``cache_read_input_tokens`` /
+``cache_creation_input_tokens``), where they come on top of ``input_tokens``; the completion
+column includes the reasoning tokens (OpenAI's convention), which are kept apart."""
+
+EXCLUSIVE_CACHE = "_cache_on_top"
+"""Pseudo-column of :func:`csv_columns` (index -1): the cache columns carry Anthropic's
+names, so cached and written tokens come on top of the prompt column."""
+
+_ANTHROPIC_CACHE_NAMES = ("cachereadinputtokens", "cachecreationinputtokens")
 
 MAX_LISTED_ERRORS = 10_000
 """Bad lines kept with their line numbers; further ones are only counted."""
@@ -109,8 +126,10 @@ class Request:
     tools: list | None = None
     output_tokens: int | None = None       # billed, from a usage object [tokens]
     output_parts: list | None = None       # reply text to count instead
-    prompt_tokens: int | None = None       # billed, from a usage object [tokens]
-    cached_tokens: int | None = None       # [tokens]
+    prompt_tokens: int | None = None       # billed, the whole prompt [tokens]
+    cached_tokens: int | None = None       # of which read from the prompt cache [tokens]
+    cache_write_tokens: int | None = None  # of which written to the cache [tokens]
+    reasoning_tokens: int | None = None    # hidden reasoning, not in output_tokens [tokens]
     model: str | None = None
 
 
@@ -167,7 +186,17 @@ def _count(value: Any, where: str) -> int:
 
 
 def _read_usage(usage: Any, req: Request) -> None:
-    """Fill ``req``'s billed counts from a usage object (OpenAI or Anthropic field names)."""
+    """Fill ``req``'s billed counts from a usage object (OpenAI or Anthropic field names).
+
+    OpenAI (Chat Completions and Responses): ``prompt_tokens`` / ``input_tokens`` is the whole
+    prompt, of which ``prompt_tokens_details.cached_tokens`` were read from the cache;
+    ``completion_tokens`` / ``output_tokens`` include the hidden
+    ``completion_tokens_details.reasoning_tokens``, which are kept apart (the output is
+    completion − reasoning). Anthropic: ``input_tokens`` counts only the tokens after the last
+    cache breakpoint; ``cache_read_input_tokens`` and ``cache_creation_input_tokens`` (written
+    to the cache) come on top, so the whole prompt is their sum. Its extended-thinking tokens
+    are not reported apart: they stay in ``output_tokens``.
+    """
     if not isinstance(usage, Mapping):
         raise InputError(f"'usage' must be an object, got {type(usage).__name__}")
     prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
@@ -178,10 +207,31 @@ def _read_usage(usage: Any, req: Request) -> None:
         req.output_tokens = _count(completion, "usage.completion_tokens")
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
+    read = usage.get("cache_read_input_tokens")
+    written = usage.get("cache_creation_input_tokens")
+    anthropic = "prompt_tokens" not in usage and (read is not None or written is not None)
     if cached is None:
-        cached = usage.get("cache_read_input_tokens")
+        cached = read
     if cached is not None:
         req.cached_tokens = _count(cached, "usage.cached_tokens")
+    if written is not None:
+        req.cache_write_tokens = _count(written, "usage.cache_creation_input_tokens")
+    if anthropic and req.prompt_tokens is not None:
+        req.prompt_tokens += (req.cached_tokens or 0) + (req.cache_write_tokens or 0)
+    elif req.prompt_tokens is not None and \
+            (req.cached_tokens or 0) + (req.cache_write_tokens or 0) > req.prompt_tokens:
+        raise InputError(f"usage: cached tokens {req.cached_tokens} exceed prompt_tokens "
+                         f"{req.prompt_tokens}")
+    out = usage.get("completion_tokens_details") or usage.get("output_tokens_details") or {}
+    reasoning = out.get("reasoning_tokens") if isinstance(out, Mapping) else None
+    if reasoning is not None:
+        req.reasoning_tokens = _count(reasoning, "usage.completion_tokens_details."
+                                                 "reasoning_tokens")
+        if req.output_tokens is not None:
+            if req.reasoning_tokens > req.output_tokens:
+                raise InputError(f"usage: reasoning_tokens {req.reasoning_tokens} exceed "
+                                 f"completion_tokens {req.output_tokens}")
+            req.output_tokens -= req.reasoning_tokens
 
 
 def _messages(value: Any) -> list:
@@ -225,6 +275,9 @@ def _chat_record(record: dict) -> Request:
     if "messages" not in request:
         raise InputError("no 'messages' (not a chat request)")
     messages = _messages(request["messages"])
+    system = request.get("system")  # Anthropic's Messages API: the system prompt beside them
+    if isinstance(system, (str, list)) and system:
+        messages = [{"role": "system", "content": system}, *messages]
     response = record.get("response")
     if isinstance(response, dict) and isinstance(response.get("body"), dict):
         response = response["body"]
@@ -302,6 +355,9 @@ def csv_columns(header: list[str]) -> dict[str, int]:
             if alias in normalised:
                 found[key] = normalised.index(alias)
                 break
+    if any(normalised[found[k]] in _ANTHROPIC_CACHE_NAMES
+           for k in ("cached_tokens", "cache_write_tokens") if k in found):
+        found[EXCLUSIVE_CACHE] = -1
     missing = [k for k in ("prompt_tokens", "completion_tokens") if k not in found]
     if missing:
         raise InputError(f"usage CSV header {header!r} has no {' or '.join(missing)} column "
@@ -328,11 +384,19 @@ def parse_csv_row(row: list[str], columns: Mapping[str, int]) -> Request:
                                          "completion_tokens"))
     if "timestamp" in columns and row[columns["timestamp"]].strip():
         req.time = parse_time(row[columns["timestamp"]], "timestamp")
-    if "cached_tokens" in columns and row[columns["cached_tokens"]].strip():
-        req.cached_tokens = _csv_int(row[columns["cached_tokens"]], "cached_tokens")
-        if req.cached_tokens > req.prompt_tokens:
-            raise InputError(f"cached_tokens {req.cached_tokens} exceed prompt_tokens "
-                             f"{req.prompt_tokens}")
+    for key in ("cached_tokens", "cache_write_tokens", "reasoning_tokens"):
+        if key in columns and row[columns[key]].strip():
+            setattr(req, key, _csv_int(row[columns[key]], key))
+    cache = (req.cached_tokens or 0) + (req.cache_write_tokens or 0)
+    if EXCLUSIVE_CACHE in columns:
+        req.prompt_tokens += cache
+    elif cache > req.prompt_tokens:
+        raise InputError(f"cached_tokens {cache} exceed prompt_tokens {req.prompt_tokens}")
+    if req.reasoning_tokens is not None:
+        if req.reasoning_tokens > req.output_tokens:
+            raise InputError(f"reasoning_tokens {req.reasoning_tokens} exceed "
+                             f"completion_tokens {req.output_tokens}")
+        req.output_tokens -= req.reasoning_tokens
     if "model" in columns and row[columns["model"]].strip():
         req.model = row[columns["model"]].strip()
     return req
@@ -363,16 +427,18 @@ def merge_histograms(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.n
 
 
 HISTOGRAMS = ("text", "overhead", "prompt_counted", "output_counted", "output_billed", "prompt_billed",
-              "uncached_billed", "cached_billed")
+              "uncached_billed", "cached_billed", "write_billed", "reasoning_billed")
 """Per-request samples a range collects.
 
 text : tokens of the prompt's message text and tools, counted with the encoding (raw) [tokens]
 overhead : chat-format tokens (3 per message, its role, 1 per name, 3 priming) [tokens]
 prompt_counted : text + overhead, per request [tokens]
 output_counted : reply text counted with the encoding (raw) [tokens]
-output_billed : completion tokens from a usage object or CSV [tokens]
+output_billed : completion tokens from a usage object or CSV, less reasoning [tokens]
 prompt_billed, cached_billed : prompt and cached prompt tokens from a usage object or CSV
-uncached_billed : prompt − cached tokens, per request [tokens]
+write_billed : prompt tokens written to the cache (0 where not reported) [tokens]
+uncached_billed : prompt − cached − written tokens, per request [tokens]
+reasoning_billed : hidden reasoning tokens, per request whose usage reports them [tokens]
 """
 
 
@@ -392,6 +458,7 @@ class Partial:
     last_time: float = -np.inf
     prefix: list | None = None              # None: no request with messages seen
     n_with_messages: int = 0
+    n_cache_reported: int = 0               # requests whose usage reports cached tokens
     formats: Counter = field(default_factory=Counter)
     models: Counter = field(default_factory=Counter)
 
@@ -416,6 +483,7 @@ class Partial:
         self.last_time = max(self.last_time, later.last_time)
         self.prefix = common_prefix(self.prefix, later.prefix)
         self.n_with_messages += later.n_with_messages
+        self.n_cache_reported += later.n_cache_reported
         self.formats.update(later.formats)
         for model, n in later.models.items():
             if model in self.models or len(self.models) < MAX_MODELS:
@@ -507,11 +575,16 @@ class _Scanner:
             lists["output_counted"].append(out_counted)
         if req.output_tokens is not None:
             lists["output_billed"].append(req.output_tokens)
+        if req.reasoning_tokens is not None:
+            lists["reasoning_billed"].append(req.reasoning_tokens)
         if req.prompt_tokens is not None:
-            cached = req.cached_tokens or 0
+            cached, written = req.cached_tokens or 0, req.cache_write_tokens or 0
             lists["prompt_billed"].append(req.prompt_tokens)
             lists["cached_billed"].append(cached)
-            lists["uncached_billed"].append(max(req.prompt_tokens - cached, 0))
+            lists["write_billed"].append(written)
+            lists["uncached_billed"].append(max(req.prompt_tokens - cached - written, 0))
+            if req.cached_tokens is not None or req.cache_write_tokens is not None:
+                p.n_cache_reported += 1
 
     def _prompt_tokens(self, req: Request) -> tuple[int, int]:
         text, overhead = 0, tokens.REPLY_PRIMING_TOKENS

@@ -24,6 +24,8 @@ from .resolve import PRICE_COLUMNS
 from .scenario import Scenario
 from .wording import (
     NEVER,
+    breakeven_accuracy_text,
+    target_text,
     SINGLE_ESTIMATE_PYTHON,
     crossings_text,
     format_usd,
@@ -75,9 +77,12 @@ def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
 SUMMARY_COLUMNS = ("option", "tco_usd", "npv_usd", "upfront_usd", "requests",
                    "cost_per_request_usd", "savings_usd", "roi", "breakeven_month",
                    "breakeven_volume", "accuracy", "payback_month", "crossing_months",
-                   "breakeven_volume_status")
-"""Columns of :attr:`Result.summary`, in order (the three last ones added by issue 11)."""
-TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status")
+                   "breakeven_volume_status", "cost_per_correct_usd", "breakeven_accuracy",
+                   "accuracy_low", "accuracy_high", "p_reaches_breakeven", "projected_accuracy",
+                   "examples_for_target", "target_labelling_usd", "breakeven_accuracy_status")
+"""Columns of :attr:`Result.summary`, in order (the three after ``accuracy`` added by issue
+11, the nine last ones by issue 18: accuracy from evidence)."""
+TEXT_COLUMNS = ("crossing_months", "breakeven_volume_status", "breakeven_accuracy_status")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -346,9 +351,57 @@ class Result:
         if self.lifecycle:
             # Right after the headline: the answer above already prices these moves.
             parts.insert(1, *self._calendar_words())
+        parts += self.accuracy_sentences(focus)
         parts.append(_certainty(uncertainty, focus, base))
         parts.extend(f"Warning: {w}" for w in self.warnings)
         return " ".join(p for p in parts if p)
+
+    def accuracy_sentences(self, focus: str | None = None) -> list[str]:
+        """What accuracy each option must reach to pay for itself, with the evidence (eval
+        counts, a pilot curve): for the options with evidence of their own, else the
+        ``focus`` option (else the cheapest alternative) when errors are priced; nothing when
+        errors cost nothing and there is no evidence."""
+        from .evidence import eval_counts, scenario_curve
+
+        sc = self.scenario
+        s = self.summary.set_index("option")
+        base = self.baseline
+        counts = eval_counts(sc)
+        curve = scenario_curve(sc)
+        on_curve = [o for o in s.index if not is_missing(s.loc[o, "projected_accuracy"])]
+        others = s.drop(index=base)
+        if others.empty or not (counts or on_curve or sc.cost_per_error_usd > 0):
+            return []
+        if not sc.cost_per_error_usd > 0:
+            return [f"Errors cost nothing (cost_per_error_usd = 0), so the evidence on "
+                    f"accuracy does not change the costs; set a cost per error to see the "
+                    f"accuracy each option must reach."]
+        chosen = [o for o in others.index if o in counts or o in on_curve] \
+            or [focus if focus in others.index else others["tco_usd"].idxmin()]
+        out = []
+        for o in chosen:
+            r = s.loc[o]
+            if o in on_curve:
+                planned = self.figures[o].get("planned_examples", np.nan)
+                evidence = (f"your pilot's curve ({len(curve.examples)} runs"
+                            + ("" if is_missing(planned) else f", {planned:,.0f} examples")
+                            + ")")
+                estimate = r["projected_accuracy"]
+            elif o in counts:
+                k, n = counts[o]
+                evidence, estimate = f"your eval ({k:,} of {n:,})", r["accuracy"]
+            else:
+                evidence, estimate = "", r["accuracy"]
+            out.append(breakeven_accuracy_text(
+                o, r["breakeven_accuracy"], r["breakeven_accuracy_status"], evidence=evidence,
+                estimate=estimate, low=r["accuracy_low"], high=r["accuracy_high"],
+                probability=r["p_reaches_breakeven"], own=bool(evidence)))
+        if on_curve and sc.finetune.target_accuracy is not None:
+            o = on_curve[0]
+            planned = self.figures[o].get("planned_examples", np.nan)
+            out.append(target_text(sc.finetune.target_accuracy, s.loc[o, "examples_for_target"],
+                                   planned, s.loc[o, "target_labelling_usd"]))
+        return out
 
     def _calendar_words(self) -> list[str]:
         """The lifecycle moves and scheduled price changes the figures price, as one
@@ -497,7 +550,13 @@ def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd
             missing = np.isnan(x)
             columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
                                                   missing)
-        elif col in ("breakeven_volume", "roi"):
+        elif col == "examples_for_target":
+            missing = np.isnan(x)
+            columns[col] = pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"),
+                                                  missing)
+        elif col in ("breakeven_volume", "roi", "breakeven_accuracy", "accuracy_low",
+                     "accuracy_high", "p_reaches_breakeven", "projected_accuracy",
+                     "target_labelling_usd", "cost_per_correct_usd"):
             missing = np.isnan(x)
             columns[col] = pd.arrays.FloatingArray(np.where(missing, 0.0, x), missing)
         else:
@@ -508,6 +567,8 @@ def summary_frame(figures: Mapping[str, Mapping[str, Any]], baseline: str) -> pd
     columns["breakeven_volume_status"] = pd.array(
         ["" if o == baseline or not figures[o].get("volume_windows")
          else figures[o]["volume_windows"][0].status for o in options], dtype="str")
+    columns["breakeven_accuracy_status"] = pd.array(
+        [str(figures[o].get("breakeven_accuracy_status", "")) for o in options], dtype="str")
     return pd.DataFrame({c: columns[c] for c in SUMMARY_COLUMNS})
 
 

@@ -26,6 +26,7 @@ from pricing.table import with_overrides
 from . import closure, tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
+from .evidence import evidence_notes, evidence_values
 from .lifecycle import (
     NEVER,
     LifecycleEvent,
@@ -54,6 +55,7 @@ PRICE_COLUMNS = ("field", "value", "unit", "source", "source_url", "checked_on",
 TABLE_RATES = frozenset({
     "prompt.input_usd_per_mtok", "prompt.cached_input_usd_per_mtok",
     "prompt.output_usd_per_mtok", "prompt.batch_discount", "rag.embedding_usd_per_mtok",
+    "prompt.cache_write_usd_per_mtok",
     "finetune.train_usd_per_mtok", "finetune.input_usd_per_mtok",
     "finetune.output_usd_per_mtok", "finetune.hosting_usd_per_hour", "finetune.min_charge_usd",
     "finetune.batch_discount", "finetune.max_tokens_per_example", "selfhost.gpu_usd_per_hour",
@@ -198,6 +200,11 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     # ---- workload ---------------------------------------------------------------------------
     if values["workload.chat_overhead_tokens"] is None:
         values["workload.chat_overhead_tokens"] = chat_overhead(scenario.prompt.model)
+    if values["finetune.chat_overhead_tokens"] is None:
+        # The tuned model's own short request, not the prompted one's (few-shot turns and all).
+        values["finetune.chat_overhead_tokens"] = (
+            chat_overhead(fc.model) if need["finetune_data"]
+            else values["workload.chat_overhead_tokens"])
 
     # ---- prompt -----------------------------------------------------------------------------
     pc = scenario.prompt
@@ -217,6 +224,12 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                                             as_of=as_of))
         for key, value in pinned.items():
             _set_rate(values, prices, f"prompt.{key}", value, rates, _model_note(pc.model, rates))
+        if pc.cache_write_share > 0 and pc.cache_write_usd_per_mtok is None and rates is None:
+            rates = lookup.call("prompt.model", "prompt.cache_write_usd_per_mtok",
+                                lambda t: t.inference_rates(pc.model, provider=pc.provider,
+                                                            as_of=as_of))
+        _set_cache_write(values, prices, "prompt", pc.cache_write_usd_per_mtok, rates,
+                         _model_note(pc.model, rates), record=pc.cache_write_share > 0)
         _snapshot_warning(rates, start, notes)
         _prompt_lifecycle(scenario, values, prices, lookup, rates, start, moves, notes, roads)
         if rates is not None:
@@ -273,11 +286,38 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     if scenario.cost_per_error_usd:
         _set_rate(values, prices, "cost_per_error_usd", scenario.cost_per_error_usd, None, "",
                   unit="USD/error")
+    # ---- evidence: eval counts and a pilot curve win over typed accuracies ------------------
+    values.update(evidence_values(scenario))
+    notes += evidence_notes(scenario)
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads),
                   follows=follows, warnings=tuple(warnings),
                   schedules=tuple(schedules))
+
+
+def _set_cache_write(values: dict, prices: list, prefix: str, pinned: Any, rates: Any,
+                     what: str, *, record: bool) -> None:
+    """``{prefix}.cache_write_usd_per_mtok``: pinned, else the table's cache-write rate, else
+    the input rate (the provider bills no cache write apart). Recorded among the prices when
+    ``record`` (some of the static prefix is written to the cache)."""
+    path = f"{prefix}.cache_write_usd_per_mtok"
+    if pinned is not None or (rates is not None and rates.cache_write_usd_per_mtok is not None):
+        if record:
+            _set_rate(values, prices, path, pinned, rates, what,
+                      table_attr="cache_write_usd_per_mtok", unit="USD per 1M tokens")
+        else:
+            values[path] = float(pinned if pinned is not None
+                                 else rates.cache_write_usd_per_mtok)
+        return
+    values[path] = values[f"{prefix}.input_usd_per_mtok"]
+    if record:
+        prices.append({"field": path, "value": values[path], "unit": "USD per 1M tokens",
+                       "source": rates.source if rates is not None else "scenario",
+                       "source_url": rates.source_url if rates is not None else "",
+                       "checked_on": rates.checked_on.isoformat()
+                       if rates is not None and rates.checked_on else "",
+                       "note": f"{what}: no cache-write rate listed, billed at the input rate"})
 
 
 INTERIM_USERS = {"finetune": ("finetune", "hybrid"), "selfhost": ("selfhost",)}
@@ -649,7 +689,7 @@ def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _L
     successor = pc.successor or life.successor
     values["prompt.switch_month"] = float(S)
     if successor is None:
-        for key in PROMPT_RATES:
+        for key in (*PROMPT_RATES, "cache_write_usd_per_mtok"):
             values[f"prompt.after.{key}"] = values[f"prompt.{key}"]
         moves["prompt"] = Move(road="prompt", month=S, events=plan.events,
                                to=f"an unnamed successor of {pc.model}",
@@ -664,6 +704,9 @@ def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _L
         _set_rate(values, prices, f"prompt.after.{key}", None, succ,
                   f"successor from month {S}: {succ.provider} {succ.model}", table_attr=key,
                   unit=_unit(f"prompt.{key}"))
+    _set_cache_write(values, prices, "prompt.after", None, succ,
+                     f"successor from month {S}: {succ.provider} {succ.model}",
+                     record=pc.cache_write_share > 0)
     moves["prompt"] = Move(road="prompt", month=S, events=plan.events,
                            to=f"{provider_name(succ.provider)} {succ.model}",
                            why="" if pc.successor is None else "prompt.successor")

@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import limits
+from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
@@ -177,6 +178,12 @@ class _Section:
     TEXT: ClassVar[dict[str, bool]] = {}  # text field -> optional
     FLAGS: ClassVar[tuple[str, ...]] = ()  # true/false fields
 
+    def _check_evals(self) -> None:
+        """``eval_correct``/``eval_total``: both or neither, ``0 ≤ correct ≤ total``."""
+        k, n = check_eval_counts(self.SECTION, self.eval_correct, self.eval_total)
+        object.__setattr__(self, "eval_correct", k)
+        object.__setattr__(self, "eval_total", n)
+
     def _check_fields(self) -> None:
         for name in self.FLAGS:
             object.__setattr__(self, name, _flag(f"{self.SECTION}.{name}", getattr(self, name)))
@@ -198,8 +205,10 @@ class Workload(_Section):
     growth_per_month : monthly growth ``g`` [share/month]; ``V_m = V_1 (1+g)^(m-1)``
     input_tokens : the user's content per request ``u`` [tokens]
     output_tokens : generated tokens per request ``o`` [tokens]
-    chat_overhead_tokens : chat-format tokens per request ``k`` [tokens]; ``None`` = OpenAI's
-        rule for a system and a user message (:func:`simulator.tokens.chat_overhead_tokens`)
+    chat_overhead_tokens : chat-format tokens per prompted request ``k`` [tokens]; ``None`` =
+        OpenAI's rule for a system and a user message (:func:`simulator.tokens.chat_overhead_tokens`).
+        The prompted road's (``prompt``, ``rag``, hybrid's prompted share); the tuned model's is
+        ``finetune.chat_overhead_tokens``
     """
 
     SECTION: ClassVar[str] = "workload"
@@ -239,10 +248,20 @@ class PromptConfig(_Section):
         prompt moves to its successor [h]
     successor : the model to move to when it retires (``provider/model``); ``None`` = the
         provider's named successor from the price table
+    reasoning_tokens : hidden reasoning ("thinking") tokens per request, billed at the output
+        rate ``r`` [tokens]; 0 for a model that does not reason
+    cache_write_share : share ``w`` of the static prefix billed as a cache write, at
+        ``cache_write_usd_per_mtok`` (Anthropic bills 5-minute cache writes at 1.25 × input);
+        ``cached_share + cache_write_share ≤ 1`` [0..1]
+    cache_write_usd_per_mtok : pinned cache-write rate [USD per 1M tokens]; ``None`` = the
+        price table's, else the input rate (no surcharge known)
     already_built : True when the prompt is already written and in use: its engineering
         hours are sunk, charged to no option that reuses this prompt (``prompt``, ``rag``,
         ``hybrid``, and the prompted months of ``finetune``/``selfhost``), and listed as
         "not counted" in the answer
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "prompt"
@@ -260,6 +279,9 @@ class PromptConfig(_Section):
         "output_usd_per_mtok": OPT_NONNEG,
         "batch_discount": OPT_SHARE,
         "migration_hours": NONNEG,
+        "reasoning_tokens": NONNEG,
+        "cache_write_share": SHARE,
+        "cache_write_usd_per_mtok": OPT_NONNEG,
     }
     TEXT: ClassVar[dict[str, bool]] = {"model": False, "provider": True, "successor": True}
 
@@ -280,11 +302,21 @@ class PromptConfig(_Section):
     batch_discount: float | None = None
     migration_hours: float = 16
     successor: str | None = None
+    reasoning_tokens: float = 0
+    cache_write_share: float = 0.0
+    cache_write_usd_per_mtok: float | None = None
     already_built: bool = False
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         _check_successor("prompt.successor", self.successor)
+        if self.cached_share + self.cache_write_share > 1 + 1e-12:
+            raise InputError(f"prompt.cache_write_share: cached_share + cache_write_share must "
+                             f"be ≤ 1 (shares of the same static prefix), got "
+                             f"{self.cached_share:g} + {self.cache_write_share:g}")
         if self.system_prompt is not None:
             limits.check_text("prompt.system_prompt", self.system_prompt)
             if self.system_prompt_tokens is not None:
@@ -340,6 +372,9 @@ class RagConfig(_Section):
     engineering_hours : one-time work on the retrieval pipeline, on top of the prompt's [h]
     accuracy : ``None`` = the prompt's accuracy
     embedding_usd_per_mtok : pinned embedding rate [USD per 1M tokens]
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "rag"
@@ -363,9 +398,12 @@ class RagConfig(_Section):
     engineering_hours: float = 0
     accuracy: float | None = None
     embedding_usd_per_mtok: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -402,6 +440,13 @@ class FinetuneConfig(_Section):
         named successor from the price table
     migration_hours : engineering to move to the successor (data format, evaluation,
         integration) [h]
+    reasoning_tokens : hidden reasoning tokens per request of the tuned model, billed at its
+        output rate [tokens]; 0 (a tuned small model usually answers without)
+    chat_overhead_tokens : chat-format tokens per request of the tuned model ``k_ft``
+        [tokens]; ``None`` = its own short request (a system and a user message) counted with
+        ``model``'s tokenizer and chat rule, as :func:`simulator.resolve.chat_overhead`: the
+        prompted request's ``workload.chat_overhead_tokens`` (few-shot turns and all) is not
+        charged to it. Also the self-hosted model's
     examples_on_hand : labelled examples the team already owns [examples]: labelling is
         charged only for examples beyond them, at month 0 and at each retraining
     already_trained : True when a tuned model already exists: no first training run, no
@@ -414,6 +459,15 @@ class FinetuneConfig(_Section):
         horizon, drawn by Monte Carlo only (:mod:`simulator.closure`): ``0`` = off (default),
         a number in ``[0, 1)``, or ``"auto"`` (the rate calibrated from the dated closure list
         for the offering's kind, closed-model fine-tuning or open-weight adapters)
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
+    pilot : pilot runs ``[[examples, accuracy], …]`` or ``[[examples, correct, total], …]``
+        at three or more training-set sizes; the tuned model's accuracy then follows the
+        fitted curve ``a_max − b n^(−c)`` month by month and wins over ``accuracy``
+        (finetune may not also give eval counts)
+    target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
+        for it are reported (``examples_for_target``) [0..1]
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -442,8 +496,11 @@ class FinetuneConfig(_Section):
         "validation_usd_per_mtok": OPT_NONNEG,
         "validation_examples": COUNT,
         "migration_hours": NONNEG,
+        "reasoning_tokens": NONNEG,
+        "chat_overhead_tokens": OPT_NONNEG,
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
+        "target_accuracy": OPT_SHARE,
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -479,13 +536,20 @@ class FinetuneConfig(_Section):
     on_retirement: str = "migrate"
     migrate_to: str | None = None
     migration_hours: float = 40
+    reasoning_tokens: float = 0
+    chat_overhead_tokens: float | None = None
     examples_on_hand: int = 0
     already_trained: bool = False
     months_to_production: int | None = None
     closure_hazard: float | str = 0.0
+    eval_correct: int | None = None
+    eval_total: int | None = None
+    pilot: tuple | None = None
+    target_accuracy: float | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
         if self.closure_hazard != "auto":
             Rule(hi=1.0, hi_open=True).check("finetune.closure_hazard (or \"auto\")",
                                               self.closure_hazard)
@@ -498,6 +562,11 @@ class FinetuneConfig(_Section):
         if self.epochs != "auto":
             object.__setattr__(self, "epochs",
                                Rule(lo=1, integer=True).check("finetune.epochs", self.epochs))
+        object.__setattr__(self, "pilot", check_pilot("finetune.pilot", self.pilot))
+        if self.pilot is not None and self.eval_total is not None:
+            raise InputError("finetune.pilot: give either a pilot (a learning curve) or "
+                             "finetune.eval_correct/eval_total, not both (add the eval as a "
+                             "pilot run at its training-set size)")
         if self.dataset is not None and self.tokens_per_example is not None:
             raise InputError("finetune.dataset: give either dataset (counted) or "
                              "tokens_per_example (a number), not both")
@@ -524,9 +593,14 @@ class SelfhostConfig(_Section):
         (0..1]
     engineering_hours : one-time setup [h]; ops_hours_per_month [h/month]
     accuracy : [0..1]; gpu_usd_per_hour : pinned GPU price [USD/h]
+    reasoning_tokens : hidden reasoning tokens the self-hosted model generates per request
+        [tokens]; served like output (they count in the serving tokens); 0 by default
     months_to_production : months before the self-hosted model serves [months]; until then
         the option pays the prompted road's inference and upkeep, and no GPU serving or
         operations. ``None`` = :data:`DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION`
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "selfhost"
@@ -542,6 +616,7 @@ class SelfhostConfig(_Section):
         "ops_hours_per_month": NONNEG,
         "accuracy": SHARE,
         "gpu_usd_per_hour": OPT_NONNEG,
+        "reasoning_tokens": NONNEG,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
@@ -559,10 +634,14 @@ class SelfhostConfig(_Section):
     ops_hours_per_month: float = 10
     accuracy: float = 0.90
     gpu_usd_per_hour: float | None = None
+    reasoning_tokens: float = 0
     months_to_production: int | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -571,6 +650,9 @@ class HybridConfig(_Section):
 
     finetuned_share : ``q`` [0..1]
     accuracy : ``None`` = ``q a_ft + (1-q) a_prompt``
+    eval_correct, eval_total : graded eval answers, right and in all; when given, the
+        accuracy is the Jeffreys posterior mean ``(k+½)/(n+1)`` and wins over ``accuracy``
+        (:mod:`simulator.evidence`)
     """
 
     SECTION: ClassVar[str] = "hybrid"
@@ -578,9 +660,12 @@ class HybridConfig(_Section):
 
     finetuned_share: float = 0.8
     accuracy: float | None = None
+    eval_correct: int | None = None
+    eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
+        self._check_evals()
 
 
 DATA_SOURCES = ("human", "teacher", "logs")

@@ -28,6 +28,7 @@ from pricing import PriceTable
 from . import closure, limits
 from .engine import evaluate, table_name
 from .errors import InputError
+from .evidence import CURVE_FIELDS, curve_draws, evidence_distributions, scenario_curve
 from .resolve import Inputs, resolve
 from .scenario import Scenario, field_rule, numeric_fields
 
@@ -282,7 +283,9 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     scenario : the fixed inputs, or a :func:`~simulator.simulate` result: then its scenario,
         priced on the same table as the result (unless ``table`` is given)
     distributions : field path -> :class:`Triangular`, :class:`Uniform`, :class:`Lognormal`
-        or :class:`Empirical`
+        or :class:`Empirical`. Evidence is drawn by itself: the accuracy of an option with
+        eval counts from its Jeffreys posterior (unless named here), and a pilot curve's
+        parameters from its bootstrap refits (:mod:`simulator.evidence`)
     n : number of draws
     seed : int or ``numpy.random.Generator``; the same seed gives the same draws
     table : price table for unpinned rates (default: the shipped table)
@@ -296,8 +299,11 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     scenario, table = scenario_and_table(scenario, table)
     inputs = resolve(scenario, table)
     rng = _rng(seed)
-    drawn = draw_inputs(distributions, int(n), rng)
+    drawn = draw_inputs(dict(distributions, **_evidence(scenario, inputs, distributions)),
+                        int(n), rng)
     drawn = {path: _prepare(path, values, inputs) for path, values in drawn.items()}
+    if not any(path in distributions for path in CURVE_FIELDS):
+        drawn.update(curve_draws(scenario_curve(scenario), rng, int(n)))
     _check_growth(inputs, drawn)
     values = dict(inputs.values, **drawn)
     hazard = float(inputs.values.get("finetune.closure_hazard", 0.0))
@@ -335,6 +341,18 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
                             savings_usd=savings, tco_usd=column("tco_usd"),
                             breakeven_month=months, summary=summary,
                             table_name=table_name(table))
+
+
+def _evidence(scenario: Scenario, inputs: Inputs, given: Mapping[str, Any]) -> dict[str, Any]:
+    """What a Monte Carlo run draws by itself (:mod:`simulator.evidence`): the accuracy of
+    each option with eval counts from its Jeffreys posterior, unless ``given`` names that
+    field; drawn after the given fields, so their draws do not change."""
+    out = {}
+    for path, dist in evidence_distributions(scenario).items():
+        users = SECTION_USERS[path.partition(".")[0]]
+        if path not in given and users & set(inputs.options):
+            out[path] = dist
+    return out
 
 
 def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,

@@ -269,3 +269,71 @@ def compared_line(scenario: Any) -> str:
     parts = [f"{o} ({m}{', baseline' if o == scenario.baseline else ''})"
              for o, m in option_models(scenario).items()]
     return f"Compared over {scenario.horizon_months} months: " + " · ".join(parts)
+
+
+# ---- accuracy from evidence (issue 18) -----------------------------------------------------------
+
+def percent_text(x: Any, digits: int = 1) -> str:
+    """A share as a percentage: ``89.3%``; ``n/a`` for missing.
+
+    >>> percent_text(0.8932), percent_text(None)
+    ('89.3%', 'n/a')
+    """
+    return "n/a" if is_missing(x) else f"{float(x) * 100:.{digits}f}%"
+
+
+BREAKEVEN_ACCURACY_REASONS = {
+    "no error cost": "errors cost nothing (cost_per_error_usd = 0), so accuracy does not "
+                     "change its cost",
+    "no requests": "there are no requests to get right",
+    "above 100%": "it stays dearer even at 100% accuracy",
+    "below 0%": "it is cheaper at any accuracy",
+}
+"""Why an option has no break-even accuracy, by ``breakeven_accuracy_status``."""
+
+
+def breakeven_accuracy_text(option: str, breakeven: Any, status: str, *, evidence: str = "",
+                            estimate: Any = None, low: Any = None, high: Any = None,
+                            probability: Any = None, own: bool = True) -> str:
+    """One sentence: the accuracy at which ``option`` pays for itself, and what the evidence
+    says about reaching it.
+
+    ``evidence`` names it (``your eval (182 of 200)``, ``your pilot (3 runs)``; empty: an
+    assumed accuracy); ``estimate`` and ``low``–``high`` are what it puts the accuracy at;
+    ``probability`` is the share of the evidence's draws in which the option is cheaper;
+    ``own`` False when the option has no evidence of its own (only the baseline's).
+
+    >>> text = breakeven_accuracy_text("finetune", 0.893, "", evidence="your eval (182 of 200)",
+    ...                                estimate=0.91, low=0.871, high=0.94, probability=0.86)
+    >>> text.split("; ")
+    ['finetune pays for itself if it reaches 89.3% accuracy', 'your eval (182 of 200) puts it \
+at 91.0% (87.1–94.0%), so it does with probability 0.86.']
+    """
+    if is_missing(breakeven):
+        reason = BREAKEVEN_ACCURACY_REASONS.get(status, status or "it cannot be found")
+        return f"{option} has no break-even accuracy: {reason}."
+    text = f"{option} pays for itself if it reaches {percent_text(breakeven)} accuracy"
+    interval = "" if is_missing(low) or is_missing(high) else \
+        f" ({float(low) * 100:.1f}–{percent_text(high)})"
+    if evidence:
+        text += f"; {evidence} puts it at {percent_text(estimate)}{interval}"
+    elif not is_missing(estimate):
+        text += f"; you assume {percent_text(estimate)}"
+    if not is_missing(probability):
+        text += (f", so it does with probability {float(probability):.2f}" if own else
+                 f"; with the evidence on the baseline it is cheaper with probability "
+                 f"{float(probability):.2f}")
+    return text + "."
+
+
+def target_text(target: Any, examples: Any, planned: Any, labelling_usd: Any) -> str:
+    """What reaching ``finetune.target_accuracy`` takes by the pilot curve, in words."""
+    if is_missing(examples):
+        return (f"By the pilot's curve the fine-tune never reaches the target "
+                f"{percent_text(target)}.")
+    more = float(examples) - float(planned)
+    extra = (f"{more:,.0f} more than the {float(planned):,.0f} planned" if more > 0 else
+             f"the {float(planned):,.0f} planned suffice")
+    return (f"By the pilot's curve it reaches the target {percent_text(target)} with "
+            f"{float(examples):,.0f} examples ({extra}); labelling that many costs "
+            f"{format_usd(labelling_usd)}.")

@@ -175,6 +175,12 @@ class WorkloadReport:
     static_prefix : the leading messages every request shares
     system_prompt_tokens, fewshot_tokens : ``s`` and ``f`` [tokens]; chat_overhead_tokens :
         mean ``k`` [tokens]; static_share : ``(s + f) / mean prompt`` [share]
+    cached_share, cache_write_share : the share of the static prefix billed as read from the
+        prompt cache, and as written to it: mean cached (written) tokens per request over
+        ``s + f``; None when the logs report no cached tokens [share]
+    reasoning_tokens : hidden reasoning tokens per request, where the usage reports them
+        (kept apart from ``output_tokens``) [tokens]
+    sample_rate : the share of all requests the logs hold; volumes are divided by it
     input_source : ``"counted"`` (text counted with the tokenizer) or ``"billed"`` (usage)
     notes : caveats in words
     """
@@ -205,12 +211,17 @@ class WorkloadReport:
     input_source: str
     models_seen: dict[str, int]
     notes: tuple[str, ...]
+    cached_share: float | None = None
+    cache_write_share: float | None = None
+    reasoning_tokens: TokenStats | None = None
+    sample_rate: float = 1.0
 
     def token_table(self) -> pd.DataFrame:
         """One row per measured quantity: requests, mean, p5, p50, p95, min, max [tokens]."""
         rows = []
         for name, stats in (("input (user)", self.input_tokens),
                             ("output", self.output_tokens),
+                            ("reasoning", self.reasoning_tokens),
                             ("prompt (whole)", self.prompt_tokens)):
             if stats is not None:
                 rows.append({"tokens": name, **stats.row()})
@@ -246,6 +257,11 @@ class WorkloadReport:
             values["prompt.fewshot"] = None
         if self.output_tokens is not None:
             values["workload.output_tokens"] = round(self.output_tokens.mean, 1)
+        if self.cached_share is not None:
+            values["prompt.cached_share"] = round(self.cached_share, 4)
+            values["prompt.cache_write_share"] = round(self.cache_write_share or 0.0, 4)
+        if self.reasoning_tokens is not None:
+            values["prompt.reasoning_tokens"] = round(self.reasoning_tokens.mean, 1)
         model = self.main_model()
         if model is not None and _priced(model):
             values["prompt.model"] = model
@@ -261,14 +277,57 @@ class WorkloadReport:
     def to_scenario(self, base: Scenario | None = None) -> Scenario:
         """``base`` (default: the example scenario) with the fields the logs measured."""
         base = example_scenario() if base is None else base
-        scenario = base.with_values(**self.scenario_values())
-        title = scenario.title or "Scenario"
-        if "workload from logs" not in title:
-            title = f"{title} (workload from logs)"
-        return scenario.with_values(title=title)
+        return base.with_values(**self.scenario_changes(base))
 
-    def scenario_comment(self) -> str:
-        """Comment lines for a scenario file: which fields came from which logs."""
+    def scenario_changes(self, base: Scenario) -> dict[str, Any]:
+        """What :meth:`to_scenario` changes in ``base``, by dotted path: the measured fields,
+        the title, and the tuned model's own chat overhead.
+
+        The logs measure the *prompted* request's chat format (``workload.chat_overhead_tokens``,
+        few-shot turns and all); the tuned model sends its short prompt as one system and one
+        user message, so ``finetune.chat_overhead_tokens`` is written as that request under
+        ``finetune.model``'s chat rule (:func:`simulator.resolve.chat_overhead`), unless
+        ``base`` sets it.
+        """
+        from .resolve import chat_overhead
+
+        values = self.scenario_values()
+        if "workload.chat_overhead_tokens" in values and base.finetune.chat_overhead_tokens is None:
+            values["finetune.chat_overhead_tokens"] = chat_overhead(base.finetune.model)
+        title = base.title or "Scenario"
+        if "workload from logs" not in title:
+            values["title"] = f"{title} (workload from logs)"
+        return values
+
+    def scenario_toml(self, base_text: str | None = None) -> str:
+        """A TOML scenario file: ``base_text`` (default: the shipped example, with its
+        comments) with the measured values written in place, under :meth:`scenario_comment`.
+
+        Each measured field's line keeps its comment (a commented-out field is switched on);
+        a field the base lacks is added at the end of its section. Should the edited text not
+        read back as exactly :meth:`to_scenario` (a base written in a shape the line editor
+        does not follow), the scenario is written without the base's comments instead.
+        """
+        import tomllib
+
+        from .scenario import Scenario, dumps_scenario, example_scenario_text
+
+        base_text = example_scenario_text() if base_text is None else base_text
+        base = Scenario.from_dict(tomllib.loads(base_text))
+        changes = self.scenario_changes(base)
+        expected = base.with_values(**changes)
+        try:
+            text = edit_toml(base_text, changes)
+            ok = Scenario.from_dict(tomllib.loads(text)) == expected
+        except (ValueError, InputError):
+            ok = False
+        if not ok:
+            text = dumps_scenario(expected)
+        return self.scenario_comment(changes) + text
+
+    def scenario_comment(self, changes: Mapping[str, Any] | None = None) -> str:
+        """Comment lines for a scenario file: which fields came from which logs (and, given
+        :meth:`scenario_changes`, the tuned model's own chat overhead written beside them)."""
         span = ""
         if self.first_time is not None:
             span = f", {self.first_time:%Y-%m-%d} to {self.last_time:%Y-%m-%d}"
@@ -276,6 +335,11 @@ class WorkloadReport:
                  (f"# ({self.n_requests:,} requests{span}; {self.n_errors:,} bad lines "
                   f"left out). From the logs:")]
         lines += [f"#   {k} = {v!r}" for k, v in self.scenario_values().items() if v is not None]
+        tuned = (changes or {}).get("finetune.chat_overhead_tokens")
+        if tuned is not None:
+            lines.append(f"# Not from the logs: finetune.chat_overhead_tokens = {tuned!r}, the "
+                         f"tuned model's own short request (system + user message) under its "
+                         f"chat rule; the logged chat overhead is the prompted request's.")
         lines += [f"# note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
@@ -291,8 +355,106 @@ class WorkloadReport:
         out.update(system_prompt_tokens=self.system_prompt_tokens,
                    fewshot_tokens=self.fewshot_tokens,
                    chat_overhead_tokens=self.chat_overhead_tokens,
-                   static_share=self.static_share, input_source=self.input_source)
+                   static_share=self.static_share, cached_share=self.cached_share,
+                   cache_write_share=self.cache_write_share,
+                   reasoning_tokens_mean=None if self.reasoning_tokens is None
+                   else self.reasoning_tokens.mean,
+                   sample_rate=self.sample_rate, input_source=self.input_source)
         return out
+
+
+# ---- writing a scenario file in place ----------------------------------------------------------
+
+def _toml_value(value: Any) -> str:
+    """``value`` as TOML text (a number, text or boolean)."""
+    import tomli_w
+
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return tomli_w.dumps({"x": value})[len("x = "):].rstrip("\n")
+
+
+def _split_value(rest: str) -> tuple[str, str]:
+    """(value, trailing comment with its leading spaces) of the text after ``key =``."""
+    i, quote = 0, None
+    while i < len(rest):
+        c = rest[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c == "#":
+            break
+        i += 1
+    value = rest[:i].rstrip()
+    return value, rest[len(value):]
+
+
+def edit_toml(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` (a scenario's TOML) with each dotted field of ``values`` set in place.
+
+    A field's line (``key = value  # comment``, or the commented-out ``# key = value``) gets
+    the new value and keeps its comment, whose column is kept where the line allows;
+    "(assumption)" in it becomes "(from the logs)". A field with no line is added at the end
+    of its section (the section at the end of the file if missing); a ``None`` value
+    comments the field out. Only single-line scalar fields are edited.
+    """
+    import re
+
+    lines = text.splitlines()
+    section_of: list[str] = []
+    current = ""
+    for line in lines:
+        head = re.match(r"\s*\[([A-Za-z_]+)\]\s*(#.*)?$", line)
+        if head:
+            current = head.group(1)
+        section_of.append(current)
+    added: dict[str, list[str]] = {}
+    for path, value in values.items():
+        section, _, key = path.rpartition(".")
+        pattern = re.compile(rf"^(\s*)(#\s*)?{re.escape(key)}\s*=\s*(.*)$")
+        found = None
+        for i, line in enumerate(lines):
+            m = pattern.match(line)
+            if m and section_of[i] == section and (found is None or not m.group(2)):
+                found = (i, m)
+                if not m.group(2):
+                    break
+        if value is None:
+            if found is not None and not found[1].group(2):
+                i, m = found
+                lines[i] = f"{m.group(1)}# {lines[i][len(m.group(1)):]}"
+            continue
+        new = f"{key} = {_toml_value(value)}"
+        if found is None:
+            added.setdefault(section, []).append(f"{new}   # from the logs")
+            continue
+        i, m = found
+        old_value, comment = _split_value(m.group(3))
+        start = len(m.group(1)) + len(m.group(2) or "")
+        column = start + len(f"{key} = ") + len(old_value) + (len(comment) - len(comment.lstrip()))
+        comment = comment.strip().replace("(assumption)", "(from the logs)")
+        body = m.group(1) + new
+        if comment:
+            body = body.ljust(max(column, len(body) + 2)) + comment
+        lines[i] = body
+    for section, extra in added.items():
+        at = [i for i, s in enumerate(section_of) if s == section]
+        if not at:
+            lines += ["", f"[{section}]", *extra] if section else extra
+            continue
+        last = max(i for i in at if lines[i].strip()) if section else \
+            max((i for i in at if lines[i].strip() and not lines[i].lstrip().startswith("#")),
+                default=0)
+        while last + 1 < len(lines) and section_of[last + 1] == section \
+                and lines[last + 1].startswith(" ") and lines[last + 1].lstrip().startswith("#"):
+            last += 1  # the field's comment continues on the next lines
+        lines[last + 1:last + 1] = extra
+        section_of[last + 1:last + 1] = [section] * len(extra)
+    return "\n".join(lines) + "\n"
 
 
 def _priced(model: str) -> bool:
@@ -310,7 +472,8 @@ def _priced(model: str) -> bool:
 def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
               workers: int | None = None, chunk_bytes: int | None = None,
               progress: Callable[[int, int], None] | None = None,
-              engine: str = "processes", scheduler: Any = None) -> WorkloadReport:
+              engine: str = "processes", scheduler: Any = None,
+              sample_rate: float = 1.0) -> WorkloadReport:
     """Measure a workload from request logs.
 
     Parameters
@@ -327,6 +490,9 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
         per-range function on a Dask cluster (needs ``pip install "ftroi[dask]"``)
     scheduler : with ``engine="dask"``: a scheduler address (``"tcp://host:8786"``), a
         ``distributed.Client``, or None for a local cluster of one process per core
+    sample_rate : the share of all requests the logs hold, in (0, 1] (0.01: a 1% sample);
+        requests per month are the logged ones divided by it (tokens per request, growth
+        and shares are unchanged)
 
     Paths may be URLs read through fsspec (``s3://bucket/log.jsonl`` with s3fs installed,
     ``gs://…``, ``memory://…``); fsspec comes with the dask extra. On a cluster every worker
@@ -337,6 +503,7 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
     """
     if format != "auto" and format not in FORMATS:
         raise InputError(f"format: must be 'auto' or one of {', '.join(FORMATS)}, got {format!r}")
+    check_sample_rate(sample_rate)
     sources = [files] if isinstance(files, (str, Path)) or hasattr(files, "read") \
         else list(files)
     if not sources:
@@ -379,7 +546,16 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
         file_total.n_lines = offset
         per_file.append((plan.name, file_total))
         total.merge(file_total)
-    return _report(total, per_file, tok, notes)
+    return _report(total, per_file, tok, notes, float(sample_rate))
+
+
+def check_sample_rate(rate: Any, name: str = "sample_rate") -> float:
+    """``rate`` if it is a share in (0, 1]; else an :class:`InputError` naming ``name``."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) \
+            or not np.isfinite(rate) or not 0 < rate <= 1:
+        raise InputError(f"{name}: must be a share in (0, 1] (0.01 for a 1% sample), "
+                         f"got {rate!r}")
+    return float(rate)
 
 
 @dataclass
@@ -494,7 +670,7 @@ def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | N
 
 
 def _report(total: Partial, per_file: list[tuple[str, Partial]], tok: tokens.Tokenizer,
-            notes: list[str]) -> WorkloadReport:
+            notes: list[str], sample_rate: float = 1.0) -> WorkloadReport:
     if not tok.exact:
         notes.append(tok.note)
     factor = 1.0 if tok.exact else tok.factor
@@ -518,13 +694,13 @@ def _report(total: Partial, per_file: list[tuple[str, Partial]], tok: tokens.Tok
     elif hist.get("prompt_billed", empty)[0].size:
         source = "billed"
         input_stats = TokenStats.from_histogram(*hist["uncached_billed"])
-        cached = TokenStats.from_histogram(*hist["cached_billed"])
         prompt_stats = TokenStats.from_histogram(*hist["prompt_billed"])
-        system, fewshot, k = round(cached.mean), 0, 0.0
+        system, fewshot, k = round(_mean(hist, "cached_billed") + _mean(hist, "write_billed")), \
+            0, 0.0
         prompt_mean = prompt_stats.mean
         notes.append("the logs carry billed token counts, not prompt text: the input tokens "
-                     "are the whole prompt less its cached tokens, and the cached tokens stand "
-                     "for the static prefix")
+                     "are the whole prompt less its cached (read or written) tokens, and the "
+                     "cached tokens stand for the static prefix")
     else:
         source, input_stats, prompt_stats = "none", None, None
         system = fewshot = 0
@@ -532,7 +708,9 @@ def _report(total: Partial, per_file: list[tuple[str, Partial]], tok: tokens.Tok
     output_stats = TokenStats.from_histogram(
         *logscan.merge_histograms(_scaled(hist.get("output_counted", empty), factor),
                                   hist.get("output_billed", empty)))
-    months, rpm, growth, volume_notes = _months(total)
+    cached_share, write_share = _cache_shares(total, system + fewshot, source, notes)
+    reasoning = TokenStats.from_histogram(*hist.get("reasoning_billed", empty))
+    months, rpm, growth, volume_notes = _months(total, sample_rate)
     notes += volume_notes
     if total.n_requests == 0:
         notes.append("no valid request in the logs")
@@ -549,7 +727,40 @@ def _report(total: Partial, per_file: list[tuple[str, Partial]], tok: tokens.Tok
         chat_overhead_tokens=float(k),
         static_share=float((system + fewshot) / prompt_mean) if prompt_mean else 0.0,
         input_source=source, models_seen=dict(total.models.most_common()),
-        notes=tuple(notes))
+        notes=tuple(notes), cached_share=cached_share, cache_write_share=write_share,
+        reasoning_tokens=reasoning, sample_rate=sample_rate)
+
+
+def _mean(hist: Mapping[str, Any], key: str) -> float:
+    """Mean of a histogram [tokens]; 0 when it is empty."""
+    values, counts = hist.get(key, (np.zeros(0), np.zeros(0)))
+    n = int(np.sum(counts))
+    return float(np.dot(values.astype(np.float64), counts) / n) if n else 0.0
+
+
+def _cache_shares(total: Partial, static: float, source: str, notes: list[str]
+                  ) -> tuple[float | None, float | None]:
+    """(cached_share, cache_write_share) of the static prefix from the billed cache counts.
+
+    Each is the mean cached (written) tokens per request that reports them over ``s + f``.
+    With billed counts only, the static prefix *is* the mean read + written tokens, so the
+    two shares add up to 1 and every billed token keeps its rate. Counted prefixes exclude
+    their messages' chat format, which the provider caches too: a share above 1 is capped
+    (the rest stays in ``k``, billed at the full rate) and noted.
+    """
+    if total.n_cache_reported == 0:
+        return None, None
+    read, written = _mean(total.hist, "cached_billed"), _mean(total.hist, "write_billed")
+    if static <= 0 or read + written <= 0:
+        return 0.0, 0.0
+    h, w = read / static, written / static
+    if h + w > 1 + 1e-9 and source != "billed":
+        notes.append(f"the cached tokens per request ({read + written:,.1f}) exceed the "
+                     f"counted static prefix ({static:,.0f}): the provider caches the prefix's "
+                     f"chat format too; cached_share capped so that the shares add up to 1")
+        scale = 1.0 / (h + w)
+        h, w = h * scale, w * scale
+    return min(h, 1.0), min(w, 1.0 - min(h, 1.0))
 
 
 def _sum_stats(hist: Mapping[str, Any], factor: float) -> TokenStats | None:
@@ -579,12 +790,20 @@ def _utc(seconds: float) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC) if np.isfinite(seconds) else None
 
 
+def _rate_words(rate: float) -> str:
+    return f"{100 * rate:g}%"
+
+
 def _month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _months(total: Partial) -> tuple[pd.DataFrame, float | None, float | None, list[str]]:
-    """Requests per calendar month, which months the logs cover fully, the volume and growth."""
+def _months(total: Partial, sample_rate: float = 1.0
+            ) -> tuple[pd.DataFrame, float | None, float | None, list[str]]:
+    """Requests per calendar month, which months the logs cover fully, the volume and growth.
+
+    With a ``sample_rate`` below 1, ``requests`` are the logged ones and ``requests_full``
+    the month's estimated full volume (logged ÷ rate); the volume is the full one."""
     columns = ["month", "requests", "complete", "growth"]
     notes: list[str] = []
     if not total.months:
@@ -605,6 +824,10 @@ def _months(total: Partial) -> tuple[pd.DataFrame, float | None, float | None, l
             growth[i] = counts[i] / counts[i - 1] - 1
     months = pd.DataFrame({"month": [_month_label(m) for m in index], "requests": counts,
                            "complete": complete, "growth": growth})
+    if sample_rate < 1:
+        months.insert(2, "requests_full", counts / sample_rate)
+        notes.append(f"the logs are a {_rate_words(sample_rate)} sample: requests per month "
+                     f"are the logged ones ÷ {sample_rate:g}")
     full = counts[complete]
     if full.size:
         rpm = float(full[-1])
@@ -613,6 +836,7 @@ def _months(total: Partial) -> tuple[pd.DataFrame, float | None, float | None, l
         rpm = total.n_timed / days * DAYS_PER_MONTH
         notes.append(f"no complete calendar month in the logs: the volume is the observed rate "
                      f"over {days:.1f} days scaled to an average month")
+    rpm /= sample_rate
     growth_rate = None
     if full.size >= 2 and full[0] > 0:
         growth_rate = float((full[-1] / full[0]) ** (1 / (full.size - 1)) - 1)

@@ -66,7 +66,7 @@ def hand_scenario_dict() -> dict:
                      "epochs": 2, "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 2,
                      "new_examples_per_retrain": 50, "accuracy": 0.9,
-                     "months_to_production": 0},
+                     "chat_overhead_tokens": 10, "months_to_production": 0},
         "selfhost": {"train_tokens_per_second": 1000, "training_gpus": 2,
                      "serve_tokens_per_second": 50, "utilisation": 0.5, "min_replicas": 1,
                      "engineering_hours": 3, "ops_hours_per_month": 2, "accuracy": 0.85,

@@ -32,7 +32,8 @@ TEAM = {
                "cached_input_usd_per_mtok": 0.5, "output_usd_per_mtok": 8.0,
                "batch_discount": 0.5, "engineering_hours": 40,
                "maintenance_hours_per_month": 4, "accuracy": 0.87, "already_built": True},
-    "finetune": {"prompt_tokens": 60, "examples": 600, "tokens_per_example": 700, "epochs": 2,
+    "finetune": {"chat_overhead_tokens": 10,  # the tuned model's own k_ft
+                 "prompt_tokens": 60, "examples": 600, "tokens_per_example": 700, "epochs": 2,
                  "labelling_usd_per_example": 2.0, "data_prep_hours": 40,
                  "eval_usd_per_run": 50, "retrain_every_months": 6,
                  "new_examples_per_retrain": 200, "accuracy": 0.92,

@@ -62,3 +62,16 @@ def test_histogram_counts_every_request(upload):
                                                                      11)[-1])))
     assert frame.requests.tolist() == expected.tolist()
     assert histogram_frame(None).empty
+
+
+def test_cached_share_is_set_and_reasoning_named_in_the_caption():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    report = report_from_upload((root / "examples" / "usage.csv").read_bytes(), "usage.csv")
+    values = widget_values(report, numbers_mode=False)
+    assert values["prompt.cached_share"] == 100        # the widget is in percent
+    text = traffic_caption(report)
+    assert "Prompt cache: 100% of the static prefix billed as cached" in text
+    assert f"Reasoning: {report.reasoning_tokens.mean:,.1f} hidden tokens" in text
+    assert "The app has no field for prompt.reasoning_tokens = " in text

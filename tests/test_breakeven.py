@@ -91,7 +91,8 @@ def test_breakeven_volume_by_hand():
                      "chat_overhead_tokens": 0},
         "prompt": {"system_prompt_tokens": 0, "fewshot_tokens": 0, "engineering_hours": 10,
                    "maintenance_hours_per_month": 1, "output_usd_per_mtok": 1.0},
-        "finetune": {"prompt_tokens": 0, "examples": 1000, "tokens_per_example": 100,
+        "finetune": {"chat_overhead_tokens": 0,  # the tuned model's own k_ft
+                     "prompt_tokens": 0, "examples": 1000, "tokens_per_example": 100,
                      "epochs": 1, "labelling_usd_per_example": 1.0, "data_prep_hours": 10,
                      "eval_usd_per_run": 0, "retrain_every_months": 0,
                      "train_usd_per_mtok": 0.0, "output_usd_per_mtok": 0.1,

@@ -37,7 +37,8 @@ def spike_scenario() -> Scenario:
         "workload": {"requests_per_month": 1000, "input_tokens": 0, "output_tokens": 1000,
                      "chat_overhead_tokens": 0},
         "prompt": {"system_prompt_tokens": 0, "fewshot_tokens": 0, "output_usd_per_mtok": 100.0},
-        "finetune": {"prompt_tokens": 0, "examples": 100, "tokens_per_example": 10,
+        "finetune": {"chat_overhead_tokens": 0,  # the tuned model's own k_ft
+                     "prompt_tokens": 0, "examples": 100, "tokens_per_example": 10,
                      "epochs": 1, "labelling_usd_per_example": 4.0, "eval_usd_per_run": 40,
                      "retrain_every_months": 12, "new_examples_per_retrain": 240,
                      "train_usd_per_mtok": 0.0, "input_usd_per_mtok": 0.0,
@@ -86,7 +87,8 @@ def selfhost_scenario(gpu_usd_per_hour: float, serve_tokens_per_second: float) -
         "prompt": {"system_prompt_tokens": 0, "fewshot_tokens": 0, "engineering_hours": 20,
                    "maintenance_hours_per_month": 0, "input_usd_per_mtok": 0.4,
                    "cached_input_usd_per_mtok": 0.4, "output_usd_per_mtok": 0.4},
-        "finetune": {"prompt_tokens": 0, "examples": 1, "tokens_per_example": 1, "epochs": 1,
+        "finetune": {"chat_overhead_tokens": 0,  # the tuned model's own k_ft
+                     "prompt_tokens": 0, "examples": 1, "tokens_per_example": 1, "epochs": 1,
                      "labelling_usd_per_example": 0, "data_prep_hours": 0,
                      "eval_usd_per_run": 0, "retrain_every_months": 0,
                      "maintenance_hours_per_month": 0},

@@ -119,3 +119,24 @@ def test_bad_vary_is_one_line_exit_2(tmp_path, capsys, vary, message):
     assert main(["simulate", str(path), "--vary", vary, "--draws", "50"]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_set_changes_one_field_for_the_run(tmp_path, capsys):
+    """--set FIELD=VALUE: numbers, true/false and names, checked like the scenario's own."""
+    from simulator.cli import main
+    from simulator.scenario import example_scenario_text
+
+    path = tmp_path / "s.toml"
+    path.write_text(example_scenario_text())
+    assert main(["simulate", str(path)]) == 0
+    plain = capsys.readouterr().out
+    assert main(["simulate", str(path), "--set", "cost_per_error_usd=0.25",
+                 "--set", "prompt.already_built=false"]) == 0
+    out = capsys.readouterr().out
+    assert "Keep prompt rather than finetune" in plain
+    assert "finetune wins against prompt" in out
+    assert "prompt engineering" not in out.split("Not counted")[-1].split(".")[0]
+    assert main(["simulate", str(path), "--set", "cost_per_error_usd=-1"]) == 2
+    assert "cost_per_error_usd: must be a number ≥ 0, got -1" in capsys.readouterr().err
+    assert main(["simulate", str(path), "--set", "nonsense"]) == 2
+    assert "--set: expected FIELD=VALUE" in capsys.readouterr().err

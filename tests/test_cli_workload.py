@@ -102,3 +102,81 @@ def test_progress_line_without_tqdm(monkeypatch):
     text = stream.getvalue()
     assert "\rreading:  25% of 200 MB" in text and "\rreading: 100% of 200 MB" in text
     assert text.endswith("\n")
+
+
+# ---- caching, reasoning, sample rate, comments kept (issue 17) ---------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_to_scenario_keeps_the_example_s_comments_and_each_road_s_chat_overhead(
+        tmp_path, capsys):
+    from simulator.resolve import chat_overhead, resolve
+    from simulator.scenario import example_scenario, example_scenario_text
+    from simulator.workload import from_logs
+
+    path = tmp_path / "from_logs.toml"
+    code, out, _ = run(capsys, "workload", ROOT / "examples" / "requests.jsonl",
+                       "--sample-rate", "0.00025", "--to-scenario", path, "--workers", 1)
+    assert code == 0
+    text = path.read_text()
+    comments = [re.sub(r"^# \w+ = ", "", ln).split("#", 1)[1]   # a commented-out field's own
+                for ln in example_scenario_text().splitlines()     # comment, after its value
+                if "#" in ln and "title" not in ln]
+    for comment in comments:          # every comment of the example, in place
+        assert comment in text or comment.replace("(assumption)", "(from the logs)") in text
+    assert "# Workload measured by `ftroi workload`" in text
+    scenario = load_scenario(path)
+    report = from_logs(ROOT / "examples" / "requests.jsonl", workers=1, sample_rate=0.00025)
+    assert scenario == report.to_scenario(example_scenario())
+    # The prompted request: 15 prefix messages + the ticket, 3 + 1 role token each, 3 priming.
+    assert scenario.workload.chat_overhead_tokens == 3 + 16 * (3 + 1) == 67
+    # The tuned model's own short request: system + user under its chat rule, not 67.
+    assert scenario.finetune.chat_overhead_tokens == chat_overhead(scenario.finetune.model)
+    assert scenario.finetune.chat_overhead_tokens < 20
+    assert "Not from the logs: finetune.chat_overhead_tokens" in text
+    assert scenario.workload.requests_per_month == 15 / 0.00025 == 60_000
+    assert scenario.prompt.cached_share == round(report.cached_share, 4) > 0.5
+    values = resolve(scenario).values
+    assert values["finetune.chat_overhead_tokens"] < values["workload.chat_overhead_tokens"]
+    assert "cached share" in out
+
+
+@pytest.mark.parametrize("rate", ["0", "1.5", "-1", "nan"])
+def test_sample_rate_outside_0_1_exits_2(tmp_path, capsys, rate):
+    code, _, err = run(capsys, "workload", ROOT / "examples" / "usage.csv", "--sample-rate", rate)
+    assert code == 2
+    assert "--sample-rate: must be a share in (0, 1]" in err
+
+
+def test_usage_csv_prints_reasoning_and_cached_share(capsys):
+    code, out, _ = run(capsys, "workload", ROOT / "examples" / "usage.csv", "--workers", 1)
+    assert code == 0
+    assert "reasoning      " in out and "hidden tokens/request" in out
+    assert "cached share   100.0% of the static prefix" in out
+
+
+def readme_workload_commands() -> list[str]:
+    """Every ``ftroi workload`` command line written in README.md and docs/*.md."""
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            line = line.strip().removeprefix("$ ")
+            if line.startswith("ftroi workload "):
+                found.append(line.split("  #", 1)[0].split(" # ", 1)[0].strip())
+    return list(dict.fromkeys(found))
+
+
+def test_the_documented_workload_commands_run_on_the_shipped_examples(
+        tmp_path, capsys, monkeypatch):
+    import shlex
+
+    commands = readme_workload_commands()
+    assert len(commands) >= 4
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        argv = shlex.split(command)[1:]
+        code, out, err = run(capsys, *argv, "--workers", 1, "--no-progress")
+        assert code == 0, (command, err)
+        assert "0 bad line(s) left out" in out, command

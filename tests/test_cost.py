@@ -341,3 +341,87 @@ def test_total_usd_equals_the_plain_sum(n, months, data):
     got = total_usd(parts)
     assert got.shape == np.shape(expected)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
+
+
+# ---- reasoning tokens, cache writes and each road's chat overhead (issue 17) -------------------
+
+def test_reasoning_cache_writes_and_tuned_chat_overhead_by_hand():
+    from simulator.cost import selfhost_tokens_per_request
+
+    s = with_values(hand_scenario(), {
+        "prompt.reasoning_tokens": 40, "prompt.cache_write_share": 0.2,
+        "prompt.cache_write_usd_per_mtok": 2.5, "finetune.reasoning_tokens": 10,
+        "finetune.chat_overhead_tokens": 4, "selfhost.reasoning_tokens": 30,
+        "workload.requests_per_month": 1000})
+    result = simulate(s)
+    # static 500: half read from the cache at 0.5, a fifth written at 2.5, the rest at 2.0;
+    # u + k = 110 at 2.0; 50 output + 40 reasoning at 8.0; 20% batch at half price
+    static = 500 * (0.5 * 0.5 + 0.2 * 2.5 + 0.3 * 2.0)
+    prompt = (static + 110 * 2.0 + (50 + 40) * 8.0) / 1e6 * 0.9
+    rag = (static + (1000 + 110) * 2.0 + (50 + 40) * 8.0) / 1e6 * 0.9
+    # the tuned model: its own 4 chat-format tokens (not the prompted 10), 50 + 10 out
+    tuned = ((20 + 100 + 4) * 0.3 + (50 + 10) * 1.2) / 1e6
+    for m in (1, 2, 3):
+        assert cell(result, "prompt", m, "inference") == pytest.approx(
+            V[m] * prompt * DECLINE[m])
+        assert cell(result, "rag", m, "inference") == pytest.approx(V[m] * rag * DECLINE[m])
+        assert cell(result, "finetune", m, "inference") == pytest.approx(
+            V[m] * tuned * DECLINE[m])
+        assert cell(result, "hybrid", m, "inference") == pytest.approx(
+            V[m] * (0.25 * tuned + 0.75 * prompt) * DECLINE[m])
+    # self-hosted serving tokens: s_ft + u + k_ft + o + reasoning = 20 + 100 + 4 + 50 + 30
+    assert selfhost_tokens_per_request(resolve(s).values) == 204
+
+
+def test_reasoning_tokens_at_zero_change_nothing(hand):
+    same = simulate(with_values(hand_scenario(), {"prompt.reasoning_tokens": 0,
+                                                  "finetune.reasoning_tokens": 0,
+                                                  "selfhost.reasoning_tokens": 0}))
+    assert same.monthly.cost_usd.tolist() == hand.monthly.cost_usd.tolist()
+
+
+def test_cache_write_rate_from_the_price_table():
+    # Anthropic bills 5-minute cache writes at 1.25 × the input rate (3.00 -> 3.75 USD/Mtok
+    # for claude-sonnet-4-5), through genai-prices' cache_write_mtok.
+    s = with_values(hand_scenario(), {
+        "prompt.model": "claude-sonnet-4-5", "prompt.input_usd_per_mtok": None,
+        "prompt.cached_input_usd_per_mtok": None, "prompt.output_usd_per_mtok": None,
+        "prompt.batch_discount": None, "prompt.cache_write_share": 0.1,
+        "options": ["prompt"], "as_of": "2026-12-07"})
+    inputs = resolve(s)
+    assert inputs.values["prompt.input_usd_per_mtok"] == 3.0
+    assert inputs.values["prompt.cache_write_usd_per_mtok"] == pytest.approx(1.25 * 3.0)
+    row = next(r for r in inputs.prices if r["field"] == "prompt.cache_write_usd_per_mtok")
+    assert row["value"] == pytest.approx(3.75) and "genai-prices" in row["source"]
+
+
+def test_no_cache_write_rate_listed_bills_the_input_rate():
+    # gpt-4.1: OpenAI lists no cache-write price; writing the prefix costs the input rate.
+    s = with_values(hand_scenario(), {"prompt.model": "gpt-4.1", "as_of": "2026-12-07",
+                                      "prompt.cache_write_share": 0.5,
+                                      "prompt.cached_share": 0.5})
+    inputs = resolve(s)
+    assert inputs.values["prompt.cache_write_usd_per_mtok"] == 2.0   # the pinned input rate
+    row = next(r for r in inputs.prices if r["field"] == "prompt.cache_write_usd_per_mtok")
+    assert "no cache-write rate listed" in row["note"]
+
+
+def test_tuned_chat_overhead_defaults_to_the_tuned_model_s_own_rule():
+    from simulator.resolve import chat_overhead
+
+    s = with_values(hand_scenario(), {"finetune.chat_overhead_tokens": None,
+                                      "workload.chat_overhead_tokens": 107})
+    values = resolve(s).values
+    assert values["workload.chat_overhead_tokens"] == 107
+    assert values["finetune.chat_overhead_tokens"] == chat_overhead(s.finetune.model)
+    # the hand scenario's tuned model is unpriced but named: its chat rule is counted all the same
+    assert values["finetune.chat_overhead_tokens"] < 20
+
+
+def test_cached_and_cache_write_shares_cannot_exceed_the_prefix():
+    from simulator import InputError
+
+    with pytest.raises(InputError, match=r"prompt.cache_write_share: cached_share \+ "
+                                         r"cache_write_share must be ≤ 1.*0.9 \+ 0.2"):
+        with_values(hand_scenario(), {"prompt.cached_share": 0.9,
+                                      "prompt.cache_write_share": 0.2})

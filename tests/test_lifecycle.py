@@ -177,7 +177,8 @@ def acme_scenario(**changes) -> Scenario:
         "prompt": {"model": "big-old", "provider": "acme", "system_prompt_tokens": 200,
                    "fewshot_tokens": 300, "engineering_hours": 10,
                    "maintenance_hours_per_month": 1},
-        "finetune": {"provider": "acme", "model": "small-old", "prompt_tokens": 20,
+        "finetune": {"chat_overhead_tokens": 10,  # the tuned model's own k_ft
+                     "provider": "acme", "model": "small-old", "prompt_tokens": 20,
                      "examples": 100, "tokens_per_example": 500, "epochs": 2,
                      "labelling_usd_per_example": 1.0, "data_prep_hours": 5,
                      "eval_usd_per_run": 20, "retrain_every_months": 3,
@@ -427,7 +428,12 @@ def test_cli_prices_show_lifecycle(capsys):
 
     assert main(["prices", "--finetune", "--provider", "openai"]) == 0
     out = capsys.readouterr().out
-    assert "lifecycle" in out and "retired 2026-10-23" in out
+    assert "closes from" in out and "retired 2026-10-23" in out
+    # each closing offering in words, first day without the service, one spelling
+    assert ("note: openai gpt-4.1-mini fine-tuning: no new jobs from 2027-01-06, stops serving "
+            "from 2027-01-14") in out
+    assert main(["prices", "--finetune", "--provider", "openai", "--wide"]) == 0
+    assert "no new jobs from 2027-01-06, stops serving from 2027-01-14" in capsys.readouterr().out
 
 
 def test_cli_simulate_names_the_dates(tmp_path, capsys):

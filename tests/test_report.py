@@ -97,7 +97,10 @@ def test_summary_columns(result):
     assert list(result.summary.columns) == [
         "option", "tco_usd", "npv_usd", "upfront_usd", "requests", "cost_per_request_usd",
         "savings_usd", "roi", "breakeven_month", "breakeven_volume", "accuracy",
-        "payback_month", "crossing_months", "breakeven_volume_status"]
+        "payback_month", "crossing_months", "breakeven_volume_status", "cost_per_correct_usd",
+        "breakeven_accuracy", "accuracy_low", "accuracy_high", "p_reaches_breakeven",
+        "projected_accuracy", "examples_for_target", "target_labelling_usd",
+        "breakeven_accuracy_status"]
     assert result.summary.breakeven_month.dtype == "Int64"
     assert result.summary.payback_month.dtype == "Int64"
 

@@ -382,3 +382,184 @@ def test_this_process_and_its_workers_share_the_ranges(chat, monkeypatch, start)
     assert np.array_equal(many.input_tokens.counts, one.input_tokens.counts)
     assert seen[-1][0] == seen[-1][1] == path.stat().st_size
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+# ---- prompt caching, reasoning tokens and sampled logs (issue 17) ------------------------------
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def test_usage_csv_keeps_caching_and_reasoning_and_its_monthly_bill(tmp_path):
+    # tests/data/usage_cached.csv, by hand: prompt, completion, cached, reasoning per row
+    rows = [(3000, 300, 2560, 200), (3100, 150, 2560, 0), (2900, 250, 2560, 100),
+            (3000, 100, 0, 0)]
+    report = from_logs(DATA / "usage_cached.csv", workers=1, sample_rate=0.0001)
+    assert report.input_source == "billed"
+    assert report.system_prompt_tokens == 1920            # mean cached: (3 × 2560 + 0) / 4
+    assert report.cached_share == 1.0 and report.cache_write_share == 0.0
+    assert report.input_tokens.mean == (440 + 540 + 340 + 3000) / 4   # prompt − cached
+    assert report.output_tokens.mean == (100 + 150 + 150 + 100) / 4   # completion − reasoning
+    assert report.reasoning_tokens.mean == (200 + 0 + 100 + 0) / 4
+    assert report.requests_per_month == 4 / 0.0001        # September, complete, ÷ the rate
+    values = report.scenario_values()
+    assert values["prompt.cached_share"] == 1.0 and values["prompt.reasoning_tokens"] == 75.0
+
+    # The scenario bills what the provider billed: each row's uncached prompt at 2.00, its
+    # cached tokens at 0.50 and its whole completion (reasoning included) at 8.00 per 1M.
+    bill = sum((p - c) * 2.0 + c * 0.5 + o * 8.0 for p, o, c, _ in rows) / 4 / 1e6
+    assert bill == pytest.approx(0.00472)
+    base = load_scenario_text(
+        'options = ["prompt"]\n[prompt]\nmodel = "gpt-4.1"\ninput_usd_per_mtok = 2.0\n'
+        'cached_input_usd_per_mtok = 0.5\noutput_usd_per_mtok = 8.0\nbatch_discount = 0.5\n')
+    result = simulate(report.to_scenario(base))
+    m = result.monthly
+    month1 = m[(m.option == "prompt") & (m.month == 1) & (m.component == "inference")]
+    assert float(month1.cost_usd.iloc[0]) == pytest.approx(40_000 * bill)   # $188.80 a month
+    # Before: cached tokens at the full rate and no reasoning, (1920 + 1080) × 2 + 125 × 8.
+    assert 40_000 * (3000 * 2.0 + 125 * 8.0) / 1e6 == pytest.approx(280.0)
+
+
+def load_scenario_text(text: str):
+    import tomllib
+
+    from simulator import Scenario
+
+    return Scenario.from_dict(tomllib.loads(text))
+
+
+def openai_cached_log(path, cached: list[int], reasoning: list[int]):
+    """Chat requests (the test's system + few-shot + a user ticket) with OpenAI usage."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, (c, r) in enumerate(zip(cached, reasoning)):
+            record = {"timestamp": (START + timedelta(hours=i)).isoformat(), "model": "gpt-4o",
+                      "messages": [{"role": "system", "content": SYSTEM}, *FEWSHOT,
+                                   {"role": "user", "content": f"Ticket {i}: refund"}],
+                      "usage": {"prompt_tokens": 2000, "completion_tokens": 30 + r,
+                                "prompt_tokens_details": {"cached_tokens": c},
+                                "completion_tokens_details": {"reasoning_tokens": r}}}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def test_chat_log_cached_share_of_the_counted_prefix(tmp_path):
+    static = n_tokens(SYSTEM) + sum(n_tokens(m["content"]) for m in FEWSHOT)
+    block = static // 128 * 128                    # OpenAI caches whole 128-token blocks
+    cached = [block] * 22 + [0] * 3                # 22 of 25 requests hit the cache (88%)
+    reasoning = [0, 64, 128, 256, 64] * 5
+    path = tmp_path / "cached.jsonl"
+    openai_cached_log(path, cached, reasoning)
+    report = from_logs(path, workers=1)
+    assert report.system_prompt_tokens + report.fewshot_tokens == static
+    assert report.cached_share == pytest.approx(22 * block / 25 / static)
+    assert report.cache_write_share == 0.0
+    assert report.reasoning_tokens.mean == pytest.approx(np.mean(reasoning))
+    assert report.output_tokens.mean == 30              # completion less reasoning
+    scenario = report.to_scenario()
+    assert scenario.prompt.cached_share == round(22 * block / 25 / static, 4)
+    assert scenario.prompt.reasoning_tokens == round(float(np.mean(reasoning)), 1)
+
+
+def test_anthropic_usage_cache_reads_and_writes_come_on_top_of_input(tmp_path):
+    static = n_tokens(SYSTEM) + sum(n_tokens(m["content"]) for m in FEWSHOT)
+    reads = [static, 0, static, static]
+    writes = [0, static, 0, 0]
+    path = tmp_path / "anthropic.jsonl"
+    path.write_text("".join(json.dumps({
+        "timestamp": (START + timedelta(minutes=i)).isoformat(),
+        "request": {"model": "claude-sonnet-4-5", "system": SYSTEM,
+                    "messages": [*FEWSHOT, {"role": "user", "content": "refund"}]},
+        "response": {"usage": {"input_tokens": 40, "output_tokens": 5,
+                               "cache_read_input_tokens": r,
+                               "cache_creation_input_tokens": w}}}) + "\n"
+        for i, (r, w) in enumerate(zip(reads, writes))), encoding="utf-8")
+    report = from_logs(path, workers=1, model="gpt-4o")
+    assert report.system_prompt_tokens == n_tokens(SYSTEM)   # Anthropic's system field read
+    assert report.cached_share == pytest.approx(0.75)        # 3 of 4 requests read the prefix
+    assert report.cache_write_share == pytest.approx(0.25)   # the fourth wrote it
+
+
+def test_anthropic_usage_csv_counts_the_cache_on_top(tmp_path):
+    path = tmp_path / "anthropic.csv"
+    path.write_text("created_at,input_tokens,output_tokens,cache_read_input_tokens,"
+                    "cache_creation_input_tokens\n"
+                    "2026-09-01T00:00:00Z,100,10,0,1000\n"
+                    "2026-09-01T00:01:00Z,120,10,1000,0\n"
+                    "2026-09-01T00:02:00Z,80,10,1000,0\n"
+                    "2026-09-01T00:03:00Z,100,10,1000,0\n")
+    report = from_logs(path, workers=1)
+    assert report.prompt_tokens.mean == 100 + 1000           # input + read + written
+    assert report.input_tokens.mean == 100                   # what is neither read nor written
+    assert report.system_prompt_tokens == 1000
+    assert report.cached_share == 0.75 and report.cache_write_share == 0.25
+
+
+def test_cached_or_reasoning_tokens_above_their_total_are_bad_lines(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}],
+                                "usage": {"prompt_tokens": 10, "completion_tokens": 2,
+                                          "prompt_tokens_details": {"cached_tokens": 50}}})
+                    + "\n" + json.dumps({"messages": [{"role": "user", "content": "hi"}],
+                                         "usage": {"prompt_tokens": 10, "completion_tokens": 2,
+                                                   "completion_tokens_details":
+                                                       {"reasoning_tokens": 5}}}) + "\n")
+    report = from_logs(path, workers=1)
+    assert [str(e).split(": ", 1)[1] for e in report.errors] == [
+        "usage: cached tokens 50 exceed prompt_tokens 10",
+        "usage: reasoning_tokens 5 exceed completion_tokens 2"]
+
+
+@pytest.fixture(scope="module")
+def chat_report(chat):
+    return from_logs(chat[0], workers=1)
+
+
+def test_logs_without_cache_counts_leave_the_scenario_s_share(chat_report):
+    assert chat_report.cached_share is None                 # usage without cached tokens
+    assert "prompt.cached_share" not in chat_report.scenario_values()
+
+
+def test_sample_rate_scales_the_volume_only(chat, chat_report):
+    report = chat_report
+    sampled = from_logs(chat[0], workers=1, sample_rate=0.01)
+    assert sampled.requests_per_month == pytest.approx(report.requests_per_month / 0.01)
+    assert sampled.growth_per_month == report.growth_per_month
+    assert sampled.input_tokens.mean == report.input_tokens.mean
+    assert sampled.months.requests_full.tolist() == pytest.approx(
+        (report.months.requests / 0.01).tolist())
+    assert any("1% sample" in n for n in sampled.notes)
+
+
+@pytest.mark.parametrize("rate", [0, -0.5, 1.5, float("nan"), "1%", True])
+def test_sample_rate_outside_0_1_is_refused(chat, rate):
+    with pytest.raises(InputError, match=r"sample_rate: must be a share in \(0, 1\]"):
+        from_logs(chat[0], workers=1, sample_rate=rate)
+
+
+def test_edit_toml_keeps_comments_and_places_fields():
+    from simulator.workload import edit_toml
+
+    text = ('title = "a # b"   # the label\n'
+            "[workload]\n"
+            "requests_per_month = 5     # volume (assumption)\n"
+            "# chat_overhead_tokens = 11  # default: the rule\n"
+            "                             # continued\n"
+            "\n[prompt]\n"
+            'system_prompt = "long"   # text\n')
+    out = edit_toml(text, {"title": "c", "workload.requests_per_month": 60000.0,
+                           "workload.chat_overhead_tokens": 107.0,
+                           "workload.input_tokens": 12.5, "prompt.system_prompt": None,
+                           "prompt.system_prompt_tokens": 300, "finetune.reasoning_tokens": 0})
+    assert out.splitlines() == [
+        'title = "c"       # the label',          # the comment stays in its column
+        "[workload]",
+        "requests_per_month = 60000  # volume (from the logs)",
+        "chat_overhead_tokens = 107   # default: the rule",
+        "                             # continued",
+        "input_tokens = 12.5   # from the logs",
+        "",
+        "[prompt]",
+        '# system_prompt = "long"   # text',
+        "system_prompt_tokens = 300   # from the logs",
+        "",
+        "[finetune]",
+        "reasoning_tokens = 0   # from the logs",
+    ]
