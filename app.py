@@ -30,6 +30,7 @@ from simulator import (
 )
 from simulator import app_evidence
 from simulator.allocator import keep_freed_memory
+from simulator.appstate import as_text  # every text from a user, file, log or link
 from simulator.errors import InputError
 from simulator.html_report import html_report
 from simulator.resolve import resolve
@@ -219,7 +220,7 @@ with st.sidebar:
                                          bar.progress(done / max(total, 1),
                                                       text="Reading your logs…"))
             except (InputError, ValueError, OSError, RecursionError) as exc:
-                st.error(f"Request logs not read: {exc}")
+                st.error(as_text(f"Request logs not read: {exc}"))
             bar.empty()
             if traffic is not None and st.session_state.get("ftroi.logs_id") != logs.file_id:
                 numbers_mode = st.session_state["prompt.mode"] == "Numbers"
@@ -231,7 +232,7 @@ with st.sidebar:
                   "workload.input_tokens", "workload.output_tokens"):
             number(p)
         if traffic is not None:
-            st.caption(app_traffic.traffic_caption(traffic))
+            st.caption(as_text(app_traffic.traffic_caption(traffic)))
             for label, stats in (("User input tokens per request", traffic.input_tokens),
                                  ("Output tokens per request", traffic.output_tokens)):
                 if stats is not None:
@@ -263,7 +264,7 @@ with st.sidebar:
         prompt_life = lifecycles.get(st.session_state["prompt.model"].lower())
         if prompt_life is not None and (warning := appstate.closing_warning(
                 st.session_state["prompt.model"], prompt_life, start, horizon_months)):
-            st.warning(warning)
+            st.warning(as_text(warning))
         st.radio("Static prompt given as", appstate.PROMPT_MODES, key="prompt.mode",
                  horizontal=True,
                  help="Numbers: type token counts. Text: paste the prompt and the few-shot "
@@ -284,10 +285,10 @@ with st.sidebar:
                     try:
                         n, exact, note = count_text(text, model, fewshot)
                     except InputError as exc:
-                        st.error(str(exc))
+                        st.error(as_text(exc))
                     else:
-                        st.caption(f"**{n:,} tokens** · exact ({model} tokenizer)" if exact
-                                   else f"**~{n:,} tokens** · estimate: {note}")
+                        st.caption(f"**{n:,} tokens** · exact ({as_text(model)} tokenizer)"
+                                   if exact else f"**~{n:,} tokens** · estimate: {as_text(note)}")
             else:
                 number(f"{path}_tokens")
         for p in ("prompt.cached_share", "prompt.batch_share", "prompt.engineering_hours",
@@ -324,7 +325,7 @@ with st.sidebar:
         if chosen is not None and (warning := appstate.closing_warning(
                 f"{chosen.provider} {chosen.model} fine-tuning", chosen.lifecycle, start,
                 horizon_months)):
-            st.warning(warning)
+            st.warning(as_text(warning))
         number("finetune.prompt_tokens")
         st.radio("Training data", appstate.DATA_MODES, key="finetune.data_mode",
                  horizontal=True,
@@ -357,7 +358,7 @@ with st.sidebar:
             try:
                 report = dataset_report(raw, base_model, epochs)
             except InputError as exc:
-                st.error(f"Training file: {exc}")
+                st.error(as_text(f"Training file: {exc}"))
             else:
                 st.caption(
                     f"**{report.n_examples:,} examples** on {report.n_lines:,} lines · "
@@ -365,7 +366,7 @@ with st.sidebar:
                     f"example) · **{report.billed_tokens_per_epoch:,} billed tokens per "
                     f"epoch** × {report.epochs} epochs ({report.epochs_rule}) = "
                     f"**{report.billed_training_tokens:,} billed training tokens** · "
-                    + ("exact" if report.exact else f"estimate: {report.note}"))
+                    + ("exact" if report.exact else f"estimate: {as_text(report.note)}"))
                 if report.over_limit_lines:
                     st.warning(f"{len(report.over_limit_lines)} example(s) exceed the "
                                f"{report.max_tokens_per_example:,}-token limit and are billed "
@@ -377,7 +378,8 @@ with st.sidebar:
                     more = report.n_errors - len(shown)
                     st.error(f"{report.n_errors} bad line(s) in the training file; the numbers "
                              "below are used until it is fixed:\n\n"
-                             + "\n".join(f"- line {e.line}: {e.message}" for e in shown)
+                             + "\n".join(f"- line {e.line}: {as_text(e.message)}"
+                                         for e in shown)
                              + (f"\n- … and {more} more" if more > 0 else ""))
                 dataset = appstate.dataset_values(report)
         using_file = dataset is not None
@@ -406,7 +408,7 @@ with st.sidebar:
                           "and its published throughput for the model size.")
         number("selfhost.model_params_b", on_change=on_gpu_change)
         for warning in appstate.throughput_warnings(st.session_state):
-            st.warning(warning)
+            st.warning(as_text(warning))
         for p in ("selfhost.train_tokens_per_second", "selfhost.serve_tokens_per_second",
                   "selfhost.training_gpus", "selfhost.utilisation", "selfhost.min_replicas",
                   "selfhost.ops_hours_per_month", "selfhost.months_to_production"):
@@ -467,7 +469,7 @@ with st.sidebar:
         slots["Uncertainty"] = st.container()
 
 for problem in st.session_state["ftroi.query_problems"]:
-    slots[appstate.error_group(problem)].warning(f"Link: {problem}")
+    slots[appstate.error_group(problem)].warning(as_text(f"Link: {problem}"))
 
 
 # ---- page ---------------------------------------------------------------------------------------
@@ -483,10 +485,12 @@ with tab_prices:
     carried = dict((st.session_state.get("extras") or {}).get("prices") or {})
     if carried:
         st.info("This scenario carries its own price rows for "
-                f"{', '.join(sorted(carried))}; they apply on top of the table below. Edit "
-                "them in a scenario file, or remove them with the scenario JSON.")
+                f"{as_text(', '.join(sorted(carried)))}; they apply on top of the table "
+                "below. Edit them in a scenario file, or remove them with the scenario JSON.")
     snapshot = pricing.genai.snapshot_info()
-    st.caption(f"Inference rates that ftroi's own files lack come from {snapshot.label}"
+    if snapshot.warning:
+        st.warning(as_text(snapshot.warning))
+    st.caption(f"Inference rates that ftroi's own files lack come from {as_text(snapshot.label)}"
                + (f", fetched {snapshot.fetched_on.isoformat()}" if snapshot.fetched_on
                   else "") + ".")
     if st.button("Fetch the latest genai-prices data", key="prices.update",
@@ -495,11 +499,11 @@ with tab_prices:
         try:
             snapshot = pricing.genai.update()
         except Exception as exc:  # no network, an HTTP error, bad data: the old prices stay
-            st.error(f"Prices not updated: {exc}")
+            st.error(as_text(f"Prices not updated: {exc}"))
         else:
             st.cache_data.clear()
             st.cache_resource.clear()
-            st.success(f"Prices updated: {snapshot.label}; the answer above uses them.")
+            st.success(f"Prices updated: {as_text(snapshot.label)}; the answer above uses them.")
     st.subheader("Override the price table")
     st.caption("Edit a cell or add a row (a row replaces every shipped row with the same "
                "provider and model, or GPU and provider); the simulation uses your rows at "
@@ -518,13 +522,13 @@ with tab_prices:
         try:
             text = appstate.price_overrides(original, edited) if touched else None
         except InputError as exc:
-            st.error(f"These edits are not used: {exc}")
+            st.error(as_text(f"These edits are not used: {exc}"))
             text = None
         if text is not None:
             try:
                 price_table(((kind, text),))
             except (PriceError, InputError, ValueError) as exc:
-                st.error(f"These edits are not used: {exc}")
+                st.error(as_text(f"These edits are not used: {exc}"))
             else:
                 override_list.append((kind, text))
                 st.success(f"Your {kind} edits are in use.")
@@ -544,11 +548,11 @@ try:
     run = run_core(scenario_json, overrides)
 except (InputError, PriceError, ValueError) as exc:
     core_error = str(exc)
-    slots[appstate.error_group(core_error)].error(core_error)
+    slots[appstate.error_group(core_error)].error(as_text(core_error))
 
 if run is not None:
     for group, message in run.dropped:
-        slots[group].error(message)
+        slots[group].error(as_text(message))
     result = run.result
     sim_json = appstate.scenario_json(run.scenario)
     horizon = run.scenario.horizon_months
@@ -565,14 +569,14 @@ if run is not None:
     challenger = figures["challenger"]
 
     with answer:
-        st.markdown("### " + appstate.headline(result.summary, baseline, horizon,
+        st.markdown("### " + as_text(appstate.headline(result.summary, baseline, horizon,
                                                None if mc is None else mc.summary,
                                                None if mc is None else mc.n,
-                                               result.lifecycle_short, result.focus))
+                                               result.lifecycle_short, result.focus)))
         if result.sunk:
-            st.caption(result.sunk_sentence())
+            st.caption(as_text(result.sunk_sentence()))
         for sentence in (*result.lifecycle, *result.warnings):
-            st.warning(sentence)
+            st.warning(as_text(sentence))
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
         c1.metric("Best option", charts.label(figures["winner"]),
                   help="Lowest total cost of ownership over the horizon.")
@@ -589,13 +593,13 @@ if run is not None:
         st.caption(f"Break-even, savings, ROI and probability are for **{vs}** against the "
                    f"baseline, **{charts.label(baseline)}**.")
         for group, message in run.dropped:
-            st.error(f"Left out: {message} (see {group} in the sidebar)")
+            st.error(as_text(f"Left out: {message} (see {group} in the sidebar)"))
         if mc_error:
-            st.warning(f"Monte Carlo not run: {mc_error}")
+            st.warning(as_text(f"Monte Carlo not run: {mc_error}"))
         with st.expander("How this was worked out"):
-            st.write(result.explain(mc))
+            st.markdown(as_text(result.explain(mc)))
             for note in result.notes:
-                st.caption(f"Note: {note}")
+                st.caption(as_text(f"Note: {note}"))
 
     non_base = [o for o in result.summary["option"] if o != baseline]
 
@@ -642,7 +646,7 @@ if run is not None:
             try:
                 grid, today = run_grid(sim_json, overrides)
             except (InputError, ValueError) as exc:
-                st.info(f"No savings grid for this scenario: {exc}")
+                st.info(as_text(f"No savings grid for this scenario: {exc}"))
             else:
                 st.plotly_chart(charts.savings_heatmap(grid, option, current=today),
                                 key="chart.heatmap")
@@ -652,7 +656,7 @@ if run is not None:
             try:
                 frame = run_tornado(sim_json, overrides, ui["ui.spread"])
             except (InputError, ValueError) as exc:
-                st.info(f"No tornado for this scenario: {exc}")
+                st.info(as_text(f"No tornado for this scenario: {exc}"))
             else:
                 labels = {f.path: f.label for f in appstate.FIELDS}
                 labels.update({"prompt.input_usd_per_mtok": "Prompted model input price",
@@ -667,8 +671,8 @@ if run is not None:
                            "Uncertainty).")
     with tab_unc:
         if mc is None:
-            st.info(mc_error or "Monte Carlo is off: turn it on under Uncertainty in the "
-                                "sidebar.")
+            st.info(as_text(mc_error) if mc_error else (
+                "Monte Carlo is off: turn it on under Uncertainty in the sidebar."))
         else:
             option = option_picker("ui.mc_option")
             if option:
@@ -717,7 +721,7 @@ if run is not None:
 
 with answer:
     if run is None:
-        st.error(f"Fix this input to see the answer: {core_error}")
+        st.error(as_text(f"Fix this input to see the answer: {core_error}"))
 
 # ---- keep and share -----------------------------------------------------------------------------
 
@@ -730,9 +734,10 @@ with tab_data:
     st.text_area("…or paste scenario JSON", key="scenario.paste", height=100)
     st.button("Load pasted scenario", key="scenario.load", on_click=on_scenario_paste)
     if st.session_state["ftroi.scenario_error"]:
-        st.error(f"Scenario not loaded: {st.session_state['ftroi.scenario_error']}")
+        st.error(as_text(f"Scenario not loaded: "
+                         f"{st.session_state['ftroi.scenario_error']}"))
     for note in st.session_state["ftroi.scenario_notes"]:
-        st.warning(note)
+        st.warning(as_text(note))
 
     counts = None
     if state["prompt.mode"] == "Text":

@@ -1,4 +1,4 @@
-"""The long fuzz run (issue 13): the CI fuzz suite with 20× the examples (~30 minutes).
+"""The long fuzz run (issues 13 and 21): the CI fuzz suite with 20× the examples.
 
     .venv/bin/python benchmarks/fuzz_long.py [SCALE]
 """
@@ -10,5 +10,9 @@ import sys
 scale = sys.argv[1] if len(sys.argv) > 1 else "20"
 sys.exit(subprocess.call(
     [sys.executable, "-m", "pytest", "-q", "tests/test_fuzz_scenario.py",
-     "tests/test_fuzz_inputs.py", "tests/test_files.py"],
+     "tests/test_fuzz_inputs.py", "tests/test_files.py",
+     # issue 21: logs, the price cache, share links and query parameters, CLI arguments and
+     # scenario TOML
+     "tests/test_hostile_logs.py", "tests/test_hostile_prices.py",
+     "tests/test_hostile_link.py", "tests/test_hostile_cli.py"],
     env={**os.environ, "FTROI_FUZZ_SCALE": scale}))

@@ -29,6 +29,7 @@ cache (:func:`cache_path`) that later runs read. Nothing here touches the networ
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +46,12 @@ CACHE_ENV = "FTROI_CACHE_DIR"
 CACHE_FILE = "genai-prices-data.json"
 STALE_DAYS = 90
 """A snapshot more than this many days older than a scenario's start date is warned about."""
+MAX_CACHE_BYTES = 50 * 2**20
+"""Largest cache file read [bytes] (the data is about 1 MB today); checked before reading."""
+MAX_CACHE_DEPTH = 32
+"""Deepest nesting of the cache file's JSON [levels] (the data nests about 8)."""
+MAX_PRICE_USD_PER_MTOK = 1e6
+"""Largest number a price field may hold; dearer than any model sold [USD per 1M tokens]."""
 
 
 def genai_prices_version() -> str:
@@ -62,11 +69,14 @@ class SnapshotInfo:
     fetched_on : the day the data was fetched (None for the data bundled with the package,
         which carries no date)
     path : the cache file read (None for the bundled data)
+    warning : why a cache file was refused and the bundled data used instead ("" when none
+        was): the command line and the app show it on every run that skips the cache
     """
 
     label: str
     fetched_on: date | None = None
     path: Path | None = None
+    warning: str = ""
 
     def age_warning(self, start: date) -> str:
         """A warning when the data is more than :data:`STALE_DAYS` days older than ``start``;
@@ -92,24 +102,135 @@ def cache_path() -> Path:
     return cache_dir() / CACHE_FILE
 
 
+class CacheError(ValueError):
+    """The price cache file is not genai-prices data ftroi can use; the message says why."""
+
+
 @cache
 def _loaded() -> tuple[Any, SnapshotInfo]:
-    """(snapshot, info): the cached fetched data when there is a readable cache file, else the
-    bundled data. Read once per process (:func:`reload` reads again)."""
+    """(snapshot, info): the cached fetched data when there is a valid cache file, else the
+    bundled data, with the reason the cache was refused in ``info.warning``. Read once per
+    process (:func:`reload` reads again)."""
     from genai_prices import data_snapshot
 
     path = cache_path()
+    warning = ""
     if path.is_file():
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            snap = _snapshot_from_payload(payload["data"])
-            fetched = date.fromisoformat(payload["fetched_on"])
-            return snap, SnapshotInfo(label=f"genai-prices data fetched {fetched.isoformat()}",
-                                      fetched_on=fetched, path=path)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a broken cache is ignored: the bundled data is used
+            return _read_cache(path)
+        except CacheError as exc:
+            warning = (f"{path}: price cache refused ({exc}); using the genai-prices "
+                       f"{genai_prices_version()} bundled data instead (ftroi prices --update "
+                       f"fetches it again)")
     bundled = data_snapshot._bundled_snapshot()
-    return bundled, SnapshotInfo(label=f"genai-prices {genai_prices_version()}, bundled data")
+    return bundled, SnapshotInfo(label=f"genai-prices {genai_prices_version()}, bundled data",
+                                 warning=warning)
+
+
+def _read_cache(path: Path) -> tuple[Any, SnapshotInfo]:
+    """The cache file's snapshot, checked like a price file; CacheError says what is wrong."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CACHE_BYTES:
+            raise CacheError(f"{size:,} bytes is too large: at most {MAX_CACHE_BYTES:,}")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CACHE_BYTES + 1)
+    except OSError as exc:
+        raise CacheError(f"unreadable: {exc.strerror or exc}") from None
+    if len(data) > MAX_CACHE_BYTES:
+        raise CacheError(f"more than {MAX_CACHE_BYTES:,} bytes")
+    payload = parse_payload(data, "cache file")
+    if not isinstance(payload, dict) or not {"fetched_on", "data"} <= set(payload):
+        raise CacheError("not a price cache: expected an object with fetched_on and data")
+    fetched_raw = payload["fetched_on"]
+    try:
+        fetched = date.fromisoformat(fetched_raw) if isinstance(fetched_raw, str) else None
+    except ValueError:
+        fetched = None
+    if fetched is None or not date(2020, 1, 1) <= fetched <= date(2100, 12, 31):
+        raise CacheError(f"fetched_on: {str(fetched_raw)[:40]!r} is not a date from "
+                         f"2020-01-01 to 2100-12-31")
+    check_price_data(payload["data"])
+    try:
+        snap = _snapshot_from_payload(payload["data"])
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CacheError(f"not genai-prices data: {_first_line(exc)}") from None
+    if not snap.providers:
+        raise CacheError("it lists no providers")
+    return snap, SnapshotInfo(label=f"genai-prices data fetched {fetched.isoformat()}",
+                              fetched_on=fetched, path=path)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def parse_payload(data: bytes | str, what: str) -> Any:
+    """JSON within :data:`MAX_CACHE_DEPTH` levels and finite numbers; CacheError otherwise.
+    Deep nesting is caught (never a RecursionError) and measured without recursion."""
+    def constant(text: str) -> float:
+        raise CacheError(f"{text} is not a price (use a finite number)")
+
+    try:
+        parsed = json.loads(data, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise CacheError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                         f"{exc.colno}") from None
+    except RecursionError:
+        raise CacheError(f"{what} is nested too deeply: at most {MAX_CACHE_DEPTH} levels") \
+            from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CacheError(f"{what} is unreadable: {_first_line(exc)}") from None
+    deepest, stack = 0, [(parsed, 1)]
+    while stack:
+        item, d = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, d)
+            if deepest > MAX_CACHE_DEPTH:
+                raise CacheError(f"{what} is nested too deeply: at most {MAX_CACHE_DEPTH} "
+                                 f"levels")
+            stack.extend((v, d + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return parsed
+
+
+def check_price_data(raw: Any) -> None:
+    """CacheError unless ``raw`` is a list of providers whose every price is a number from 0 to
+    :data:`MAX_PRICE_USD_PER_MTOK`: a poisoned file (negative, boolean, text or huge prices)
+    is refused, never used. The full schema is genai-prices' own parser's."""
+    if not isinstance(raw, list):
+        raise CacheError(f"data: expected a list of providers, got {type(raw).__name__}")
+    for i, provider in enumerate(raw):
+        if not isinstance(provider, dict) or not isinstance(provider.get("id"), str):
+            raise CacheError(f"data[{i}]: expected a provider object with a text id")
+        models = provider.get("models", [])
+        if not isinstance(models, list):
+            raise CacheError(f"provider {provider['id'][:40]!r}: models must be a list")
+        for model in models:
+            if not isinstance(model, dict) or not isinstance(model.get("id"), str):
+                raise CacheError(f"provider {provider['id'][:40]!r}: a model without a text id")
+            stack = [(model.get("prices"), "prices")]
+            while stack:
+                item, where = stack.pop()
+                if isinstance(item, dict):
+                    stack.extend((v, f"{where}.{k}") for k, v in item.items())
+                elif isinstance(item, list):
+                    stack.extend((v, f"{where}[{j}]") for j, v in enumerate(item))
+                elif isinstance(item, bool) or (
+                        isinstance(item, (int, float))
+                        and not 0 <= item <= (math.inf if where.endswith(".start")
+                                              else MAX_PRICE_USD_PER_MTOK)):
+                    raise CacheError(
+                        f"{provider['id'][:40]} {model['id'][:60]}: {where} = {item!r} is not "
+                        f"a price: from 0 to {MAX_PRICE_USD_PER_MTOK:g} USD per 1M tokens")
+
+
+def cache_warning() -> str:
+    """Why the price cache was refused in this process ("" when it was not, or when no price
+    has been looked up yet: this never reads the data itself)."""
+    if _loaded.cache_info().currsize == 0:
+        return ""
+    return _loaded()[1].warning
 
 
 def snapshot():
@@ -176,7 +297,11 @@ def update(*, fetch: Callable[[], bytes] | None = None, today: date | None = Non
     ValueError, TypeError
         The fetched data is not genai-prices data; the cache is left as it was.
     """
-    raw = json.loads((fetch or fetch_latest)())
+    data = (fetch or fetch_latest)()
+    if len(data) > MAX_CACHE_BYTES:
+        raise CacheError(f"the fetched data is {len(data):,} bytes: at most {MAX_CACHE_BYTES:,}")
+    raw = parse_payload(data, "the fetched data")
+    check_price_data(raw)
     snap = _snapshot_from_payload(raw)
     if not snap.providers:
         raise ValueError("the fetched data lists no providers")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from itertools import pairwise
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -48,6 +49,20 @@ class Column:
 
 def _text(cell: str) -> str:
     return cell.strip()
+
+
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*")
+
+
+def _source(cell: str) -> str:
+    """A row's source: an http(s) address or plain words ("our contract, 2026-03"). Any other
+    address (``javascript:…``, ``data:…``, ``file:…``) is refused: the app and the HTML report
+    show a source as a link."""
+    text = cell.strip()
+    if _URL_LIKE.fullmatch(text) and not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{text[:40]!r} is not an http(s) address (give a web link or plain "
+                         f"words)")
+    return text
 
 
 def _lower_text(cell: str) -> str:
@@ -130,7 +145,7 @@ _UNTIL = Column(name="effective_until", parse=_iso_date)
 """Last day a price row applies (empty: until a later row of the same key replaces it)."""
 
 _META = (
-    Column(name="source_url", parse=_text, required=True),
+    Column(name="source_url", parse=_source, required=True),
     Column(name="checked_on", parse=_iso_date),
     Column(name="comment", parse=_text),
 )

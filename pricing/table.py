@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -137,6 +138,9 @@ class InferenceRates:
     tier: str = "standard"
     host: str = ""
     cache_write_usd_per_mtok: float | None = None
+    embedding: bool = False
+    """The model returns vectors, not text: it has no output price (an empty cell, none in
+    genai-prices) or its name says so (``text-embedding-3-small``, ``mistral-embed``)."""
 
     @property
     def serving_ends(self) -> date | None:
@@ -424,6 +428,7 @@ class PriceTable:
             batch_discount=self.batch_discount(row["provider"], as_of=None),
             source=source, source_url=row["source_url"], checked_on=row["checked_on"],
             effective_from=row["effective_from"], comment=row["comment"] or "",
+            embedding=is_embedding(row["model"], row["output_usd_per_mtok"]),
         )
 
     def inference_hosts(self, model: str) -> list[str]:
@@ -775,6 +780,18 @@ def _genai_rates(mid: ModelId, provider: str | None, as_of: date | None) -> Infe
     return None
 
 
+_EMBEDDING_NAME = re.compile(r"(^|[-_/.:])embed", re.IGNORECASE)
+
+
+def is_embedding(model: str, output_usd_per_mtok: float | None) -> bool:
+    """Whether ``model`` is an embedding model: no output price, or ``embed`` in its name.
+
+    >>> is_embedding("text-embedding-3-small", None), is_embedding("gpt-4o", 10.0)
+    (True, False)
+    """
+    return output_usd_per_mtok is None or bool(_EMBEDDING_NAME.search(model))
+
+
 def _genai_rates_for(name: str, provider: str | None, as_of: date | None
                      ) -> InferenceRates | None:
     """Rates of the exact id ``name`` (no parsing) at ``provider`` from genai-prices."""
@@ -798,6 +815,7 @@ def _genai_rates_for(name: str, provider: str | None, as_of: date | None
         source_url=urls[0] if urls else "https://github.com/pydantic/genai-prices",
         checked_on=_genai.snapshot_info().fetched_on, comment="; ".join(notes),
         tier=tier or "standard", host=why,
+        embedding=is_embedding(model.id, output),
     )
 
 

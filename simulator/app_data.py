@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
+from .appstate import as_text
 from .datacost import DATA_COMPONENTS
 from .scenario import DATA_SOURCES, DEFAULT_REVIEW_SHARE, DataConfig
 
@@ -157,7 +158,7 @@ def draw_panel(st: Any, result: Any) -> None:
     st.text(f"Source: {SOURCE_LABELS[source]} ({source}); "
             f"{result.scenario.data.holdout_share:.0%} held out for validation and test.")
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(as_text(warning))    # names and addresses from files and the user
     frame = data_vs_training(result)
     if not frame.empty:
         st.dataframe(frame, hide_index=True, width="stretch")

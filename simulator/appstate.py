@@ -23,9 +23,10 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -432,12 +433,18 @@ def start_date(extras: Mapping[str, Any]) -> date:
     """The scenario's start date from the page's extra fields (a loaded ``as_of``), else
     today: what picker badges and warnings are measured from."""
     value = extras.get("as_of")
-    if isinstance(value, date):
-        return value
+    if isinstance(value, datetime):
+        value = value.date()
     try:
-        return date.fromisoformat(str(value)) if value else date.today()
+        day = value if isinstance(value, date) else (
+            date.fromisoformat(str(value)) if value else date.today())
     except ValueError:
         return date.today()
+    # outside the calendar ftroi prices, the scenario itself says so: badges use today
+    if not (date.fromisoformat(limits.EARLIEST_AS_OF) <= day
+            <= date.fromisoformat(limits.LATEST_AS_OF)):
+        return date.today()
+    return day
 
 
 def closing_warning(subject: str, life: Lifecycle, start: date, horizon_months: int
@@ -671,6 +678,52 @@ def error_group(message: str) -> str:
     if section == "cost_per_error_usd":
         return "Quality"
     return "Horizon & money"
+
+
+# ---- text from users, files, logs and links ---------------------------------------------------
+
+_ALWAYS_ESCAPED = frozenset("\\`*[]<>#!|~$&")
+"""Characters Streamlit's markdown reads as syntax wherever they stand: images and links
+(``![x](url)``), HTML tags and entities, emphasis, code, headings, tables, strikethrough and
+``$…$`` LaTeX. ``(``, ``)``, ``.`` and ``-`` do nothing without them, except at a line start."""
+
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+
+
+def as_text(value: Any) -> str:
+    """``value`` as text that Streamlit's markdown shows exactly as written, never as markup.
+
+    Every message, caption or heading that holds text from a user, a file, a log, a price file
+    or a link goes through here: a model name ``![x](http://host/m.png)`` is shown as those
+    characters, and the viewer's browser fetches nothing. Escaped with a backslash: markdown's
+    and Streamlit's syntax characters (:data:`_ALWAYS_ESCAPED`); ``_`` except inside a word
+    (``input_usd_per_mtok`` stays as it is, which CommonMark never reads as emphasis); ``:``
+    before a non-space (``:red[…]``, ``:material/…:`` and emoji codes), and a list or heading
+    marker at a line start. Control characters other than a newline are dropped; a newline
+    is a visible line break.
+
+    >>> print(as_text("**bold** :red[x] input_usd: ![i](u)"))
+    \\*\\*bold\\*\\* \\:red\\[x\\] input_usd: \\!\\[i\\](u)
+    """
+    text = value if isinstance(value, str) else str(value)
+    text = "".join(ch for ch in text if ch == "\n" or not (
+        ch < " " or "\x7f" <= ch < "\xa0" or ch in "\u2028\u2029"))
+    out = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in _ALWAYS_ESCAPED:
+            out.append("\\" + ch)
+        elif ch == "_" and not (0 < i < n - 1 and text[i - 1].isalnum()
+                                and text[i + 1].isalnum()):
+            out.append("\\_")
+        elif ch == ":" and i < n - 1 and not text[i + 1].isspace():
+            out.append("\\:")
+        else:
+            out.append(ch)
+    escaped = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if len(m.group(2)) == 1
+                              else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1],
+                              "".join(out))
+    return escaped.replace("\n", "  \n")
 
 
 # ---- URL ----------------------------------------------------------------------------------------

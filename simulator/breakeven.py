@@ -19,6 +19,7 @@ from .cost import (
     selfhost_capacity_tokens,
     selfhost_tokens_per_request,
 )
+from .limits import MAX_REPLICA_STEPS
 
 VOLUME_RTOL = 1e-9
 """Relative accuracy of a break-even volume at a self-hosted replica step [1]: the replica
@@ -28,9 +29,9 @@ VOLUME_PROBE = 1e6
 VOLUME_LIMIT = 1e15
 """Largest month-1 volume examined when two stepped TCOs grow at the same rate
 [requests/month]."""
-MAX_STEPS = 2_000_000
-"""Most replica steps examined for one option; beyond them the volumes are not checked (and
-:attr:`VolumeWindows.checked_up_to` says so)."""
+MAX_STEPS = MAX_REPLICA_STEPS
+"""Most replica steps examined for one option (:data:`simulator.limits.MAX_REPLICA_STEPS`);
+beyond them the volumes are not checked (and :attr:`VolumeWindows.checked_up_to` says so)."""
 STATUSES = ("always", "above", "below", "between", "windows", "never")
 """What :attr:`VolumeWindows.status` may be."""
 
@@ -329,11 +330,10 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
     v_end = max(v_end, floor_end, 0.0) * (1.0 + 1e-6) + 1.0
     counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
     if not counts.sum() <= MAX_STEPS:
+        # every step below v_end is enumerated in every month, at most MAX_STEPS in all (with
+        # growth the last months' replicas fill at a tiny fraction of the first's volume)
         v_end = _volume_for_steps(per, r0, MAX_STEPS)
-        counts = np.nan_to_num(np.minimum(np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0),
-                                          MAX_STEPS), nan=0.0)
-        # every step below the first one left out is enumerated in every month
-        v_end = min(v_end, float(np.min((r0 + counts) * per)))
+        counts = np.maximum(np.floor(v_end / per) - r0 + 1.0, 0.0)
         proven = False
     counts = counts.astype(np.int64)
     month = np.repeat(np.arange(per.size), counts)
@@ -378,8 +378,22 @@ def _merge(lo: np.ndarray, hi: np.ndarray) -> tuple[tuple[float, float], ...]:
 
 
 def _volume_for_steps(per: np.ndarray, r0: float, n: int) -> float:
-    """The month-1 volume below which about ``n`` replica steps lie."""
-    return (n / float(np.sum(1.0 / per)) + r0 * float(per.max()))
+    """The month-1 volume below which at most ``n`` replica steps lie, all months together
+    (bisection on a count that only grows with the volume; about 60 passes over the months).
+    """
+    def steps(v: float) -> float:
+        return float(np.maximum(np.floor(v / per) - r0 + 1.0, 0.0).sum())
+
+    lo, hi = 0.0, n / float(np.sum(1.0 / per)) + r0 * float(per.max())
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            break
+        if steps(mid) <= n:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from .allocator import keep_freed_memory
 from .errors import InputError
 from .lifecycle import add_months, closings
 from .limits import MAX_TEXT_CHARS, is_panic
-from .wording import is_missing
+from .wording import is_missing, printable
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -32,17 +32,37 @@ MAX_ERRORS_SHOWN = 50
 def _read_text(path: str) -> str:
     """The text of ``path`` ('-': standard input), read no further than one character past
     :data:`~simulator.limits.MAX_TEXT_CHARS` (the counter refuses longer texts)."""
-    if path == "-":
-        return sys.stdin.read(MAX_TEXT_CHARS + 1)
+    where = "standard input" if path == "-" else path
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(MAX_TEXT_CHARS + 1)
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:          # a text stream (tests): its text as it is
+                text = sys.stdin.read(MAX_TEXT_CHARS + 1)
+            else:
+                text = _decoded_prefix(stream.read(4 * (MAX_TEXT_CHARS + 1)), where)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(MAX_TEXT_CHARS + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(f"{where}: a binary file, not text (a NUL byte at character {nul:,})")
+    return text[:MAX_TEXT_CHARS + 1]
+
+
+def _decoded_prefix(data: bytes, where: str) -> str:
+    """UTF-8 ``data`` as text; a character cut at the end of the read is left out."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[:exc.start].decode("utf-8")
+        raise
 
 
 def _dataset_file(path: str) -> None:
@@ -570,11 +590,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrintableStream:
+    """A text stream that passes everything written through :func:`~simulator.wording.
+    printable`: what the command line prints from logs, files and links cannot drive the
+    terminal. Everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     keep_freed_memory()  # this process is ours: large arrays reuse freed pages
     parser = build_parser()
-    args = parser.parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
+    try:
+        args = parser.parse_args(argv)
+        try:
+            return _run(args)
+        finally:
+            if warning := pricing.genai.cache_warning():
+                print(f"ftroi {args.command}: warning: {warning}", file=sys.stderr)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: argparse.Namespace) -> int:
+    """``args.func(args)``, with every failure as one line on stderr and its exit code."""
     try:
         return args.func(args)
     except (InputError, PriceError) as exc:
@@ -589,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (RecursionError, MemoryError):
         print(f"ftroi {args.command}: error: the input is too large or too deeply nested to "
-              f"process (see README, Limits)", file=sys.stderr)
+              f"process (see docs/limits.md)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - a library error the checks missed: one line
         print(f"ftroi {args.command}: error: {_one_line(exc)} (unexpected; please report it)",

@@ -22,6 +22,7 @@ from .datacost import DATA_COMPONENTS, data_usd, holdout_examples
 from .datasamples import SampleTokens, sample_tokens
 from .errors import InputError
 from .scenario import DataConfig, FinetuneConfig, PromptConfig, Rule
+from .wording import printable
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
@@ -125,8 +126,9 @@ def print_data_costs(args: argparse.Namespace, source: Any, n_examples: int,
             f"{rates.input_usd_per_mtok:g} / {rates.output_usd_per_mtok:g} USD per 1M tokens "
             f"({rates.source_url}, checked {checked}); acceptance {args.acceptance_rate:g}; "
             f"reviews: human 0%, teacher 10%, logs 100% at {args.review_usd_per_example:g} USD")
-    print(textwrap.fill(note, width=100, break_long_words=False, break_on_hyphens=False))
+    print(printable(textwrap.fill(note, width=100, break_long_words=False,
+                                  break_on_hyphens=False)))
     terms = output_terms(rates.provider, rates.model)
     if terms is not None and terms.restricts:
-        print(textwrap.fill(f"warning: {terms.warning(rates.model)}", width=100,
-                            break_long_words=False, break_on_hyphens=False))
+        print(printable(textwrap.fill(f"warning: {terms.warning(rates.model)}", width=100,
+                                      break_long_words=False, break_on_hyphens=False)))

@@ -39,10 +39,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         scenario = scenario.with_values(**dict(parse_set(v) for v in args.set))
     if args.as_of:
         try:
-            scenario = replace(scenario, as_of=date.fromisoformat(args.as_of))
+            as_of = date.fromisoformat(args.as_of)
         except ValueError:
             raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {args.as_of!r}") \
                 from None
+        try:
+            scenario = replace(scenario, as_of=as_of)
+        except InputError as exc:
+            raise InputError("--as-of" + str(exc).removeprefix("as_of")) from None
     from .cli import price_table
 
     table = price_table(args) if args.prices else None

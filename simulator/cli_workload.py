@@ -13,6 +13,7 @@ import time
 from typing import IO
 
 from .errors import InputError
+from .limits import MAX_CHUNK_MB, check_count
 
 EXIT_OK = 0
 MAX_ERRORS_SHOWN = 50
@@ -116,13 +117,22 @@ def print_report(report, out: IO[str] | None = None) -> None:
             say(f"  … and {report.n_errors - MAX_ERRORS_SHOWN:,} more")
 
 
+def _chunk_bytes(chunk_mb: float) -> int:
+    """``--chunk-mb`` in bytes; InputError outside (0, :data:`~simulator.limits.MAX_CHUNK_MB`]."""
+    if not (math.isfinite(chunk_mb) and 0 < chunk_mb <= MAX_CHUNK_MB) \
+            or int(chunk_mb * 2**20) < 1:
+        raise InputError(f"--chunk-mb: {chunk_mb:g} is not a size ftroi reads in: from 1e-06 "
+                         f"to {MAX_CHUNK_MB:,} megabytes")
+    return int(chunk_mb * 2**20)
+
+
 def cmd_workload(args: argparse.Namespace) -> int:
     """Measure the workload in request logs; optionally write it into a scenario."""
     from pathlib import Path
 
     from .files import write_files
     from .scenario import load_scenario, save_scenario
-    from .workload import check_sample_rate, from_logs
+    from .workload import check_sample_rate, from_logs, max_workers
 
     if args.scheduler is not None and args.engine != "dask":
         raise InputError("--scheduler: only with --engine dask")
@@ -130,7 +140,9 @@ def cmd_workload(args: argparse.Namespace) -> int:
     progress = None
     if not args.no_progress and sys.stderr.isatty():
         progress = StderrProgress(sys.stderr, "ftroi workload")
-    chunk_bytes = None if args.chunk_mb is None else int(args.chunk_mb * 2**20)
+    chunk_bytes = None if args.chunk_mb is None else _chunk_bytes(args.chunk_mb)
+    if args.workers is not None:
+        check_count("--workers", args.workers, lo=1, hi=max_workers())
     try:
         report = from_logs(args.files, format=args.format, model=args.model,
                            workers=args.workers, chunk_bytes=chunk_bytes,

@@ -7,7 +7,7 @@ given through these checks before any work is done. A refusal is an
 
     prompt.system_prompt: '     …' (1,000,000 characters) is too long: at most 1,000,000 …
 
-The caps (README, "Limits")
+The caps (docs/limits.md has them all, with the log, price-cache and share-link rules)
     ==========================  ===============  ============================================
     what                        cap              why
     ==========================  ===============  ============================================
@@ -25,6 +25,17 @@ The caps (README, "Limits")
     Monte Carlo draws           1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
     grid points                 1,000,000        evaluated in chunks of :data:`CHUNK_CELLS`
     a price-table cell          10,000 chars     Python's csv module stops at 131,072
+    a scenario's ``as_of``      2000..2100       a horizon past it stays in Python's calendar
+    replica steps searched      200,000          steep growth over long horizons multiplies
+                                                 them (once 2.7 GB and a minute)
+    the genai-prices cache      50 MiB, 32       the data is ~1 MB, nests ~8 levels
+                                levels
+    log scan workers            4 per core, 64   each holds a range and an encoding
+    log scan chunk              1,024 MiB        what one worker holds at once
+    one request's tokens        10,000,000       ten times the longest context window
+    a time in a log             2020..2100 and   one stray line moved months and volume
+                                ≤ 31 days from
+                                the rest
     ==========================  ===============  ============================================
 
 Parsing
@@ -47,6 +58,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from pricing import genai as _genai
 
 from .errors import InputError
 
@@ -81,6 +94,40 @@ keeps memory near 200 MB whatever ``n``."""
 MAX_CELL_CHARS = 10_000
 """Characters in one edited price-table cell."""
 SHOWN_CHARS = 40
+MAX_REQUEST_TOKENS = 10_000_000
+"""Largest token count of one request in a log (prompt, completion or cached) [tokens]: ten
+times the longest context window sold today; a larger count is a bad line."""
+LOG_EARLIEST = "2020-01-01"
+"""Request logs' times start here (UTC): an earlier time (1970-01-01, 0001-01-01) is a bad
+line. Chat APIs with usage logs start in 2020."""
+LOG_LATEST = "2100-01-01"
+"""Request logs' times end before this day (UTC): a later time (9999-12-31) is a bad line."""
+LOG_GAP_DAYS = 31
+"""A log time separated from the bulk of the file by more than this many days without a
+request is a bad line: walking out from the median request's day, the first run of more than
+31 empty days ends the plausible window (on each side). A whole calendar month (28 days or
+more) with no request between a stray line and the rest would otherwise count as a real,
+empty month and move the volume and growth."""
+MAX_REPLICA_STEPS = 200_000
+"""Self-hosted replica steps examined when finding the month-1 volumes at which an option is
+cheaper, all months together; beyond them the volumes are "checked up to" the last one. With
+steep growth over a long horizon the last months' replicas fill at a tiny volume, so the count
+of steps below any volume grows with ``(1 + g)^H``: this cap keeps a 120-month report with 20%
+growth near a second instead of a minute and gigabytes."""
+MAX_WORKERS = 64
+"""Worker processes of one log scan: at most 4 per core and never more than this."""
+MAX_CHUNK_MB = 1024
+"""Largest byte range one worker reads at once (``--chunk-mb``) [MiB]."""
+MAX_PRICE_CACHE_BYTES = _genai.MAX_CACHE_BYTES
+"""Bytes of the genai-prices cache file written by ``ftroi prices --update`` (the data is
+about 1 MB today); a larger file is refused before it is read (kept in :mod:`pricing.genai`)."""
+MAX_PRICE_CACHE_DEPTH = _genai.MAX_CACHE_DEPTH
+"""Nesting depth of the genai-prices cache file [levels] (the data nests about 8)."""
+EARLIEST_AS_OF = "2000-01-01"
+"""Earliest start date (``as_of``) of a scenario."""
+LATEST_AS_OF = "2100-12-31"
+"""Latest start date (``as_of``) of a scenario: its horizon must also end in a year Python's
+calendar holds, and no price or lifecycle row is dated near 9999."""
 """Characters of a refused value quoted in a message."""
 
 _LONG_WHITESPACE = re.compile(rf"[^\S\n\r]{{{MAX_WHITESPACE_RUN},}}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 import os
 import sys
 import threading
@@ -28,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,13 @@ import numpy as np
 
 from . import tokens
 from .errors import InputError
+from .limits import (
+    LOG_EARLIEST,
+    LOG_GAP_DAYS,
+    LOG_LATEST,
+    MAX_REQUEST_TOKENS,
+    shorten,
+)
 
 FORMATS = ("chat-jsonl", "batch-input", "batch-output", "usage-csv")
 """Log shapes read.
@@ -133,10 +141,16 @@ class Request:
     model: str | None = None
 
 
+EARLIEST_SECONDS = datetime.fromisoformat(LOG_EARLIEST).replace(tzinfo=UTC).timestamp()
+LATEST_SECONDS = datetime.fromisoformat(LOG_LATEST).replace(tzinfo=UTC).timestamp()
+
+
 def parse_time(value: Any, where: str = "timestamp") -> float:
     """Seconds since 1970-01-01 UTC from unix seconds, milliseconds or an ISO 8601 text.
 
-    Numbers above 1e11 are taken as milliseconds; a time without a zone is UTC.
+    Numbers above 1e11 are taken as milliseconds; a time without a zone is UTC. A time before
+    :data:`~simulator.limits.LOG_EARLIEST` or from :data:`~simulator.limits.LOG_LATEST` on is
+    refused: no request log holds one, and one such line would move the months and volume.
     """
     if isinstance(value, bool):
         raise InputError(f"{where}: expected a time, got {value!r}")
@@ -147,18 +161,64 @@ def parse_time(value: Any, where: str = "timestamp") -> float:
         except ValueError:
             try:
                 moment = datetime.fromisoformat(text)
-            except ValueError:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                seconds = moment.timestamp()
+            except (ValueError, OverflowError):
                 raise InputError(f"{where}: not a time (ISO 8601 or unix seconds): "
-                                 f"{value!r}") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
+                                 f"{shorten(value)}") from None
+            return _in_window(seconds, value, where)
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > 1e18:
+            raise InputError(f"{where}: not a time: {shorten(value)}")
         seconds = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
-        if not np.isfinite(seconds) or seconds < 0 or seconds > MAX_SECONDS:
-            raise InputError(f"{where}: not a time: {value!r}")
-        return seconds
+        return _in_window(seconds, value, where)
     raise InputError(f"{where}: expected a time, got {type(value).__name__}")
+
+
+def _in_window(seconds: float, value: Any, where: str) -> float:
+    if not EARLIEST_SECONDS <= seconds < LATEST_SECONDS:
+        shown = _iso(seconds) if -62_135_596_800 <= seconds <= MAX_SECONDS else shorten(value)
+        raise InputError(f"{where}: {shown} is outside the times a request log holds: from "
+                         f"{LOG_EARLIEST} to before {LOG_LATEST} (UTC)")
+    return seconds
+
+
+def _iso(seconds: float) -> str:
+    """``seconds`` as an ISO 8601 UTC text, for any time a datetime holds."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def day_index(seconds: float) -> int:
+    """Days since 1970-01-01 (UTC) of a time."""
+    return int(seconds // 86_400)
+
+
+def plausible_window(days: Mapping[int, int], gap_days: int = LOG_GAP_DAYS
+                     ) -> tuple[int, int] | None:
+    """(first day, last day) of the requests that belong together, from requests per day.
+
+    Walking out from the median request's day, the window ends (on each side) at the first
+    run of more than ``gap_days`` days without a request; days beyond it are stray lines
+    (:data:`~simulator.limits.LOG_GAP_DAYS`). None without days.
+    """
+    if not days:
+        return None
+    order = sorted(days)
+    half = sum(days.values()) / 2
+    seen, mid = 0, 0
+    for mid, day in enumerate(order):
+        seen += days[day]
+        if seen >= half:
+            break
+    hi = mid
+    while hi + 1 < len(order) and order[hi + 1] - order[hi] - 1 <= gap_days:
+        hi += 1
+    lo = mid
+    while lo > 0 and order[lo] - order[lo - 1] - 1 <= gap_days:
+        lo -= 1
+    return order[lo], order[hi]
 
 
 def month_index(seconds: float) -> int:
@@ -179,9 +239,15 @@ def _find_time(*sources: Mapping[str, Any] | None) -> float | None:
 
 
 def _count(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{where}: expected a whole number of tokens ≥ 0, got "
+                         f"{shorten(value)}")
+    if isinstance(value, float) and not math.isfinite(value) or value < 0 \
             or value != int(value):
         raise InputError(f"{where}: expected a whole number of tokens ≥ 0, got {value!r}")
+    if value > MAX_REQUEST_TOKENS:
+        raise InputError(f"{where}: {shorten(value)} is too many tokens for one request: at "
+                         f"most {MAX_REQUEST_TOKENS:,}")
     return int(value)
 
 
@@ -461,6 +527,7 @@ class Partial:
     n_cache_reported: int = 0               # requests whose usage reports cached tokens
     formats: Counter = field(default_factory=Counter)
     models: Counter = field(default_factory=Counter)
+    days: Counter = field(default_factory=Counter)   # requests per day (days since 1970)
 
     def shifted(self, lines: int, file: str) -> Partial:
         """The same partial with error line numbers moved by ``lines`` and named by ``file``."""
@@ -479,6 +546,7 @@ class Partial:
             self.hist[key] = merge_histograms(self.hist.get(key, empty),
                                               later.hist.get(key, empty))
         self.months.update(later.months)
+        self.days.update(later.days)
         self.first_time = min(self.first_time, later.first_time)
         self.last_time = max(self.last_time, later.last_time)
         self.prefix = common_prefix(self.prefix, later.prefix)
@@ -517,6 +585,7 @@ class Task:
     end: int
     model: str                # tokenizer used for text
     csv_columns: tuple = ()   # (name, index) pairs for usage-csv
+    window: tuple | None = None   # (first, last) day of plausible times; None: not known yet
 
 
 PER_MESSAGE = tokens.TOKENS_PER_MESSAGE
@@ -528,7 +597,8 @@ MEMO_MAX = 20_000
 class _Scanner:
     """Counts the requests of one range; the state behind :func:`scan_range`."""
 
-    def __init__(self, model: str):
+    def __init__(self, model: str, window: tuple[int, int] | None = None):
+        self.window = window
         tok = tokens.tokenizer_for(model)
         enc = tokens.get_encoding(tok.encoding)
         # Text is counted raw with the encoding; estimates are scaled once, at the end. Tools
@@ -549,6 +619,9 @@ class _Scanner:
     def take(self, req: Request, fmt: str) -> None:
         """Count one valid request (all checks that can fail happen before anything is kept)."""
         text = overhead = out_counted = None
+        if self.window is not None and req.time is not None \
+                and not self.window[0] <= day_index(req.time) <= self.window[1]:
+            raise InputError(stray_message(req.time, self.window))
         month = month_index(req.time) if req.time is not None else None
         if req.messages is not None:
             text, overhead = self._prompt_tokens(req)
@@ -562,6 +635,7 @@ class _Scanner:
         if req.time is not None:
             p.n_timed += 1
             p.months[month] += 1
+            p.days[day_index(req.time)] += 1
             p.first_time = min(p.first_time, req.time)
             p.last_time = max(p.last_time, req.time)
         if text is not None:
@@ -635,10 +709,19 @@ class _Scanner:
         return self.p
 
 
+def stray_message(seconds: float, window: tuple[int, int]) -> str:
+    """The bad-line message of a time outside the logs' plausible ``window`` (days)."""
+    first, last = (_iso(d * 86_400)[:10] for d in window)
+    return (f"timestamp {_iso(seconds)} is more than {LOG_GAP_DAYS} days from the logs' other "
+            f"requests ({first} to {last}): a stray time, left out")
+
+
 def scan_lines(lines: Iterable[bytes], fmt: str, model: str,
-               columns: Mapping[str, int] | None = None) -> Partial:
-    """Count the requests in ``lines`` (numbered from 1) of one format."""
-    scanner = _Scanner(model)
+               columns: Mapping[str, int] | None = None,
+               window: tuple[int, int] | None = None) -> Partial:
+    """Count the requests in ``lines`` (numbered from 1) of one format; with ``window``
+    (first, last day), a time outside it is a bad line."""
+    scanner = _Scanner(model, window)
     n = 0
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -689,11 +772,40 @@ DASK_INSTALL = 'pip install "ftroi[dask]"'
 """The install command of the optional Dask backend (and fsspec, for URLs)."""
 
 
+URL_PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"),
+                "gcs": ("gcsfs", "gcs")}
+"""URL scheme -> (the fsspec filesystem package it needs, the ftroi extra that installs it)."""
+
+
+@contextmanager
+def _url_errors(path: str) -> Iterator[None]:
+    """A URL's library errors as one-line InputErrors naming the URL (and what to install)."""
+    import zipfile
+
+    try:
+        yield
+    except ImportError:
+        scheme = path.split("://", 1)[0].lower()
+        package, extra = URL_PACKAGES.get(scheme, (None, None))
+        hint = (f'it needs {package}: pip install "ftroi[{extra}]"' if package else
+                f"no filesystem for {scheme}:// is installed (fsspec names the package)")
+        raise InputError(f"{path}: cannot read {scheme}:// URLs: {hint}") from None
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}: the archive is not a zip file") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (ValueError, KeyError, NotImplementedError) as exc:
+        raise InputError(f"{path}: cannot read this URL: "
+                         f"{shorten(str(exc) or type(exc).__name__, 120)}") from None
+
+
 @contextmanager
 def open_binary(path: str) -> Iterator[Any]:
     """``path`` opened for binary reading: a local file, or a URL through fsspec."""
     if is_url(path):
-        with _fsspec(path).open(path, "rb") as fh:
+        with _url_errors(path):
+            fh = _fsspec(path).open(path, "rb").open()
+        with fh:
             yield fh
     else:
         with open(path, "rb") as fh:
@@ -703,16 +815,18 @@ def open_binary(path: str) -> Iterator[Any]:
 def file_size(path: str) -> int:
     """Size of ``path`` [bytes] (a local file or a URL)."""
     if is_url(path):
-        fs, inner = _fsspec(path).core.url_to_fs(path)
-        return int(fs.size(inner))
+        with _url_errors(path):
+            fs, inner = _fsspec(path).core.url_to_fs(path)
+            return int(fs.size(inner))
     return os.path.getsize(path)
 
 
 def is_file(path: str) -> bool:
     """Whether ``path`` is an existing file (a local file or a URL)."""
     if is_url(path):
-        fs, inner = _fsspec(path).core.url_to_fs(path)
-        return bool(fs.isfile(inner))
+        with _url_errors(path):
+            fs, inner = _fsspec(path).core.url_to_fs(path)
+            return bool(fs.isfile(inner))
     return os.path.isfile(path)
 
 
@@ -731,7 +845,7 @@ def _range_lines(path: str, start: int, end: int) -> Iterable[bytes]:
 def scan_range(task: Task) -> Partial:
     """Count the requests in one byte range (run in a worker process, or in this one)."""
     return scan_lines(_range_lines(task.path, task.start, task.end), task.fmt, task.model,
-                      dict(task.csv_columns))
+                      dict(task.csv_columns), task.window)
 
 
 def plan_ranges(path: str, start: int, chunk_bytes: int) -> list[tuple[int, int]]:

@@ -478,16 +478,16 @@ def _check_priced(costs: Mapping[str, Mapping[str, np.ndarray]],
                         raise InputError(
                             f"scenario: its numbers are too extreme to price: {option}'s "
                             f"{component} cost in month {month} comes out as {a[month]:g}; "
-                            f"bring the largest volumes, token counts or prices down (README, "
-                            f"Limits)")
+                            f"bring the largest volumes, token counts or prices down (docs/"
+                            f"limits.md)")
     values = np.array([[fig.get(col, 0.0) for col in FINITE_SUMMARY]
                        for fig in figures.values()], dtype=float).reshape(-1, len(FINITE_SUMMARY))
     finite = np.isfinite(values)
     if not finite.all():
         row, col = np.argwhere(~finite)[0]
         raise InputError(f"scenario: its numbers are too extreme to price: "
-                         f"{FINITE_SUMMARY[col]} comes out as {values[row, col]:g} (README, "
-                         f"Limits)")
+                         f"{FINITE_SUMMARY[col]} comes out as {values[row, col]:g} (docs/"
+                         f"limits.md)")
 
 
 def _certainty(mc: Any, winner: str, base: str) -> str:

@@ -23,7 +23,7 @@ from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_tab
 from pricing.names import provider_name
 from pricing.table import with_overrides
 
-from . import closure, tokens
+from . import closure, limits, tokens
 from .cost import FINETUNE_RATES, PROMPT_RATES
 from .errors import InputError
 from .evidence import evidence_notes, evidence_values
@@ -222,6 +222,10 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
             rates = lookup.call("prompt.model", "prompt.input_usd_per_mtok",
                                 lambda t: t.inference_rates(pc.model, provider=pc.provider,
                                                             as_of=as_of))
+        if rates is not None and rates.embedding:
+            raise InputError(f"prompt.model: {limits.shorten(pc.model)} is an embedding model "
+                             f"(it returns vectors, not text): the prompted model must be a "
+                             f"chat model such as gpt-4.1")
         for key, value in pinned.items():
             _set_rate(values, prices, f"prompt.{key}", value, rates, _model_note(pc.model, rates))
         if pc.cache_write_share > 0 and pc.cache_write_usd_per_mtok is None and rates is None:
@@ -700,6 +704,11 @@ def _prompt_lifecycle(scenario: Scenario, values: dict, prices: list, lookup: _L
     succ = lookup.call("prompt.successor", "prompt.successor",
                        lambda t: t.inference_rates(model, provider=prov,
                                                    as_of=month_start(start, S)))
+    if succ.embedding:
+        where = ("prompt.successor" if pc.successor is not None
+                 else f"the lifecycle row of {limits.shorten(pc.model)}")
+        raise InputError(f"{where}: the successor {limits.shorten(successor)} is an embedding "
+                         f"model (it returns vectors, not text): name a chat model to move to")
     for key in PROMPT_RATES:
         _set_rate(values, prices, f"prompt.after.{key}", None, succ,
                   f"successor from month {S}: {succ.provider} {succ.model}", table_attr=key,

@@ -34,7 +34,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -908,8 +908,16 @@ class Scenario:
             except ValueError:
                 raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}") \
                     from None
+        elif isinstance(self.as_of, datetime):  # TOML's 2026-11-23T10:00: its day
+            object.__setattr__(self, "as_of", self.as_of.date())
         elif self.as_of is not None and not isinstance(self.as_of, date):
-            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {self.as_of!r}")
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got "
+                             f"{limits.shorten(self.as_of)}")
+        if self.as_of is not None and not (
+                date.fromisoformat(limits.EARLIEST_AS_OF) <= self.as_of
+                <= date.fromisoformat(limits.LATEST_AS_OF)):
+            raise InputError(f"as_of: {self.as_of.isoformat()} is outside the calendar ftroi "
+                             f"prices: from {limits.EARLIEST_AS_OF} to {limits.LATEST_AS_OF}")
         for name, cls in SECTION_TYPES.items():
             if not isinstance(getattr(self, name), cls):
                 raise InputError(f"{name}: must be a {cls.__name__}, "
@@ -1085,6 +1093,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
     ``finetune.dataset`` paths are taken relative to the file's folder.
     """
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path: expected a scenario file path, got {limits.shorten(path)} "
+                         f"({type(path).__name__})")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
@@ -1109,6 +1120,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
     """The scenario as TOML (``fmt="toml"``) or JSON (``fmt="json"``) text."""
+    if not isinstance(scenario, Scenario):
+        raise InputError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
     data = scenario.to_dict()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

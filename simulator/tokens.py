@@ -416,6 +416,10 @@ def message_text_parts(message: Mapping[str, Any], where: str = "message") -> li
                 parts.append(_require_text(part.get("text"), f"{where}: content[{j}].text"))
             elif isinstance(part, str):
                 parts.append(part)
+            elif not isinstance(part, Mapping):
+                raise InputError(f"{where}: content[{j}] must be text or a part object "
+                                 f"({{\"type\": \"text\", \"text\": …}}), got "
+                                 f"{shorten(part)} ({type(part).__name__})")
     elif content is not None:
         raise InputError(f"{where}: 'content' must be text, a list of parts or null, "
                          f"got {type(content).__name__}")
@@ -682,7 +686,8 @@ def _example_parts(record: Any, role_tokens: Mapping[str, int]) -> tuple[str, li
                 raise InputError(f"{where}: 'content' is null")
             if type(content) is not str and isinstance(content, (int, float, bool, dict)):
                 raise InputError(f"{where}: 'content' must be text, got {type(content).__name__}")
-            if "weight" in message and message["weight"] not in (0, 1):
+            if "weight" in message and (isinstance(message["weight"], bool)
+                                        or message["weight"] not in (0, 1)):
                 raise InputError(f"{where}: 'weight' must be 0 or 1, got {message['weight']!r}")
             has_assistant |= role == "assistant"
             texts.extend(message_text_parts(message, where))
@@ -764,11 +769,13 @@ def analyze_dataset(source: Any, model: str, *, epochs: int | str = "auto",
     if max_tokens_per_example == "model":
         max_tokens_per_example = model_example_limit(model)
     if max_tokens_per_example is not None and (
-            not isinstance(max_tokens_per_example, (int, np.integer))
+            isinstance(max_tokens_per_example, bool)
+            or not isinstance(max_tokens_per_example, (int, np.integer))
             or max_tokens_per_example < 1):
         raise InputError(f"max_tokens_per_example must be at least 1, "
                          f"got {max_tokens_per_example}")
-    if not (epochs == "auto" or (isinstance(epochs, (int, np.integer)) and epochs >= 1)):
+    if not (epochs == "auto" or (isinstance(epochs, (int, np.integer))
+                                 and not isinstance(epochs, bool) and epochs >= 1)):
         raise InputError(f"epochs must be 'auto' or a whole number ≥ 1, got {epochs!r}")
     scan = _DatasetScan(_TextCounter(enc))
     for line_no, raw in _iter_lines(source):
@@ -800,6 +807,9 @@ class _DatasetScan:
             return self.fail(line_no, line_too_long())
         if isinstance(raw, dict):
             record = raw
+        elif not isinstance(raw, (str, bytes)):
+            return self.fail(line_no, f"expected an example (a JSON line or an object), got "
+                                      f"{shorten(raw)} ({type(raw).__name__})")
         else:
             if isinstance(raw, bytes):
                 try:

@@ -183,6 +183,9 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
         return seed
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InputError(f"seed: must be an int or a numpy.random.Generator, got {seed!r}")
+    if seed is not None and not 0 <= seed < 2**128:
+        raise InputError(f"seed: must be a whole number from 0 to 2**128 - 1, got "
+                         f"{limits.shorten(int(seed))}")
     return np.random.default_rng(seed)
 
 

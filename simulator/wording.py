@@ -30,6 +30,29 @@ SINGLE_ESTIMATE_APP = ("This is a single estimate from the inputs as given; turn
 """The same hint for a report downloaded from the app."""
 
 
+_UNPRINTABLE = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20),
+                                             *range(0x7f, 0xa0))}
+_UNPRINTABLE.update({c: f"\\u{c:04x}" for c in (0x061c, 0x200e, 0x200f, *range(0x202a, 0x202f),
+                                                 *range(0x2066, 0x206a),
+                                                 *range(0xd800, 0xe000))})
+
+
+def printable(text: Any) -> str:
+    """``text`` safe to print on a terminal: control characters shown as ``\\x1b``-style
+    escapes (a newline and a tab are kept), and so are the bidirectional overrides that can
+    reorder what a line shows and lone surrogates (bytes of a file name that are not UTF-8),
+    which no terminal encoding can write.
+
+    Every line the command line prints goes through here (``simulator.cli`` wraps standard
+    output and error with it), so a model or role name in a log holding
+    ``\\x1b]0;…\\x07\\x1b[2J`` cannot retitle or clear the user's terminal.
+
+    >>> printable("gpt\\x1b[2J\\tok\\n")
+    'gpt\\\\x1b[2J\\tok\\n'
+    """
+    return str(text).translate(_UNPRINTABLE)
+
+
 def is_missing(x: Any) -> bool:
     """True for None, pandas NA and NaN (a figure that does not exist, e.g. no break-even)."""
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))

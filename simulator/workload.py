@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import logscan, tokens
+from . import limits, logscan, tokens
 from .errors import InputError
 from .logscan import FORMATS, LogIssue, Partial
 from .scenario import Scenario, example_scenario
@@ -504,16 +504,13 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
     if format != "auto" and format not in FORMATS:
         raise InputError(f"format: must be 'auto' or one of {', '.join(FORMATS)}, got {format!r}")
     check_sample_rate(sample_rate)
-    sources = [files] if isinstance(files, (str, Path)) or hasattr(files, "read") \
-        else list(files)
-    if not sources:
-        raise InputError("files: give at least one log file")
-    if chunk_bytes is not None and (isinstance(chunk_bytes, bool)
-                                    or not isinstance(chunk_bytes, int) or chunk_bytes < 1):
-        raise InputError(f"chunk_bytes: must be a whole number ≥ 1, got {chunk_bytes!r}")
+    sources = _sources(files)
+    if chunk_bytes is not None:
+        limits.check_count("chunk_bytes", chunk_bytes, lo=1, hi=limits.MAX_CHUNK_MB * 2**20)
     workers = (os.cpu_count() or 1) if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers: must be a whole number ≥ 1, got {workers!r}")
+    limits.check_count("workers", workers, lo=1, hi=max_workers())
+    if model is not None and not isinstance(model, str):
+        raise InputError(f"model: must be a model name (text), got {limits.shorten(model)}")
     if engine not in ENGINES:
         raise InputError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "dask":
@@ -530,13 +527,28 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
             notes.append(f"no model named in the logs: text counted with {DEFAULT_MODEL}'s "
                          f"tokenizer (give the model to count with another)")
     tok = tokens.tokenizer_for(model or DEFAULT_MODEL)
-    total = Partial()
-    per_file: list[tuple[str, Partial]] = []
     runner = None
     if engine == "dask":
         def runner(tasks):
             return dask_engine.run_tasks(tasks, scheduler=scheduler, progress=progress)
-    for plan, partials in _scan(plans, tok.model, workers, chunk_bytes, progress, runner):
+    total, per_file = _scan_all(plans, tok.model, workers, chunk_bytes, progress, runner)
+    window = logscan.plausible_window(total.days)
+    if window is not None and (min(total.days) < window[0] or max(total.days) > window[1]):
+        # Stray times: read again, with them as bad lines, so they move no figure.
+        total, per_file = _scan_all(plans, tok.model, workers, chunk_bytes, progress, runner,
+                                    window)
+    return _report(total, per_file, tok, notes, float(sample_rate))
+
+
+def _scan_all(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | None,
+              progress: Callable[[int, int], None] | None,
+              runner: Callable[[list[logscan.Task]], Iterable[Partial]] | None,
+              window: tuple[int, int] | None = None
+              ) -> tuple[Partial, list[tuple[str, Partial]]]:
+    """Every file scanned: (all files merged, each file's own), line numbers in place."""
+    total = Partial()
+    per_file: list[tuple[str, Partial]] = []
+    for plan, partials in _scan(plans, model, workers, chunk_bytes, progress, runner, window):
         file_total = Partial()
         offset = plan.first_line - 1
         for partial in partials:
@@ -546,7 +558,33 @@ def from_logs(files: Any, *, format: str = "auto", model: str | None = None,
         file_total.n_lines = offset
         per_file.append((plan.name, file_total))
         total.merge(file_total)
-    return _report(total, per_file, tok, notes, float(sample_rate))
+    return total, per_file
+
+
+def max_workers() -> int:
+    """Most worker processes a scan takes: 4 per core, at most
+    :data:`~simulator.limits.MAX_WORKERS`."""
+    return min(4 * (os.cpu_count() or 1), limits.MAX_WORKERS)
+
+
+def _sources(files: Any) -> list[Any]:
+    """``files`` as a list of paths, URLs or binary file objects; else InputError."""
+    if isinstance(files, (str, Path)) or hasattr(files, "read"):
+        sources = [files]
+    elif isinstance(files, (list, tuple)):
+        sources = list(files)
+    else:
+        raise InputError(f"files: expected a path, a file object or a list of them, got "
+                         f"{limits.shorten(files)} ({type(files).__name__})")
+    if not sources:
+        raise InputError("files: give at least one log file")
+    for i, source in enumerate(sources):
+        if not (isinstance(source, (str, Path)) or hasattr(source, "read")):
+            raise InputError(f"files[{i}]: expected a path or a file object, got "
+                             f"{limits.shorten(source)} ({type(source).__name__})")
+        if isinstance(source, str) and (not source.strip() or "\x00" in source):
+            raise InputError(f"files[{i}]: {limits.shorten(source)} is not a file name")
+    return sources
 
 
 def check_sample_rate(rate: Any, name: str = "sample_rate") -> float:
@@ -643,7 +681,8 @@ def default_chunk_bytes(total_bytes: int, workers: int) -> int:
 
 def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | None,
           progress: Callable[[int, int], None] | None,
-          runner: Callable[[list[logscan.Task]], Iterable[Partial]] | None = None
+          runner: Callable[[list[logscan.Task]], Iterable[Partial]] | None = None,
+          window: tuple[int, int] | None = None
           ) -> Iterable[tuple[_FilePlan, list[Partial]]]:
     """Each file's partials, in file order, ranges of all files sharing one pool."""
     tasks: list[logscan.Task] = []
@@ -656,7 +695,8 @@ def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | N
             continue
         for start, end in logscan.plan_ranges(plan.path, plan.data_start, chunk_bytes):
             tasks.append(logscan.Task(path=plan.path, fmt=plan.fmt, start=start, end=end,
-                                      model=model, csv_columns=plan.columns))
+                                      model=model, csv_columns=plan.columns,
+                                      window=window))
             owners.append(i)
     results: dict[int, list[Partial]] = {i: [] for i in range(len(plans))}
     partials = runner(tasks) if runner is not None and tasks else logscan.run_tasks(
@@ -665,7 +705,8 @@ def _scan(plans: list[_FilePlan], model: str, workers: int, chunk_bytes: int | N
         results[owner].append(partial)
     for i, plan in enumerate(plans):
         if plan.path is None:
-            results[i] = [logscan.scan_lines(plan.handle, plan.fmt, model, dict(plan.columns))]
+            results[i] = [logscan.scan_lines(plan.handle, plan.fmt, model, dict(plan.columns),
+                                             window)]
         yield plan, results[i]
 
 

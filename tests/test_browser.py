@@ -170,3 +170,41 @@ def test_a_shared_link_reproduces_the_view(server, page):
     assert exceptions(page) == []
     assert metric(page, "Break-even") == expected_breakeven(150_000) != "never"
     assert page.get_by_role("spinbutton", name="Requests in month 1 [requests/month]").input_value() == "150000"
+
+
+HOSTILE = "![x](http://hostile.example/m.png)"
+
+
+def test_a_hostile_share_link_fetches_nothing_from_outside(server, page):
+    """Model, GPU, offering, embedding model and successor names written as markdown images
+    (and an HTML image as the provider): the viewer's browser shows them as text and sends no
+    request anywhere but the app's own server."""
+    from urllib.parse import urlencode
+
+    seen: list[str] = []
+
+    def record(request):
+        seen.append(request.url)
+
+    query = urlencode({"prompt.model": HOSTILE, "selfhost.gpu": HOSTILE,
+                       "finetune.offering": HOSTILE, "rag.embedding_model": HOSTILE,
+                       "prompt.successor": f"openai/{HOSTILE}",
+                       "prompt.provider": '<img src="http://hostile.example/i.png">',
+                       f"x{HOSTILE}": HOSTILE, "title": ":red[**alarm**]"})
+    page.on("request", record)
+    try:
+        page.goto(f"{server}/?{query}")
+        page.wait_for_selector('[data-testid="stAlert"]', timeout=60_000)
+        wait_idle(page)
+        page.wait_for_timeout(1500)  # room for any image a message would load
+        alerts = " ".join(a.inner_text() for a in page.query_selector_all(
+            '[data-testid="stAlert"]'))
+    finally:
+        page.remove_listener("request", record)
+    outside = [u for u in seen if not (u.startswith(server) or u.startswith("data:")
+                                       or u.startswith("blob:"))]
+    assert outside == []
+    assert seen  # the listener saw the page's own requests
+    assert HOSTILE in alerts  # shown as the characters it is
+    assert page.query_selector('img[src*="hostile"]') is None
+    assert exceptions(page) == []

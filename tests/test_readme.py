@@ -72,6 +72,7 @@ def test_every_command_line_example_runs(checkout):
     assert "training cost of one run" in out.stdout
     assert "Not counted (already paid)" in out.stdout
     assert "182 of 200" in out.stdout and "pays for itself if it reaches" in out.stdout
+    assert "cached share" in out.stdout and "volume      60,000 requests/month" in out.stdout
     assert (checkout / "report.html").read_text().count("Plotly.newPlot(") >= 4
     for name in ("summary", "monthly", "monthly_wide", "prices", "montecarlo_summary",
                  "montecarlo_percentiles", "montecarlo_draws"):
