@@ -19,6 +19,7 @@ import pricing.genai
 from pricing import PriceError
 from simulator import (
     Scenario,
+    app_data,
     app_traffic,
     appstate,
     charts,
@@ -396,6 +397,8 @@ with st.sidebar:
                          "its examples are on hand.")
         slots["Fine-tuning"] = st.container()
 
+    app_data.draw_sidebar(st, table0.inference_models())
+
     with st.expander("Self-hosting"):
         gpus = table0.gpu_names()
         if st.session_state["selfhost.gpu"] not in gpus:
@@ -534,6 +537,7 @@ with tab_prices:
 state = {key: st.session_state[key] for key in appstate.WIDGET_KEYS}
 # The price edits travel with the scenario: in its JSON download and in the share link.
 state["extras"] = appstate.with_price_edits(evidence, overrides)
+state["extras"] = app_data.extras_with_data(state["extras"], st.session_state)
 ui = appstate.ui_settings(state)
 
 run = None
@@ -568,7 +572,7 @@ if run is not None:
                                                result.lifecycle_short, result.focus)))
         if result.sunk:
             st.caption(as_text(result.sunk_sentence()))
-        for sentence in result.lifecycle:
+        for sentence in (*result.lifecycle, *result.warnings):
             st.warning(as_text(sentence))
         c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
         c1.metric("Best option", charts.label(figures["winner"]),
@@ -639,6 +643,7 @@ if run is not None:
             "cheaper_at_volumes": st.column_config.TextColumn(
                 "cheaper at month-1 volumes [requests/month]"),
             "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
+        app_data.draw_panel(st, result)
     if ui["ui.mc_on"]:
         try:
             mc = run_monte_carlo(sim_json, overrides, ui["ui.mc_draws"], ui["ui.spread"],

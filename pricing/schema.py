@@ -244,6 +244,44 @@ inference model: ``training_ends`` is the last day new training jobs are accepte
 provider's named successor (``provider/model``; empty where there is none to move to)."""
 
 
+DISTILLATION_TEACHER_BILLING = ("on_demand", "batch")
+DISTILLATION_SERVING = ("on_demand", "provisioned_throughput")
+
+DISTILLATION_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="teacher_model", parse=_lower_text, required=True),
+    Column(name="student_model", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="teacher_billing", parse=_choice(DISTILLATION_TEACHER_BILLING), required=True),
+    Column(name="student_train_usd_per_mtok", parse=_price),
+    Column(name="serving", parse=_choice(DISTILLATION_SERVING), required=True),
+    *_META,
+)
+"""A managed distillation product: the provider runs the ``teacher_model`` on your prompts
+(billed at its inference rates, ``teacher_billing``), trains the ``student_model`` on the
+answers (``student_train_usd_per_mtok``; empty where the provider publishes no token rate) and
+serves it (``serving``: per token on demand, or only on provisioned throughput)."""
+DISTILLATION_KEY = ("provider", "teacher_model", "student_model", "effective_from")
+
+OUTPUT_TERMS_RESTRICTIONS = ("competing_models", "other_models", "attribution", "none")
+"""What a provider's terms say about training models on its outputs: not models that compete
+with the provider (``competing_models``), not any other model (``other_models``), allowed with
+the provider's name on the trained model (``attribution``), or no restriction (``none``)."""
+
+OUTPUT_TERMS_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="model_pattern", parse=_lower_text, required=True),
+    Column(name="restriction", parse=_choice(OUTPUT_TERMS_RESTRICTIONS), required=True),
+    Column(name="terms", parse=_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    *_META,
+)
+"""Terms on training with a model's outputs: ``provider`` (``*`` = any host of the model) and
+``model_pattern`` (a shell pattern such as ``gemini-*``; ``*`` = every model of the provider)
+name the models, ``terms`` the document, in words."""
+OUTPUT_TERMS_KEY = ("provider", "model_pattern", "effective_from")
+
+
 def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:
     per_mtok = row.get("train_usd_per_mtok") is not None
     per_hour = row.get("train_usd_per_hour") is not None

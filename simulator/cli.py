@@ -119,7 +119,8 @@ def training_costs(report: tokens.DatasetReport, table: pricing.PriceTable) -> p
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    """Validate a fine-tuning JSONL and price a training run on it."""
+    """Validate a fine-tuning JSONL, price a training run on it and what its data costs from
+    each source (people, a teacher model, the logs)."""
     limit = "model" if args.max_tokens_per_example is None else args.max_tokens_per_example
     epochs = "auto" if args.epochs == "auto" else _positive_int(args.epochs, "--epochs")
     if args.file != "-":
@@ -148,6 +149,10 @@ def cmd_dataset(args: argparse.Namespace) -> int:
             for note in closing_notes(table, zip(costs["provider"], costs["base_model"]),
                                       date.today()):
                 print(note)
+        if args.file != "-":
+            from .cli_data import print_data_costs
+
+            print_data_costs(args, args.file, report.n_examples, table)
     if report.n_errors:
         print(f"\n{report.n_errors} bad line(s):")
         for issue in report.errors[:MAX_ERRORS_SHOWN]:
@@ -566,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens-per-example", type=int, default=None,
                    help="per-example token cap (default: the provider's limit)")
     add_prices_option(p)
+    from .cli_data import add_data_options
+
+    add_data_options(p)
     p.set_defaults(func=cmd_dataset)
 
     p = sub.add_parser("prices", help="show the price table with sources")

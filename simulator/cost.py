@@ -58,13 +58,14 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
+from .datacost import DATA_COMPONENTS, data_usd
 from .evidence import saturating_power_law
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
 SECONDS_PER_HOUR = 3600.0
 
-COMPONENTS = ("labelling", "training", "evaluation", "engineering", "inference", "embedding",
+COMPONENTS = DATA_COMPONENTS + ("training", "evaluation", "engineering", "inference", "embedding",
               "hosting", "infrastructure", "migration", "errors")
 """Cost components, in display order."""
 
@@ -380,8 +381,9 @@ def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
                              shared={} if shared is None else shared)
     if shared is not None:
         for a in data:
-            if isinstance(a, np.ndarray):
-                a.flags.writeable = False
+            for b in (a.values() if isinstance(a, dict) else (a,)):
+                if isinstance(b, np.ndarray):
+                    b.flags.writeable = False
         shared[key] = data
     return data
 
@@ -417,14 +419,39 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
-    if np.any(on_hand):
-        new = labelled_beyond_on_hand(new, on_hand)
-    labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
-                              p["finetune.labelling_hours_per_example"], p["hourly_rate_usd"])
+    labelling = training_data_usd(p, new, months, on_hand)
     evaluation = runs * p["finetune.eval_usd_per_run"]
     validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
                                         p["finetune.tokens_per_example"], cap, epochs)
     return runs, billed, labelling, evaluation, validation
+
+
+def training_data_usd(p: Mapping[str, Any], new_examples, months, examples_on_hand=0.0
+                      ) -> dict[str, Any]:
+    """The data components of the examples labelled each month [USD/month]
+    (:data:`~simulator.datacost.DATA_COMPONENTS`), by the scenario's source
+    (``data.source``; ``human`` when the values have no ``[data]``, as before it existed).
+
+    ``new_examples`` are trained on; ``data.holdout_share`` ``h`` of everything produced is
+    held out besides, so ``new / (1 − h)`` examples are needed in all
+    (:func:`~simulator.datacost.holdout_examples`). ``examples_on_hand`` (owned already)
+    cover the first of them, training and hold-out alike: only the examples beyond them are
+    produced and paid (:func:`labelled_beyond_on_hand`), split ``1 − h`` / ``h`` between the
+    components. Model tokens pay the month's declined rate; people's time does not decline.
+    """
+    source = p.get("data.source", "human")
+    h = p.get("data.holdout_share", 0.0)
+    needed = new_examples / (1.0 - h) if np.any(h) else new_examples
+    if np.any(examples_on_hand):
+        needed = labelled_beyond_on_hand(needed, examples_on_hand)
+    if "data.holdout_share" not in p:  # values made without a [data] section
+        return {"labelling": labelling_usd(needed, p["finetune.labelling_usd_per_example"],
+                                           p["finetune.labelling_hours_per_example"],
+                                           p["hourly_rate_usd"])}
+    decline = price_decline_factor(p["price_decline"], months) if source == "teacher" else 1.0
+    parts = data_usd(source, needed * (1.0 - h), needed * h, p, decline)
+    return {c: a for c, a in parts.items()
+            if c == "labelling" or np.any(np.asarray(a) != 0)}
 
 
 PROMPT_RATES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",
@@ -687,9 +714,9 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
                                        requests=V, shared=shared,
                                        gpu_decline=b["gpu_decline"]))
     elif option == "selfhost":
-        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False,
-                                                             shared=shared)
-        out["labelling"] = labelling
+        _, billed, data, evaluation, _ = _finetune_data(p, months, capped=False,
+                                                        shared=shared)
+        out.update(data)
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
                                            p["selfhost.gpu_usd_per_hour"],
@@ -773,7 +800,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         to prompting."""
         return a if tuned_on is None else np.where(tuned_on, a, 0.0)
 
-    runs, billed, labelling, evaluation, validation = _finetune_data(
+    runs, billed, data, evaluation, validation = _finetune_data(
         p, months, capped=True, lifecycle=True, shared=shared)
     training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
                                                          months),
@@ -784,7 +811,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
              * gpu_decline / p.get("finetune.adapters_per_deployment", 1.0)
              + road_rate(p, "finetune", "storage_usd_per_month", months))
     out: dict[str, np.ndarray] = {
-        "labelling": labelling,
+        **data,
         "training": training,
         "evaluation": evaluation,
         "hosting": while_tuned(every_month(fixed, months)),

@@ -1,9 +1,10 @@
 """The scenario: what a user saves, shares and runs (README, Method).
 
 A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
-(``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``) plus the
-top-level settings. Every field is checked when the object is created; a bad value raises
-:class:`~simulator.errors.InputError` whose message starts with the field's path::
+(``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``,
+``[data]``) plus the top-level settings. Every field is checked when the object is created;
+a bad value raises :class:`~simulator.errors.InputError` whose message starts with the
+field's path::
 
     workload.requests_per_month: must be ≥ 0, got -5
 
@@ -47,7 +48,7 @@ from .throughput import PRECISIONS, TENSOR_PARALLEL_SIZES
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
 """The options the engine can price, in display order."""
 
-SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid")
+SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid", "data")
 
 # Defaults for the token numbers that text may replace (the example scenario's).
 DEFAULT_SYSTEM_PROMPT_TOKENS = 1200
@@ -704,9 +705,151 @@ class HybridConfig(_Section):
         self._check_evals()
 
 
+DATA_SOURCES = ("human", "teacher", "logs")
+"""Where the training examples come from: people write them (``human``), a large model
+writes the answers and the good ones are kept (``teacher``), or the prompted road's own
+requests and answers are taken from the logs (``logs``)."""
+
+DEFAULT_HOLDOUT_SHARE = 0.2
+"""Share of all produced examples held out (10% validation + 10% test, the seeds' 80/10/10
+guidance; an assumption the user can change)."""
+
+DEFAULT_REVIEW_SHARE = {"human": 0.0, "teacher": 0.1, "logs": 1.0}
+"""``data.review_share`` when left unset, by source (assumptions): a person's own example is
+not checked twice; a teacher's kept answers are spot-checked (one in ten); every answer taken
+from the logs is read by a person before it trains a model."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig(_Section):
+    """Where the training examples come from and what they cost (``[data]``).
+
+    The number of examples trained on is ``finetune.examples`` (and
+    ``finetune.new_examples_per_retrain`` at each retraining), whatever the source.
+
+    source : ``human`` (``finetune.labelling_usd_per_example`` and
+        ``labelling_hours_per_example`` per example), ``teacher`` (a model writes the answers)
+        or ``logs`` (requests the prompted road already served; only reviews are paid)
+    holdout_share : share ``h`` of all produced examples held out for validation and test
+        [0..1); the hold-out adds ``N × h / (1 − h)`` examples, produced and paid like the
+        training examples but not trained on
+    review_share : share of the kept examples a person checks [0..1]; ``None`` = 0 for
+        ``human``, 0.1 for ``teacher``, 1 for ``logs``
+    review_usd_per_example : one check [USD/example]
+    teacher_model, teacher_provider : the model that writes the answers; ``None`` = the
+        prompted model (``prompt.model``, ``prompt.provider``)
+    teacher_input_tokens : tokens sent to the teacher per generated example [tokens];
+        ``None`` = counted from ``teacher_prompt`` plus the user's content
+        (``workload.input_tokens``), else from ``teacher_samples``, else the prompted road's
+        request (system prompt, few-shot, user content, chat overhead)
+    teacher_output_tokens : tokens the teacher writes per generated example [tokens];
+        ``None`` = from ``teacher_samples``, else ``workload.output_tokens``
+    teacher_prompt : the instruction sent to the teacher with each input (text, counted with
+        the teacher's tokenizer)
+    teacher_samples : a chat JSONL of sample examples (path relative to the scenario file):
+        the mean tokens before the last assistant message are the teacher's input, the last
+        assistant message its output
+    teacher_cached_share : share of the teacher's input billed at the cached rate [0..1]
+    teacher_batch_share : share of generation sent through the batch API [0..1]
+    teacher_input_usd_per_mtok, teacher_cached_input_usd_per_mtok,
+        teacher_output_usd_per_mtok : pinned rates [USD per 1M tokens]; teacher_batch_discount
+        [0..1]. ``None`` = from the price table
+    acceptance_rate : share of generated (or logged) examples kept (0..1]; generated =
+        needed ÷ acceptance
+    judge_model, judge_provider : an optional model that grades each generated example
+    judge_input_tokens : [tokens per generated example]; ``None`` = the teacher's input and
+        output (the judge reads both)
+    judge_output_tokens : the verdict [tokens per generated example]
+    judge_input_usd_per_mtok, judge_output_usd_per_mtok : pinned rates [USD per 1M tokens]
+    logs_usable_share : share of the prompted road's requests that may be used as training
+        examples (consent, privacy, topic) [0..1]; with ``acceptance_rate`` it sets how many
+        examples the logs give each month
+    """
+
+    SECTION: ClassVar[str] = "data"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "holdout_share": Rule(hi=1.0, hi_open=True),
+        "review_share": OPT_SHARE,
+        "review_usd_per_example": NONNEG,
+        "teacher_input_tokens": OPT_NONNEG,
+        "teacher_output_tokens": OPT_NONNEG,
+        "teacher_cached_share": SHARE,
+        "teacher_batch_share": SHARE,
+        "teacher_input_usd_per_mtok": OPT_NONNEG,
+        "teacher_cached_input_usd_per_mtok": OPT_NONNEG,
+        "teacher_output_usd_per_mtok": OPT_NONNEG,
+        "teacher_batch_discount": OPT_SHARE,
+        "acceptance_rate": Rule(hi=1.0, lo_open=True),
+        "judge_input_tokens": OPT_NONNEG,
+        "judge_output_tokens": NONNEG,
+        "judge_input_usd_per_mtok": OPT_NONNEG,
+        "judge_output_usd_per_mtok": OPT_NONNEG,
+        "logs_usable_share": SHARE,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"teacher_model": True, "teacher_provider": True,
+                                       "judge_model": True, "judge_provider": True,
+                                       "teacher_samples": True}
+
+    source: str = "human"
+    holdout_share: float = DEFAULT_HOLDOUT_SHARE
+    review_share: float | None = None
+    review_usd_per_example: float = 0.5
+    teacher_model: str | None = None
+    teacher_provider: str | None = None
+    teacher_input_tokens: float | None = None
+    teacher_output_tokens: float | None = None
+    teacher_prompt: str | None = None
+    teacher_samples: str | None = None
+    teacher_cached_share: float = 0.0
+    teacher_batch_share: float = 0.0
+    teacher_input_usd_per_mtok: float | None = None
+    teacher_cached_input_usd_per_mtok: float | None = None
+    teacher_output_usd_per_mtok: float | None = None
+    teacher_batch_discount: float | None = None
+    acceptance_rate: float = 0.8
+    judge_model: str | None = None
+    judge_provider: str | None = None
+    judge_input_tokens: float | None = None
+    judge_output_tokens: float = 50
+    judge_input_usd_per_mtok: float | None = None
+    judge_output_usd_per_mtok: float | None = None
+    logs_usable_share: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.source not in DATA_SOURCES:
+            raise InputError(f"data.source: must be one of {', '.join(DATA_SOURCES)}, "
+                             f"got {limits.shorten(self.source)}")
+        self._check_fields()
+        if self.teacher_prompt is not None:
+            limits.check_text("data.teacher_prompt", self.teacher_prompt)
+        given = [n for n in ("teacher_prompt", "teacher_samples") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise InputError("data.teacher_prompt: give either teacher_prompt (counted) or "
+                             "teacher_samples (measured), not both")
+        if given and self.teacher_input_tokens is not None:
+            raise InputError(f"data.{given[0]}: give either {given[0]} (counted) or "
+                             f"teacher_input_tokens (a number), not both")
+        if self.teacher_samples is not None and self.teacher_output_tokens is not None:
+            raise InputError("data.teacher_samples: give either teacher_samples (measured) or "
+                             "teacher_output_tokens (a number), not both")
+        if self.judge_model is None:
+            for name in ("judge_provider", "judge_input_tokens", "judge_input_usd_per_mtok",
+                         "judge_output_usd_per_mtok"):
+                if getattr(self, name) is not None:
+                    raise InputError(f"data.{name}: set only with data.judge_model (the model "
+                                     f"that grades each generated example)")
+
+    @property
+    def resolved_review_share(self) -> float:
+        """``review_share``, or the source's default (:data:`DEFAULT_REVIEW_SHARE`)."""
+        return (DEFAULT_REVIEW_SHARE[self.source] if self.review_share is None
+                else float(self.review_share))
+
+
 SECTION_TYPES: dict[str, type] = {
     "workload": Workload, "prompt": PromptConfig, "rag": RagConfig,
     "finetune": FinetuneConfig, "selfhost": SelfhostConfig, "hybrid": HybridConfig,
+    "data": DataConfig,
 }
 
 
@@ -772,6 +915,7 @@ class Scenario:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     selfhost: SelfhostConfig = field(default_factory=SelfhostConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
+    data: DataConfig = field(default_factory=DataConfig)
     prices: tuple[tuple[str, str], ...] = ()
     focus: str | None = None
     source_dir: Path | None = field(default=None, compare=False, repr=False)
