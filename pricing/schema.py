@@ -93,6 +93,13 @@ def _price(cell: str) -> float:
     return value
 
 
+def _positive_number(cell: str) -> float:
+    value = _number(cell)
+    if value <= 0:
+        raise ValueError(f"{cell.strip()} is not a positive number")
+    return value
+
+
 def _share(cell: str) -> float:
     value = _number(cell)
     if not 0 <= value <= 1:
@@ -204,6 +211,7 @@ GPU_COLUMNS = _columns(
     Column(name="provider", parse=_lower_text, required=True),
     Column(name="effective_from", parse=_iso_date, required=True),
     Column(name="usd_per_hour", parse=_price, required=True),
+    Column(name="memory_gb", parse=_positive_number),
     _UNTIL,
     *_META,
 )
@@ -234,6 +242,44 @@ LIFECYCLE_KEY = ("kind", "provider", "model")
 inference model: ``training_ends`` is the last day new training jobs are accepted,
 ``serving_ends`` the last day the model (and its fine-tunes) answers, ``successor`` the
 provider's named successor (``provider/model``; empty where there is none to move to)."""
+
+
+DISTILLATION_TEACHER_BILLING = ("on_demand", "batch")
+DISTILLATION_SERVING = ("on_demand", "provisioned_throughput")
+
+DISTILLATION_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="teacher_model", parse=_lower_text, required=True),
+    Column(name="student_model", parse=_lower_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    Column(name="teacher_billing", parse=_choice(DISTILLATION_TEACHER_BILLING), required=True),
+    Column(name="student_train_usd_per_mtok", parse=_price),
+    Column(name="serving", parse=_choice(DISTILLATION_SERVING), required=True),
+    *_META,
+)
+"""A managed distillation product: the provider runs the ``teacher_model`` on your prompts
+(billed at its inference rates, ``teacher_billing``), trains the ``student_model`` on the
+answers (``student_train_usd_per_mtok``; empty where the provider publishes no token rate) and
+serves it (``serving``: per token on demand, or only on provisioned throughput)."""
+DISTILLATION_KEY = ("provider", "teacher_model", "student_model", "effective_from")
+
+OUTPUT_TERMS_RESTRICTIONS = ("competing_models", "other_models", "attribution", "none")
+"""What a provider's terms say about training models on its outputs: not models that compete
+with the provider (``competing_models``), not any other model (``other_models``), allowed with
+the provider's name on the trained model (``attribution``), or no restriction (``none``)."""
+
+OUTPUT_TERMS_COLUMNS = _columns(
+    Column(name="provider", parse=_lower_text, required=True),
+    Column(name="model_pattern", parse=_lower_text, required=True),
+    Column(name="restriction", parse=_choice(OUTPUT_TERMS_RESTRICTIONS), required=True),
+    Column(name="terms", parse=_text, required=True),
+    Column(name="effective_from", parse=_iso_date, required=True),
+    *_META,
+)
+"""Terms on training with a model's outputs: ``provider`` (``*`` = any host of the model) and
+``model_pattern`` (a shell pattern such as ``gemini-*``; ``*`` = every model of the provider)
+name the models, ``terms`` the document, in words."""
+OUTPUT_TERMS_KEY = ("provider", "model_pattern", "effective_from")
 
 
 def _finetune_row_rule(row: dict[str, Any]) -> tuple[str, str] | None:

@@ -207,6 +207,8 @@ class GpuRate:
     checked_on: date | None
     effective_from: date | None = None
     comment: str = ""
+    memory_gb: float | None = None
+    """Memory of one GPU [GB] (the ``memory_gb`` column; None where not given)."""
 
 
 def _data_path(name: str) -> Path:
@@ -596,7 +598,19 @@ class PriceTable:
             gpu=row["gpu"], provider=row["provider"], usd_per_hour=row["usd_per_hour"],
             source=_row_source(row), source_url=row["source_url"], checked_on=row["checked_on"],
             effective_from=row["effective_from"], comment=row["comment"] or "",
+            memory_gb=self.gpu_memory_gb(row["gpu"]),
         )
+
+    def gpu_memory_gb(self, gpu: str) -> float | None:
+        """Memory of one ``gpu`` [GB] from the ``memory_gb`` column of its rows (None when no
+        row gives it); rows that disagree raise :class:`PriceError`."""
+        wanted = gpu.strip().lower()
+        sizes = {r["memory_gb"] for r in self.gpus
+                 if r["gpu"].lower() == wanted and r.get("memory_gb") is not None}
+        if len(sizes) > 1:
+            raise PriceError(f"gpus.csv: GPU {gpu!r} has rows with different memory_gb "
+                             f"({', '.join(f'{x:g}' for x in sorted(sizes))})")
+        return sizes.pop() if sizes else None
 
     def gpu_names(self) -> list[str]:
         """Every GPU type with a price, sorted."""

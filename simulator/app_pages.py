@@ -17,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 import pricing
 import pricing.genai
 from pricing import PriceError
-from simulator import app_evidence, app_traffic, appstate, charts
+from simulator import app_data, app_evidence, app_traffic, appstate, charts
 from simulator.appstate import as_text  # every text from a user, file, log or link
 from simulator.errors import InputError
 from simulator.html_report import html_report
@@ -153,6 +153,7 @@ def sidebar(core: Core, table0: pricing.PriceTable) -> Sidebar:
             prompting_section(core, table0, start, horizon_months, side.slots)
         with st.expander("Fine-tuning"):
             side.dataset = finetune_section(core, table0, start, horizon_months, side.slots)
+        app_data.draw_sidebar(st, table0.inference_models())
         with st.expander("Self-hosting"):
             selfhost_section(table0, side.slots)
         with st.expander("RAG"):
@@ -556,6 +557,7 @@ def scenario_state(evidence: dict | None, overrides: Overrides) -> dict:
     state = {key: st.session_state[key] for key in appstate.WIDGET_KEYS}
     # The price edits travel with the scenario: in its JSON download and in the share link.
     state["extras"] = appstate.with_price_edits(evidence, overrides)
+    state["extras"] = app_data.extras_with_data(state["extras"], st.session_state)
     return state
 
 
@@ -636,7 +638,7 @@ def draw_answer(run: appstate.Run, mc, mc_error: str | None, pending: bool = Fal
                                            result.lifecycle_short, result.focus)))
     if result.sunk:
         st.caption(as_text(result.sunk_sentence()))
-    for sentence in result.lifecycle:
+    for sentence in (*result.lifecycle, *result.warnings):
         st.warning(as_text(sentence))
     c1, c2, c3, c4, c5 = st.columns([1.5, 1, 1.1, 0.8, 1.2])
     c1.metric("Best option", charts.label(figures["winner"]),
@@ -694,6 +696,7 @@ def breakdown_tab(result, baseline: str) -> None:
         "cheaper_at_volumes": st.column_config.TextColumn(
             "cheaper at month-1 volumes [requests/month]"),
         "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f")})
+    app_data.draw_panel(st, result)
 
 
 def sensitivity_tab(core: Core, sim_json: str, overrides: Overrides, ui: dict,

@@ -16,7 +16,9 @@ from pricing import HOURS_PER_MONTH
 from .cost import (
     discount_factor,
     month_index,
+    price_decline_factor,
     selfhost_capacity_tokens,
+    selfhost_replica_usd_per_hour,
     selfhost_tokens_per_request,
 )
 from .limits import MAX_REPLICA_STEPS
@@ -262,18 +264,20 @@ class ReplicaSteps:
     per_replica : ``Δ_m``, the month-1 volume that fills one replica in month ``m = 1..H``
         [requests/month] (``inf`` when requests carry no tokens)
     min_replicas : ``r_0`` [replicas]
-    replica_usd : one replica for one month, ``730 h × p_gpu`` [USD]
+    replica_usd : one replica of ``n`` GPUs for one month, ``730 h × n × p_gpu`` [USD]; an
+        array of one value per month where GPU-hour prices move
+        (``price_decline_gpu_hours``)
     """
 
     per_replica: np.ndarray
     min_replicas: float
-    replica_usd: float
+    replica_usd: float | np.ndarray
 
     def tco(self, volume) -> np.ndarray:
         """``T(V_1)`` [USD]; ``volume`` a float or an array."""
         v = np.asarray(volume, dtype=float)[..., None]
         need = np.ceil(v / self.per_replica - 1e-9)
-        return self.replica_usd * np.sum(np.maximum(self.min_replicas, need), axis=-1)
+        return np.sum(self.replica_usd * np.maximum(self.min_replicas, need), axis=-1)
 
 
 def linear_windows(diff_at_zero: float, diff_slope: float) -> VolumeWindows:
@@ -296,7 +300,8 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
     Between two replica steps ``D`` is linear, so each segment's part of the set is exact;
     the steps sit at ``(j + 1e-9) Δ_m`` (relative accuracy :data:`VOLUME_RTOL`). Beyond the
     last segment examined the sign is proven from the bounds ``s V ≤ T(V) < s V + K``
-    (``s = replica_usd Σ 1/Δ_m``, ``K = replica_usd × H``), so every sign change is found.
+    (``s = Σ_m replica_usd_m / Δ_m``, ``K = Σ_m replica_usd_m``), so every sign change is
+    found.
 
     >>> steps = ReplicaSteps(per_replica=np.array([100.0]), min_replicas=1, replica_usd=50.0)
     >>> [tuple(round(x, 6) for x in w) for w in stepped_windows(60.0, -1.0, steps).intervals]
@@ -305,20 +310,23 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
     a, b = float(a), float(b)
     scale = max(abs(a), 1.0)
     flat_b = abs(b) * VOLUME_LIMIT <= scale
-    if steps is None or steps.replica_usd == 0 or not np.isfinite(steps.per_replica).any():
+    if steps is None or not np.any(steps.replica_usd) \
+            or not np.isfinite(steps.per_replica).any():
         const = a if steps is None else a + sign * steps.tco(0.0).item()
         return _linear(const, 0.0 if flat_b else b)
     per = np.asarray(steps.per_replica, dtype=float)
+    jumps_all = np.broadcast_to(np.asarray(steps.replica_usd, dtype=float), per.shape)
+    jumps = jumps_all[np.isfinite(per)]
     per = per[np.isfinite(per)]
     if not (per > 0).all():
         # a month whose replica fills at no volume at all: any traffic needs endless
         # replicas, so the self-hosting side is dearest at every volume above 0
         return VolumeWindows(intervals=() if sign > 0 else ((0.0, math.inf),), exact=False,
                              tolerance=VOLUME_RTOL)
-    r0, jump = float(steps.min_replicas), float(steps.replica_usd)
-    t0 = jump * len(steps.per_replica) * max(r0, 0.0)  # steps.tco(0): r0 replicas a month
-    k_excess = jump * len(steps.per_replica)
-    c = b + sign * jump * float(np.sum(1.0 / per))
+    r0 = float(steps.min_replicas)
+    t0 = float(jumps_all.sum()) * max(r0, 0.0)  # steps.tco(0): r0 replicas a month
+    k_excess = float(np.abs(jumps_all).sum())
+    c = b + sign * float(np.sum(jumps / per))
     floor_end = r0 * float(per.max())
     proven = True
     if abs(c) * VOLUME_LIMIT <= max(scale, abs(t0), k_excess):
@@ -338,11 +346,14 @@ def stepped_windows(a: float, b: float, steps: ReplicaSteps | None, sign: float 
     counts = counts.astype(np.int64)
     month = np.repeat(np.arange(per.size), counts)
     j = r0 + np.arange(month.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    points = np.sort((j + 1e-9) * per[month])
-    points = points[points < v_end]
+    points = (j + 1e-9) * per[month]
+    order = np.argsort(points, kind="stable")
+    points, step_usd = points[order], jumps[month][order]
+    keep_points = points < v_end
+    points, step_usd = points[keep_points], step_usd[keep_points]
     lo = np.concatenate([[0.0], points])
     hi = np.concatenate([points, [v_end]])
-    const = a + sign * (t0 + jump * np.arange(lo.size))
+    const = a + sign * (t0 + np.concatenate([[0.0], np.cumsum(step_usd)]))
     if flat_b:
         sub_lo, sub_hi = lo, np.where(const <= 0, hi, -np.inf)
     else:
@@ -409,11 +420,17 @@ def replica_steps(p, months, draw: int = 0) -> ReplicaSteps:
     capacity = pick(selfhost_capacity_tokens(p))
     per = np.full(load.shape, np.inf)
     np.divide(capacity, load, out=per, where=load > 0)
+    replica_usd = HOURS_PER_MONTH * pick(selfhost_replica_usd_per_hour(p))
+    gpu_decline = pick(p.get("price_decline_gpu_hours", 0.0))
+    if gpu_decline:
+        replica_usd = replica_usd * price_decline_factor(gpu_decline, np.asarray(months)[1:])
     # No serving bill before the self-hosted model serves (months 1..M prompt instead).
     waiting = int(min(max(pick(p.get("selfhost.months_to_production", 0.0)), 0.0), per.size))
     per = per[waiting:]
+    if np.ndim(replica_usd):
+        replica_usd = replica_usd[waiting:]
     return ReplicaSteps(per_replica=per, min_replicas=pick(p["selfhost.min_replicas"]),
-                        replica_usd=HOURS_PER_MONTH * pick(p["selfhost.gpu_usd_per_hour"]))
+                        replica_usd=replica_usd)
 
 
 def volume_windows(a_option, b_option, a_baseline, b_baseline, option: str, baseline: str,

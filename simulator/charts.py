@@ -43,7 +43,23 @@ COMPONENT_COLORS = {
     "hosting": "#FF7F0E",
     "infrastructure": "#D62728",
     "errors": "#7F7F7F",
+    "data_generation": "#C49C94",
+    "data_review": "#E377C2",
+    "holdout": "#F7B6D2",
 }
+
+COST_GROUPS = {
+    "data": ("labelling", "data_generation", "data_review", "holdout"),
+    "training": ("training", "evaluation", "migration"),
+    "inference": ("inference", "embedding", "hosting", "infrastructure"),
+    "people": ("engineering",),
+    "errors": ("errors",),
+}
+"""Cost components gathered into what a reader weighs side by side: the training data, the
+training runs, serving, people's hours (engineering and upkeep) and wrong answers."""
+
+GROUP_COLORS = {"data": "#8C564B", "training": "#2CA02C", "inference": "#1F77B4",
+                "people": "#9467BD", "errors": "#7F7F7F"}
 
 _AXIS = {"gridcolor": "#E5E8EF", "zerolinecolor": "#C8CDD8", "automargin": True}
 
@@ -333,4 +349,33 @@ def savings_distribution(mc: Any, option: str, *, nbins: int = 60) -> go.Figure:
                      xaxis={"title": "savings against the baseline [USD]", "tickprefix": "$",
                                 "tickformat": ",.0f"},
                      yaxis={"title": "share of draws [%]"})
+    return go.Figure(data=traces, layout=layout)
+
+
+def cost_groups_frame(result: Any) -> pd.DataFrame:
+    """Total cost over the horizon per option (rows, baseline first) and group of
+    :data:`COST_GROUPS` (columns) [USD]; groups that are zero for every option are left out."""
+    totals = result.monthly.groupby(["option", "component"], sort=False)["cost_usd"].sum()
+    rows = {}
+    for option in result.summary["option"]:
+        part = totals.get(option, pd.Series(dtype=float))
+        rows[option] = {g: float(sum(part.get(c, 0.0) for c in comps))
+                        for g, comps in COST_GROUPS.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(COST_GROUPS))
+    return frame.loc[:, (frame != 0).any(axis=0)]
+
+
+def cost_groups(result: Any) -> go.Figure:
+    """Data, training, inference and people side by side: one bar per group and option, the
+    total over months 0..H [USD]."""
+    frame = cost_groups_frame(result)
+    groups = list(frame.columns)
+    traces = [{"type": "bar", "x": groups, "y": frame.loc[o].to_numpy(dtype=float),
+               "name": label(o), "marker_color": OPTION_COLORS.get(o),
+               "hovertemplate": label(o) + "<br>%{x}: %{y:$,.0f}<extra></extra>"}
+              for o in frame.index]
+    layout = _layout(f"Where the money goes over {result.scenario.horizon_months} months: "
+                     f"data, training, inference and people", barmode="group",
+                     xaxis={"title": "cost group"},
+                     yaxis={"title": "cost [USD]", "tickprefix": "$", "tickformat": ",.0f"})
     return go.Figure(data=traces, layout=layout)

@@ -17,7 +17,7 @@ import pandas as pd
 import pricing
 from pricing import PriceError
 
-from . import tokens
+from . import throughput, tokens
 from .allocator import keep_freed_memory
 from .errors import InputError
 from .lifecycle import add_months, closings
@@ -119,7 +119,8 @@ def training_costs(report: tokens.DatasetReport, table: pricing.PriceTable) -> p
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    """Validate a fine-tuning JSONL and price a training run on it."""
+    """Validate a fine-tuning JSONL, price a training run on it and what its data costs from
+    each source (people, a teacher model, the logs)."""
     limit = "model" if args.max_tokens_per_example is None else args.max_tokens_per_example
     epochs = "auto" if args.epochs == "auto" else _positive_int(args.epochs, "--epochs")
     if args.file != "-":
@@ -148,6 +149,10 @@ def cmd_dataset(args: argparse.Namespace) -> int:
             for note in closing_notes(table, zip(costs["provider"], costs["base_model"]),
                                       date.today()):
                 print(note)
+        if args.file != "-":
+            from .cli_data import print_data_costs
+
+            print_data_costs(args, args.file, report.n_examples, table)
     if report.n_errors:
         print(f"\n{report.n_errors} bad line(s):")
         for issue in report.errors[:MAX_ERRORS_SHOWN]:
@@ -191,6 +196,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
         if others:
             print(f"{'other providers':<26}  {', '.join(others)} (--provider NAME)")
         return EXIT_OK
+    if getattr(args, "gpus", False):
+        return _print_gpu_replicas(table)
     if args.list:
         rows = []
         for prov, model in table.inference_offers():
@@ -234,6 +241,26 @@ def cmd_prices(args: argparse.Namespace) -> int:
                 print("* max_tokens_per_example not listed for this offering: the model's "
                       "limit\n  from another offering, as ftroi dataset applies it")
             print()
+    return EXIT_OK
+
+
+def _print_gpu_replicas(table: pricing.PriceTable) -> int:
+    """``ftroi prices --gpus``: per GPU type and model-size band, the GPUs one serving replica
+    needs (sized for the band's largest model) and what a replica costs an hour."""
+    frame = pd.DataFrame(throughput.replica_frame(table)).rename(columns={
+        "memory_gb": "GB", "params_b": "size (B)", "gpus_bf16": "bf16", "gpus_fp8": "fp8",
+        "gpus_fp4": "fp4", "tokens_per_s_per_gpu": "tok/s/GPU", "gpu_usd_per_hour": "$/h GPU",
+        "replica_usd_per_hour_bf16": "$/h replica"})
+    frame["GB"] = [f"{x:g}" for x in frame["GB"]]
+    print(f"GPUs per serving replica ({len(frame)} rows): the fewest of 1, 2, 4, 8 that hold the "
+          f"size band's")
+    print(f"largest model at bf16, fp8 or fp4 (weights + "
+          f"{throughput.DEFAULT_KV_RESERVE_SHARE:.0%} KV reserve in "
+          f"{throughput.GPU_MEMORY_UTILIZATION:.0%} of their memory).")
+    print("'-': not even 8 GPUs hold it. tok/s/GPU: published serving throughput (input + "
+          "output);")
+    print("$/h replica: the bf16 replica at the cheapest GPU price.")
+    print(fit_table(frame))
     return EXIT_OK
 
 
@@ -544,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens-per-example", type=int, default=None,
                    help="per-example token cap (default: the provider's limit)")
     add_prices_option(p)
+    from .cli_data import add_data_options
+
+    add_data_options(p)
     p.set_defaults(func=cmd_dataset)
 
     p = sub.add_parser("prices", help="show the price table with sources")
@@ -553,6 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "name, provider/model or a provider's own id)")
     p.add_argument("--list", action="store_true",
                    help="list every inference model that prices, with its provider")
+    p.add_argument("--gpus", action="store_true",
+                   help="GPUs per self-hosted serving replica, per GPU type and model-size "
+                        "band, with the replica's hourly price")
     p.add_argument("--wide", action="store_true",
                    help=f"print every column in full (tables fit {TABLE_WIDTH} columns "
                         f"otherwise)")

@@ -15,6 +15,11 @@ Choices the formulas make, and why
       store, at the (declining) embedding rate: a real retrieval pipeline pays for it.
     * The first training run, at t = 0, is billed at today's rate (decline factor 1, as in
       month 1); retraining at month ``m`` pays month ``m``'s declined rate.
+    * Prices move by kind (:func:`decline_factors`): per-token API rates (inference,
+      embedding) by ``price_decline_tokens``, per-token training and validation rates by
+      ``price_decline_training``, and hourly GPU prices (self-hosted training and serving, a
+      dedicated deployment's hourly hosting fee) by ``price_decline_gpu_hours``; a negative
+      decline is a rising price. Minimum charges, storage and people's time do not move.
     * ``selfhost`` reuses ``[finetune]``'s data, epochs, labelling, evaluation and retraining
       cadence; it is not bound by a provider's per-example token cap. Its one-time
       engineering is the data preparation plus ``selfhost.engineering_hours``.
@@ -53,13 +58,14 @@ import numpy as np
 
 from pricing import HOURS_PER_MONTH
 
+from .datacost import DATA_COMPONENTS, data_usd
 from .evidence import saturating_power_law
 from .tokens import auto_epochs
 
 TOKENS_PER_MTOK = 1e6
 SECONDS_PER_HOUR = 3600.0
 
-COMPONENTS = ("labelling", "training", "evaluation", "engineering", "inference", "embedding",
+COMPONENTS = DATA_COMPONENTS + ("training", "evaluation", "engineering", "inference", "embedding",
               "hosting", "infrastructure", "migration", "errors")
 """Cost components, in display order."""
 
@@ -129,9 +135,13 @@ def _times(a, b):
 
 
 def price_decline_factor(yearly_decline, months) -> np.ndarray:
-    """Multiplier of per-token API prices, ``(1-d)^((m-1)/12)`` for ``m ≥ 1`` [1].
+    """Multiplier of a price that falls by the share ``d`` a year, ``(1-d)^((m-1)/12)`` for
+    ``m ≥ 1`` [1]; ``-1 < d < 1``, a negative ``d`` being a price that rises by ``-d`` a year.
 
     Month 0 (t = 0) pays today's price (factor 1), as does month 1.
+
+    >>> price_decline_factor(-0.21, month_index(13))[[0, 1, 13]].round(6).tolist()
+    [1.0, 1.0, 1.21]
     """
     m = np.asarray(months, dtype=float)
     return (1.0 - np.asarray(yearly_decline, dtype=float)) ** (np.maximum(m - 1, 0) / 12.0)
@@ -265,7 +275,7 @@ def gpu_training_usd(billed_tokens, train_tokens_per_second, training_gpus, gpu_
     × 3600)`` hours on ``G`` GPUs of throughput ``t_gpu`` [tokens/s] that each add a share
     ``e`` of one GPU's speed, billed ``hours × G × p_gpu``.
 
-    GPU prices do not decline.
+    The caller applies the GPU-hour price movement of the run's month.
 
     >>> round(float(gpu_training_usd(3.6e6 * 1000, 1000, 2, 2.0, 0.9)), 6)  # 1000/1.9 h × 2 × 2
     2105.263158
@@ -371,8 +381,9 @@ def _finetune_data(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
                              shared={} if shared is None else shared)
     if shared is not None:
         for a in data:
-            if isinstance(a, np.ndarray):
-                a.flags.writeable = False
+            for b in (a.values() if isinstance(a, dict) else (a,)):
+                if isinstance(b, np.ndarray):
+                    b.flags.writeable = False
         shared[key] = data
     return data
 
@@ -408,14 +419,39 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
-    if np.any(on_hand):
-        new = labelled_beyond_on_hand(new, on_hand)
-    labelling = labelling_usd(new, p["finetune.labelling_usd_per_example"],
-                              p["finetune.labelling_hours_per_example"], p["hourly_rate_usd"])
+    labelling = training_data_usd(p, new, months, on_hand)
     evaluation = runs * p["finetune.eval_usd_per_run"]
     validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
                                         p["finetune.tokens_per_example"], cap, epochs)
     return runs, billed, labelling, evaluation, validation
+
+
+def training_data_usd(p: Mapping[str, Any], new_examples, months, examples_on_hand=0.0
+                      ) -> dict[str, Any]:
+    """The data components of the examples labelled each month [USD/month]
+    (:data:`~simulator.datacost.DATA_COMPONENTS`), by the scenario's source
+    (``data.source``; ``human`` when the values have no ``[data]``, as before it existed).
+
+    ``new_examples`` are trained on; ``data.holdout_share`` ``h`` of everything produced is
+    held out besides, so ``new / (1 − h)`` examples are needed in all
+    (:func:`~simulator.datacost.holdout_examples`). ``examples_on_hand`` (owned already)
+    cover the first of them, training and hold-out alike: only the examples beyond them are
+    produced and paid (:func:`labelled_beyond_on_hand`), split ``1 − h`` / ``h`` between the
+    components. Model tokens pay the month's declined rate; people's time does not decline.
+    """
+    source = p.get("data.source", "human")
+    h = p.get("data.holdout_share", 0.0)
+    needed = new_examples / (1.0 - h) if np.any(h) else new_examples
+    if np.any(examples_on_hand):
+        needed = labelled_beyond_on_hand(needed, examples_on_hand)
+    if "data.holdout_share" not in p:  # values made without a [data] section
+        return {"labelling": labelling_usd(needed, p["finetune.labelling_usd_per_example"],
+                                           p["finetune.labelling_hours_per_example"],
+                                           p["hourly_rate_usd"])}
+    decline = price_decline_factor(p["price_decline"], months) if source == "teacher" else 1.0
+    parts = data_usd(source, needed * (1.0 - h), needed * h, p, decline)
+    return {c: a for c, a in parts.items()
+            if c == "labelling" or np.any(np.asarray(a) != 0)}
 
 
 PROMPT_RATES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",
@@ -598,13 +634,35 @@ def served_accuracy(option: str, p: Mapping[str, Any], months):
 
 def chain_basis(values: Mapping[str, Any], horizon_months: int) -> dict[str, Any]:
     """What every option's costs share, computed once: column-shaped values ``p``, the
-    ``months``, requests ``V`` [requests/month], the price ``decline`` and ``V × decline``."""
+    ``months``, requests ``V`` [requests/month], the per-token API price ``decline`` and
+    ``V × decline``, and the ``training_decline`` and ``gpu_decline`` factors
+    (:func:`decline_factors`)."""
     p = as_columns(values)
     months = month_index(horizon_months)
     V = requests_per_month(p["workload.requests_per_month"], p["workload.growth_per_month"],
                            months)
-    decline = price_decline_factor(p["price_decline"], months)
-    return {"p": p, "months": months, "V": V, "decline": decline, "V_declined": V * decline}
+    decline, training_decline, gpu_decline = decline_factors(p, months)
+    return {"p": p, "months": months, "V": V, "decline": decline, "V_declined": V * decline,
+            "training_decline": training_decline, "gpu_decline": gpu_decline}
+
+
+def decline_factors(p: Mapping[str, Any], months):
+    """Price factors by month of per-token API rates, per-token training rates and GPU-hours,
+    ``(1 - d_kind)^((m-1)/12)`` [1]. ``d_tokens`` and ``d_training`` default to
+    ``price_decline``, ``d_gpu_hours`` to 0 (the scalar form moves per-token prices only).
+
+    >>> [round(float(f[13]), 6) for f in decline_factors(    # month 13: a year on
+    ...     {"price_decline": 0.2, "price_decline_gpu_hours": -0.05}, month_index(13))]
+    [0.8, 0.8, 1.05]
+    """
+    def kind(name, default):
+        value = p.get(name)
+        return default if value is None else value
+
+    d = p["price_decline"]
+    return (price_decline_factor(kind("price_decline_tokens", d), months),
+            price_decline_factor(kind("price_decline_training", d), months),
+            price_decline_factor(kind("price_decline_gpu_hours", 0.0), months))
 
 
 def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
@@ -652,15 +710,17 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         out["infrastructure"] = every_month(p["rag.vector_store_usd_per_month"], months)
         out["migration"] = prompt_migration_usd(p, months)
     elif option in ("finetune", "hybrid"):
-        out.update(_finetune_api_costs(option, p, months, Vd, decline, requests=V, shared=shared))
+        out.update(_finetune_api_costs(option, p, months, Vd, b["training_decline"],
+                                       requests=V, shared=shared,
+                                       gpu_decline=b["gpu_decline"]))
     elif option == "selfhost":
-        _, billed, labelling, evaluation, _ = _finetune_data(p, months, capped=False,
-                                                             shared=shared)
-        out["labelling"] = labelling
+        _, billed, data, evaluation, _ = _finetune_data(p, months, capped=False,
+                                                        shared=shared)
+        out.update(data)
         out["training"] = gpu_training_usd(billed, p["selfhost.train_tokens_per_second"],
                                            p["selfhost.training_gpus"],
                                            p["selfhost.gpu_usd_per_hour"],
-                                           p["selfhost.scaling_efficiency"])
+                                           p["selfhost.scaling_efficiency"]) * b["gpu_decline"]
         out["evaluation"] = evaluation
         data_prep = p["finetune.data_prep_hours"] * (1.0 - p.get("finetune.already_trained",
                                                                  0.0))
@@ -679,11 +739,12 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
                                         0.0)
             out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
             if step_part:
-                out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months), 0.0)
+                out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months)
+                                          * b["gpu_decline"], 0.0)
         else:
             out["engineering"] = out["engineering"] + ops
             if step_part:
-                out["hosting"] = selfhost_hosting_usd(p, V, months)
+                out["hosting"] = selfhost_hosting_usd(p, V, months) * b["gpu_decline"]
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
@@ -714,10 +775,16 @@ def interim_prompt_build_usd(p: Mapping[str, Any], road: str, months):
 
 
 def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, Vd, decline,
-                        *, requests, shared: dict | None = None) -> dict[str, np.ndarray]:
+                        *, requests, shared: dict | None = None, gpu_decline=1.0
+                        ) -> dict[str, np.ndarray]:
     """Components of ``finetune`` and ``hybrid`` (a provider's fine-tuning service), with the
     time to production (the prompted road serves until month ``M``) and the offering's switch
-    month: migration to the successor or fallback to prompting."""
+    month: migration to the successor or fallback to prompting.
+
+    ``Vd`` is the requests times the per-token price factor, ``decline`` the training price
+    factor and ``gpu_decline`` the GPU-hour factor of the hourly hosting fee. Hosting per
+    month is ``h_hr × 730 × gpu_decline / adapters_per_deployment + storage`` [USD/month]:
+    fine-tunes that share one dedicated deployment share its hourly fee."""
     rate = p["hourly_rate_usd"]
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     S = switch_month(p, "finetune")
@@ -733,7 +800,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         to prompting."""
         return a if tuned_on is None else np.where(tuned_on, a, 0.0)
 
-    runs, billed, labelling, evaluation, validation = _finetune_data(
+    runs, billed, data, evaluation, validation = _finetune_data(
         p, months, capped=True, lifecycle=True, shared=shared)
     training = (api_training_usd(runs, billed, road_rate(p, "finetune", "train_usd_per_mtok",
                                                          months),
@@ -741,9 +808,10 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
                 + validation / TOKENS_PER_MTOK
                 * road_rate(p, "finetune", "validation_usd_per_mtok", months) * decline)
     fixed = (road_rate(p, "finetune", "hosting_usd_per_hour", months) * HOURS_PER_MONTH
+             * gpu_decline / p.get("finetune.adapters_per_deployment", 1.0)
              + road_rate(p, "finetune", "storage_usd_per_month", months))
     out: dict[str, np.ndarray] = {
-        "labelling": labelling,
+        **data,
         "training": training,
         "evaluation": evaluation,
         "hosting": while_tuned(every_month(fixed, months)),
@@ -809,18 +877,47 @@ def selfhost_tokens_per_request(p: Mapping[str, Any]):
             + p.get("selfhost.reasoning_tokens", 0.0))
 
 
+def replica_gpus(p: Mapping[str, Any]):
+    """GPUs of one serving replica ``n`` (:func:`simulator.throughput.gpus_per_replica`;
+    1 where the values carry none) [GPUs]."""
+    return p.get("selfhost.gpus_per_replica", 1.0)
+
+
+def selfhost_replica_tokens_per_second(p: Mapping[str, Any]):
+    """Throughput of one replica, ``n × t_gpu`` [tokens/s]: ``n`` GPUs each serving the
+    per-GPU share ``t_gpu`` (``selfhost.serve_tokens_per_second``) of the run measured."""
+    return p["selfhost.serve_tokens_per_second"] * replica_gpus(p)
+
+
 def selfhost_capacity_tokens(p: Mapping[str, Any]):
-    """Tokens one self-hosted replica serves in a month [tokens/month]."""
-    return replica_capacity_tokens(p["selfhost.serve_tokens_per_second"],
+    """Tokens one self-hosted replica serves in a month, ``n × t_gpu × 3600 × 730 × u``
+    [tokens/month]."""
+    return replica_capacity_tokens(selfhost_replica_tokens_per_second(p),
                                    p["selfhost.utilisation"])
 
 
+def selfhost_replica_usd_per_hour(p: Mapping[str, Any]):
+    """One replica for one hour, ``n × p_gpu`` [USD/h]."""
+    return p["selfhost.gpu_usd_per_hour"] * replica_gpus(p)
+
+
 def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
-    """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped)."""
+    """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped):
+    ``replicas_m × n × 730 h × p_gpu`` with ``replicas_m = max(min_replicas,
+    ceil(tokens_m / (n × t_gpu × 3600 × 730 × u)))``.
+
+    >>> p = {"finetune.prompt_tokens": 0, "workload.input_tokens": 900,
+    ...      "workload.chat_overhead_tokens": 0, "workload.output_tokens": 100,
+    ...      "selfhost.serve_tokens_per_second": 100.0, "selfhost.gpus_per_replica": 4.0,
+    ...      "selfhost.utilisation": 1.0, "selfhost.min_replicas": 1,
+    ...      "selfhost.gpu_usd_per_hour": 1.09}
+    >>> selfhost_hosting_usd(p, np.array([0.0, 1.0]), month_index(1)).round(2).tolist()
+    [0.0, 3182.8]
+    """
     tokens = requests * selfhost_tokens_per_request(p)
-    replicas = serving_replicas(tokens, p["selfhost.serve_tokens_per_second"],
+    replicas = serving_replicas(tokens, selfhost_replica_tokens_per_second(p),
                                 p["selfhost.utilisation"], p["selfhost.min_replicas"], months)
-    return gpu_hosting_usd(replicas, p["selfhost.gpu_usd_per_hour"])
+    return gpu_hosting_usd(replicas, selfhost_replica_usd_per_hour(p))
 
 
 def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = None

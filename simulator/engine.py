@@ -267,7 +267,7 @@ def simulate(scenario: Scenario, *, table: PriceTable | None = None) -> Result:
                   notes=tuple(c for c in calendar if c) + tuple(inputs.notes),
                   start_date=inputs.start_date, lifecycle=moves, lifecycle_short=short,
                   sunk=sunk_items(inputs, costs), table_name=table_name(table),
-                  price_table=table)
+                  price_table=table, warnings=inputs.warnings)
 
 
 @dataclass(frozen=True, kw_only=True)

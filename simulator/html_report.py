@@ -226,6 +226,21 @@ def _evidence_cells(r: Any, is_base: bool) -> dict[str, str]:
     }
 
 
+def data_display(result: Any) -> pd.DataFrame:
+    """The data components (:data:`~simulator.datacost.DATA_COMPONENTS`) and the training
+    runs of each option that trains, summed over the horizon [USD, whole dollars]."""
+    from .datacost import DATA_COMPONENTS
+
+    shown = [*DATA_COMPONENTS, "training", "evaluation"]
+    monthly = result.monthly[result.monthly["component"].isin(shown)]
+    if monthly.empty or not monthly["component"].isin(DATA_COMPONENTS).any():
+        return pd.DataFrame()
+    frame = (monthly.groupby(["option", "component"], sort=False)["cost_usd"].sum()
+             .unstack("component", fill_value=0.0))
+    frame = frame[[c for c in shown if c in frame.columns]].round(0)
+    return frame.reset_index()
+
+
 def mc_display(mc: Any) -> pd.DataFrame:
     """The Monte Carlo summary per option but the baseline, in display units."""
     rows = []
@@ -316,6 +331,7 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
          f"{last}. Prices: {prices_when}. "
          f"Written by ftroi {_esc(_version())} on {_dt.date.today().isoformat()}.</div>"),
         f'<p class="recommendation" id="recommendation">{_esc(sentence)}</p>',
+        *[f'<p class="warning">Warning: {_esc(w)}</p>' for w in result.warnings],
         '<div class="figures" id="headline">',
         *[f'<div class="figure"><div class="label">{_esc(lab)}</div>'
           f'<div class="value">{_esc(val)}</div></div>' for lab, val in cards],
@@ -337,6 +353,13 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
                   f'<div class="caption">{_esc(chart.caption)}</div></section>']
     parts += [f'<p class="note">{_esc(s)}</p>' for s in skipped]
     parts += ['<h2 id="summary">Summary</h2>', _table(summary_display(result), cls="summary")]
+    data = data_display(result)
+    if not data.empty:
+        parts += ['<h2 id="data">Training data</h2>',
+                  f"<p>Source: {_esc(result.scenario.data.source)}; "
+                  f"{result.scenario.data.holdout_share:.0%} held out for validation and test. "
+                  "Total over the horizon by component [USD], beside the training runs.</p>",
+                  _table(data, cls="data")]
     if mc is not None:
         parts += [f"<h2>Monte Carlo ({mc.n:,} draws)</h2>", _table(mc_display(mc), cls="mc")]
     if result.notes:

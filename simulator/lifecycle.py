@@ -91,8 +91,8 @@ class LifecycleEvent:
     kind : ``training_ends`` (no new jobs after ``day``), ``blocked_retraining`` (the
         retraining of ``month`` cannot run), ``serving_ends`` (last day served is ``day``)
     day : the date the event is about
-    month : the scenario month it falls in (for ``serving_ends``: the first month without
-        service) [month]
+    month : the scenario month it falls in (for ``serving_ends`` and ``training_ends``: the
+        month of the first day without the service, the day :meth:`words` names) [month]
     subject : what closes, in words (``openai gpt-4.1-mini``)
     source_url : where the date comes from
     """
@@ -120,7 +120,7 @@ class LifecycleEvent:
             return (f"the retraining planned for month {self.month} "
                     f"({self.day.isoformat()}) cannot run on {self.subject}")
         tuned = " and its fine-tunes" if self.road == "finetune" else ""
-        return f"{self.subject}{tuned} stop{'' if tuned else 's'} serving on {closes} " \
+        return f"{self.subject}{tuned} stop{'' if tuned else 's'} serving from {closes} " \
                f"(month {self.month})"
 
 
@@ -197,10 +197,12 @@ def plan_finetune(life: Lifecycle, start: date, horizon_months: int, retrain_eve
     if life.serving_ends is not None and (last_training is None
                                           or life.serving_ends < last_training):
         last_training = life.serving_ends
-    if life.training_ends is not None and month_of(start, life.training_ends) <= horizon_months:
+    # the month of the first day without new jobs, the day the words name (as for serving)
+    closed = None if life.training_ends is None \
+        else month_of(start, life.training_ends + timedelta(days=1))
+    if closed is not None and closed <= horizon_months:
         events.append(LifecycleEvent(road="finetune", kind="training_ends",
-                                     day=life.training_ends,
-                                     month=month_of(start, life.training_ends), subject=subject,
+                                     day=life.training_ends, month=closed, subject=subject,
                                      source_url=life.source_url))
     blocked = NEVER
     if last_training is not None:

@@ -105,6 +105,9 @@ class Result:
     lifecycle : one sentence per road that closes inside the horizon: what closes on which
         date, where the road goes from which month, what the move costs
     lifecycle_short : the same as short clauses, for a headline
+    warnings : sentences the answer must carry (a teacher model whose terms restrict training
+        other models on its outputs; logs too few for the training set); ``explain()`` ends
+        with them
     sunk : money already spent that no option is charged
         (:class:`~simulator.engine.SunkItem`: field, words, amount), listed as "not counted"
     table_name : the price table the rates came from, in words (the shipped one, or one of
@@ -145,6 +148,7 @@ class Result:
     start_date: date | None = None
     lifecycle: tuple[str, ...] = ()
     lifecycle_short: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     sunk: tuple[Any, ...] = ()
     table_name: str = "the shipped price table"
     price_table: Any = None
@@ -349,6 +353,7 @@ class Result:
             parts.insert(1, *self._calendar_words())
         parts += self.accuracy_sentences(focus)
         parts.append(_certainty(uncertainty, focus, base))
+        parts.extend(f"Warning: {w}" for w in self.warnings)
         return " ".join(p for p in parts if p)
 
     def accuracy_sentences(self, focus: str | None = None) -> list[str]:

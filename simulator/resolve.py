@@ -48,7 +48,14 @@ from .scenario import (
     SECTION_TYPES,
     Scenario,
 )
-from .throughput import gpu_throughput
+from .throughput import (
+    BYTES_PER_PARAM,
+    GPU_MEMORY_UTILIZATION,
+    gpu_throughput,
+    gpus_per_replica,
+    replica_memory_gb,
+    too_big_message,
+)
 
 PRICE_COLUMNS = ("field", "value", "unit", "source", "source_url", "checked_on", "note")
 
@@ -86,6 +93,8 @@ class Inputs:
     moves : road (``prompt``/``finetune``) -> :class:`Move`, for each road that closes
         inside the horizon
     roads : what was checked against the calendar, in words (``OpenAI gpt-6.1-terra``)
+    warnings : what the answer must say beside it (a teacher whose terms restrict training
+        other models on its outputs; logs too few for the training set)
     schedules : scheduled price changes inside the horizon, in words (the month each takes
         effect, old and new rates, the source), for ``explain()``
     follows : field -> field it copies when left unset (the tuned model's upkeep follows the
@@ -102,6 +111,7 @@ class Inputs:
     moves: Mapping[str, Move] = field(default_factory=dict)
     roads: tuple[str, ...] = ()
     follows: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
     schedules: tuple[str, ...] = ()
 
 
@@ -173,10 +183,17 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     schedules: list[str] = []
     fc = scenario.finetune
     follows: dict[str, str] = {}
+    warnings: list[str] = []
     if values["finetune.maintenance_hours_per_month"] is None:
         values["finetune.maintenance_hours_per_month"] = values[
             "prompt.maintenance_hours_per_month"]
         follows["finetune.maintenance_hours_per_month"] = "prompt.maintenance_hours_per_month"
+    for kind in ("tokens", "training"):  # the scalar price_decline moves per-token prices
+        if values[f"price_decline_{kind}"] is None:
+            values[f"price_decline_{kind}"] = values["price_decline"]
+            follows[f"price_decline_{kind}"] = "price_decline"
+    if values["price_decline_gpu_hours"] is None:
+        values["price_decline_gpu_hours"] = 0.0
     values["prompt.switch_month"] = NEVER
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
@@ -267,6 +284,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                 values["finetune.tokens_per_example"] = float(DEFAULT_TOKENS_PER_EXAMPLE)
         for key in ("labelling_usd_per_example", "eval_usd_per_run"):
             _set_rate(values, prices, f"finetune.{key}", getattr(fc, key), None, "")
+        _data_inputs(scenario, values, prices, lookup, start, notes, warnings)
     # ---- selfhost ---------------------------------------------------------------------------
     sc = scenario.selfhost
     if need["gpu"]:
@@ -277,6 +295,7 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
                                                      as_of=as_of))
         _set_rate(values, prices, "selfhost.gpu_usd_per_hour", sc.gpu_usd_per_hour, rates,
                   sc.gpu + (f" ({rates.provider})" if rates else ""), table_attr="usd_per_hour")
+        _set_replica_gpus(values, prices, sc, lookup)
         for task in ("serve", "train"):
             _set_throughput(values, prices, sc, task)
     # ---- people -----------------------------------------------------------------------------
@@ -291,7 +310,8 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     return Inputs(horizon_months=scenario.horizon_months, baseline=scenario.baseline,
                   options=options, values=values, prices=tuple(prices), notes=tuple(notes),
                   start_date=start, moves=moves, roads=tuple(roads),
-                  follows=follows, schedules=tuple(schedules))
+                  follows=follows, warnings=tuple(warnings),
+                  schedules=tuple(schedules))
 
 
 def _set_cache_write(values: dict, prices: list, prefix: str, pinned: Any, rates: Any,
@@ -378,11 +398,61 @@ def _set_throughput(values: dict, prices: list, sc: Any, task: str) -> None:
         return
     row = gpu_throughput(sc.gpu, task, float(sc.model_params_b))
     values[path] = row.tokens_per_second
-    prices.append({"field": path, "value": row.tokens_per_second, "unit": "tokens/s",
+    measured_at = ("" if task == "train" or row.precision == sc.precision else
+                   f"; measured at {row.precision}, served here at {sc.precision}: the figure "
+                   f"is used as published")
+    prices.append({"field": path, "value": row.tokens_per_second, "unit": "tokens/s per GPU",
                    "source": f"gpu_throughput.csv ({row.engine})",
                    "source_url": row.source_url, "checked_on": row.checked_on.isoformat(),
                    "note": f"{row.gpu}, {row.params_b_min:g}–{row.params_b_max:g}B "
-                           f"parameters: {row.measure}; {row.conversion()}"})
+                           f"parameters: {row.measure}; {row.conversion()}{measured_at}"})
+
+
+def _set_replica_gpus(values: dict, prices: list, sc: Any, lookup: _Lookup) -> None:
+    """``selfhost.gpus_per_replica``: pinned, else the smallest tensor-parallel size whose
+    memory holds the weights and the KV reserve (:func:`simulator.throughput.gpus_per_replica`),
+    recorded with the rule; a model no 8 GPUs hold is refused naming a GPU type that does."""
+    params, prec, kv = float(sc.model_params_b), sc.precision, float(sc.kv_reserve_share)
+    memory = sc.gpu_memory_gb
+    if memory is None:
+        try:
+            memory = lookup.table.gpu_memory_gb(sc.gpu)
+        except PriceError as exc:
+            raise InputError(f"selfhost.gpu_memory_gb: {exc}") from None
+    need = replica_memory_gb(params, prec, kv)
+    weights = params * BYTES_PER_PARAM[prec]
+    rule = (f"{params:g}B at {prec}: {need:,.1f} GB ({weights:,.1f} GB of weights + {kv:.0%} "
+            f"KV-cache reserve)")
+    if memory is None:
+        if sc.gpus_per_replica is None:
+            raise InputError(f"selfhost.gpu_memory_gb: the GPU table gives no memory for "
+                             f"{sc.gpu}; set selfhost.gpu_memory_gb (GB of one GPU) or "
+                             f"selfhost.gpus_per_replica")
+        n, how = int(sc.gpus_per_replica), "scenario"
+        note = f"{rule}; GPU memory unknown, so not checked"
+    else:
+        fits = gpus_per_replica(params, prec, memory, kv)
+        if fits is None:
+            others = {}
+            for name in lookup.table.gpu_names():
+                try:
+                    mem = lookup.table.gpu_memory_gb(name)
+                except PriceError:
+                    continue
+                if mem is not None and name.lower() != sc.gpu.lower():
+                    others[name] = mem
+            raise InputError(too_big_message(params, prec, sc.gpu, memory, kv, others))
+        if sc.gpus_per_replica is not None and sc.gpus_per_replica < fits:
+            raise InputError(f"selfhost.gpus_per_replica: {sc.gpus_per_replica} × {sc.gpu} "
+                             f"hold {sc.gpus_per_replica * memory * GPU_MEMORY_UTILIZATION:,.1f}"
+                             f" GB, less than the {rule}; use at least {fits}")
+        n = fits if sc.gpus_per_replica is None else int(sc.gpus_per_replica)
+        how = "memory rule" if sc.gpus_per_replica is None else "scenario"
+        note = (f"{rule} on {n} × {sc.gpu} ({n} × {memory:g} GB × "
+                f"{GPU_MEMORY_UTILIZATION:g} = {n * memory * GPU_MEMORY_UTILIZATION:,.1f} GB)")
+    values["selfhost.gpus_per_replica"] = float(n)
+    prices.append({"field": "selfhost.gpus_per_replica", "value": float(n), "unit": "GPUs",
+                   "source": how, "source_url": "", "checked_on": "", "note": note})
 
 
 def _with_scenario_prices(scenario: Scenario, table: PriceTable | None) -> PriceTable | None:
@@ -783,3 +853,163 @@ def value_fields() -> list[str]:
     for section, cls in SECTION_TYPES.items():
         out += [f"{section}.{f.name}" for f in fields(cls) if f.name in cls.RULES]
     return out
+
+
+# ---- training data ([data]) ---------------------------------------------------------------------
+
+def _data_inputs(scenario: Scenario, values: dict, prices: list, lookup: _Lookup, start: date,
+                 notes: list, warnings: list) -> None:
+    """The ``[data]`` values the chain reads (:func:`simulator.cost.training_data_usd`): the
+    source, the review share for it, and for a teacher its tokens and rates (and the
+    judge's), looked up like the prompted model's; the warnings the answer carries."""
+    dc = scenario.data
+    values["data.source"] = dc.source
+    values["data.review_share"] = dc.resolved_review_share
+    if dc.resolved_review_share:
+        _set_rate(values, prices, "data.review_usd_per_example", dc.review_usd_per_example,
+                  None, f"a person checks {dc.resolved_review_share:.0%} of the kept examples")
+    for key in ("teacher_input_tokens", "teacher_output_tokens", "teacher_input_usd_per_mtok",
+                "teacher_cached_input_usd_per_mtok", "teacher_output_usd_per_mtok",
+                "teacher_batch_discount", "judge_input_tokens", "judge_input_usd_per_mtok",
+                "judge_output_usd_per_mtok", "judge_batch_discount"):
+        if values.get(f"data.{key}") is None:
+            values[f"data.{key}"] = 0.0
+    if dc.source == "teacher":
+        _teacher_inputs(scenario, values, prices, lookup, start, notes, warnings)
+    elif dc.source == "logs":
+        warning = logs_shortfall(scenario, values)
+        if warning:
+            warnings.append(warning)
+
+
+def teacher_names(scenario: Scenario) -> tuple[str, str | None]:
+    """The teacher model and its provider: ``data.teacher_model``, else the prompted model."""
+    dc = scenario.data
+    if dc.teacher_model is not None:
+        return dc.teacher_model, dc.teacher_provider
+    return scenario.prompt.model, dc.teacher_provider or scenario.prompt.provider
+
+
+def _teacher_inputs(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
+                    start: date, notes: list, warnings: list) -> None:
+    from pricing.datasources import output_terms
+
+    dc = scenario.data
+    model, provider = teacher_names(scenario)
+    pinned = {"input_usd_per_mtok": dc.teacher_input_usd_per_mtok,
+              "cached_input_usd_per_mtok": dc.teacher_cached_input_usd_per_mtok,
+              "output_usd_per_mtok": dc.teacher_output_usd_per_mtok,
+              "batch_discount": dc.teacher_batch_discount}
+    rates = None
+    if any(v is None for v in pinned.values()):
+        rates = lookup.call("data.teacher_model", "data.teacher_input_usd_per_mtok",
+                            lambda t: t.inference_rates(model, provider=provider, as_of=start))
+    what = "teacher " + _model_note(model, rates)
+    for key, value in pinned.items():
+        _set_rate(values, prices, f"data.teacher_{key}", value, rates, what, table_attr=key,
+                  unit=_unit(f"prompt.{key}"))
+    _snapshot_warning(rates, start, notes)
+    u, k = values["workload.input_tokens"], values["workload.chat_overhead_tokens"]
+    if k is None:
+        k = chat_overhead(model)
+    if dc.teacher_input_tokens is not None:
+        tokens_in = float(dc.teacher_input_tokens)
+    elif dc.teacher_prompt is not None:
+        tokens_in = _static_tokens(None, dc.teacher_prompt, None, model, 0,
+                                   "data.teacher_prompt", notes) + u + k
+    elif dc.teacher_samples is not None:
+        tokens_in = None
+    else:
+        pc = scenario.prompt
+        tokens_in = (_static_tokens(pc.system_prompt_tokens, pc.system_prompt, None, model,
+                                    DEFAULT_SYSTEM_PROMPT_TOKENS, "prompt.system_prompt", notes)
+                     + _static_tokens(pc.fewshot_tokens, None, pc.fewshot, model,
+                                      DEFAULT_FEWSHOT_TOKENS, "prompt.fewshot", notes)
+                     + u + k)
+    tokens_out = None if dc.teacher_output_tokens is None else float(dc.teacher_output_tokens)
+    if dc.teacher_samples is not None:
+        tokens_in, tokens_out = _measure_samples(scenario, model, notes, tokens_in, tokens_out)
+    if tokens_out is None:
+        tokens_out = float(values["workload.output_tokens"])
+    values["data.teacher_input_tokens"] = float(tokens_in)
+    values["data.teacher_output_tokens"] = float(tokens_out)
+    if dc.judge_model is not None:
+        _judge_inputs(scenario, values, prices, lookup, start, notes)
+    terms = output_terms(rates.provider if rates else provider, model, as_of=start)
+    if terms is not None and terms.restricts:
+        warnings.append(terms.warning(model))
+
+
+def _measure_samples(scenario: Scenario, model: str, notes: list, tokens_in, tokens_out):
+    from .datasamples import sample_tokens
+
+    path = Path(scenario.data.teacher_samples)
+    if not path.is_absolute() and scenario.source_dir is not None:
+        path = scenario.source_dir / path
+    try:
+        counted = sample_tokens(path, model)
+    except InputError as exc:
+        raise InputError(f"data.teacher_samples: {path}: {exc}") from None
+    notes.append(f"data.teacher_samples: {counted.n_examples} examples, a mean of "
+                 f"{counted.input_tokens:.1f} tokens to the teacher and "
+                 f"{counted.output_tokens:.1f} from it"
+                 + (f" ({counted.n_errors} bad line(s) left out)" if counted.n_errors else "")
+                 + ("" if counted.exact else f"; estimate: {counted.note}"))
+    return (counted.input_tokens if tokens_in is None else tokens_in,
+            counted.output_tokens if tokens_out is None else tokens_out)
+
+
+def _judge_inputs(scenario: Scenario, values: dict, prices: list, lookup: _Lookup,
+                  start: date, notes: list) -> None:
+    dc = scenario.data
+    pinned = {"input_usd_per_mtok": dc.judge_input_usd_per_mtok,
+              "output_usd_per_mtok": dc.judge_output_usd_per_mtok}
+    rates = None
+    if any(v is None for v in pinned.values()) or dc.teacher_batch_share:
+        rates = lookup.call("data.judge_model", "data.judge_input_usd_per_mtok",
+                            lambda t: t.inference_rates(dc.judge_model,
+                                                        provider=dc.judge_provider,
+                                                        as_of=start))
+    what = "judge " + _model_note(dc.judge_model, rates)
+    for key, value in pinned.items():
+        _set_rate(values, prices, f"data.judge_{key}", value, rates, what, table_attr=key,
+                  unit=_unit(f"prompt.{key}"))
+    values["data.judge_batch_discount"] = float(rates.batch_discount) if rates else 0.0
+    _snapshot_warning(rates, start, notes)
+    if dc.judge_input_tokens is None:
+        values["data.judge_input_tokens"] = (values["data.teacher_input_tokens"]
+                                             + values["data.teacher_output_tokens"])
+    else:
+        values["data.judge_input_tokens"] = float(dc.judge_input_tokens)
+
+
+def logs_shortfall(scenario: Scenario, values: Mapping[str, Any]) -> str:
+    """The sentence saying the logs are too few, when they are: the first training set
+    (with its hold-out) takes more than a month of the prompted road's traffic to collect, or
+    a retraining's new examples more than the months between retrainings (empty otherwise)."""
+    from .datacost import holdout_examples, logs_examples_per_month, months_to_collect
+
+    dc, fc = scenario.data, scenario.finetune
+    v1 = float(scenario.workload.requests_per_month)
+    per_month = logs_examples_per_month(v1, dc.logs_usable_share, dc.acceptance_rate)
+    examples = float(values["finetune.examples"])
+    first = examples + holdout_examples(examples, dc.holdout_share)
+    wait = months_to_collect(first, v1, dc.logs_usable_share, dc.acceptance_rate)
+    parts = []
+    if wait > 1:
+        parts.append(f"the first training set ({first:,.0f} examples with the hold-out) takes "
+                     + (f"{wait:.1f} months of today's traffic to collect"
+                        if math.isfinite(wait) else "forever: the logs give none")
+                     + ", so the fine-tuned road starts that much later than priced")
+    R, dN = fc.retrain_every_months, fc.new_examples_per_retrain
+    if R and dN and math.isfinite(wait):
+        need = dN + holdout_examples(dN, dc.holdout_share)
+        if need > per_month * R:
+            parts.append(f"each retraining needs {need:,.0f} new examples, more than the "
+                         f"{per_month * R:,.0f} that {R} month(s) of logs give")
+    if not parts:
+        return ""
+    return (f"Too few examples in the logs: at {v1:,.0f} requests a month, "
+            f"{dc.logs_usable_share:.0%} usable (data.logs_usable_share) and "
+            f"{dc.acceptance_rate:.0%} kept (data.acceptance_rate), they give "
+            f"{per_month:,.0f} examples a month; " + "; and ".join(parts) + ".")

@@ -1,9 +1,10 @@
 """The scenario: what a user saves, shares and runs (README, Method).
 
 A :class:`Scenario` is a tree of frozen, keyword-only dataclasses, one per TOML section
-(``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``) plus the
-top-level settings. Every field is checked when the object is created; a bad value raises
-:class:`~simulator.errors.InputError` whose message starts with the field's path::
+(``[workload]``, ``[prompt]``, ``[rag]``, ``[finetune]``, ``[selfhost]``, ``[hybrid]``,
+``[data]``) plus the top-level settings. Every field is checked when the object is created;
+a bad value raises :class:`~simulator.errors.InputError` whose message starts with the
+field's path::
 
     workload.requests_per_month: must be ≥ 0, got -5
 
@@ -42,11 +43,12 @@ import numpy as np
 from . import limits
 from .evidence import check_eval_counts, check_pilot
 from .errors import InputError
+from .throughput import PRECISIONS, TENSOR_PARALLEL_SIZES
 
 OPTIONS = ("prompt", "rag", "finetune", "selfhost", "hybrid")
 """The options the engine can price, in display order."""
 
-SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid")
+SECTIONS = ("workload", "prompt", "rag", "finetune", "selfhost", "hybrid", "data")
 
 # Defaults for the token numbers that text may replace (the example scenario's).
 DEFAULT_SYSTEM_PROMPT_TOKENS = 1200
@@ -145,6 +147,11 @@ SHARE = Rule(hi=1.0)
 COUNT = Rule(integer=True)
 OPT_NONNEG = Rule(optional=True)
 OPT_SHARE = Rule(hi=1.0, optional=True)
+DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True)
+OPT_DECLINE = Rule(lo=-1.0, lo_open=True, hi=1.0, hi_open=True, optional=True)
+"""A yearly price decline: above -1 (a price may rise), below 1 (it cannot vanish)."""
+DECLINE_KINDS = ("tokens", "training", "gpu_hours")
+"""Kinds of price ``price_decline`` may be set for, as a table."""
 
 
 def _text(path: str, value: Any, *, optional: bool = False) -> str | None:
@@ -467,6 +474,10 @@ class FinetuneConfig(_Section):
         (finetune may not also give eval counts)
     target_accuracy : the accuracy the fine-tune should reach; the examples the curve needs
         for it are reported (``examples_for_target``) [0..1]
+    adapters_per_deployment : fine-tunes (adapters) sharing one dedicated deployment billed
+        by the hour (Together, Fireworks, Azure, Bedrock Provisioned Throughput); this one's
+        share of the hourly hosting is ``hosting_usd_per_hour / adapters_per_deployment``
+        [adapters], a whole number ≥ 1
     """
 
     SECTION: ClassVar[str] = "finetune"
@@ -500,6 +511,7 @@ class FinetuneConfig(_Section):
         "examples_on_hand": COUNT,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
         "target_accuracy": OPT_SHARE,
+        "adapters_per_deployment": Rule(lo=1, integer=True),
     }
     TEXT: ClassVar[dict[str, bool]] = {"provider": False, "model": False, "dataset": True,
                                        "method": True, "on_retirement": False,
@@ -545,6 +557,7 @@ class FinetuneConfig(_Section):
     eval_total: int | None = None
     pilot: tuple | None = None
     target_accuracy: float | None = None
+    adapters_per_deployment: int = 1
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -582,10 +595,19 @@ class SelfhostConfig(_Section):
         picks the published throughput (``simulator/data/gpu_throughput.csv``)
     train_tokens_per_second : LoRA training throughput of one GPU [tokens/s]; ``None`` = the
         table's figure for ``gpu`` and ``model_params_b``
-    serve_tokens_per_second : serving throughput of one replica (one GPU) [tokens/s]; ``None``
-        = the table's figure
+    serve_tokens_per_second : serving throughput of one GPU of a replica [tokens/s] (a replica
+        of ``n`` GPUs serves ``n`` times it); ``None`` = the table's figure (the run's
+        throughput divided by its GPUs)
+    precision : the weights' precision when serving (``bf16`` the default, ``fp16``,
+        ``fp8``, ``int8``, ``fp4``, ``int4``, ``fp32``): 2, 1, 0.5 or 4 bytes per parameter
+    kv_reserve_share : KV-cache reserve on top of the weights, as a share of their memory [1]
+    gpus_per_replica : GPUs one copy of the model is sharded over (1, 2, 4 or 8); ``None`` =
+        the smallest that holds weights + KV reserve in 90 % of the GPUs' memory
+        (:func:`simulator.throughput.gpus_per_replica`)
+    gpu_memory_gb : memory of one GPU [GB]; ``None`` = the ``memory_gb`` of the GPU table
     utilisation : average load of a serving replica (0..1]
-    min_replicas : replicas kept running however low the traffic
+    min_replicas : replicas (each of ``gpus_per_replica`` GPUs) kept running however low the
+        traffic
     training_gpus : GPUs used together for training; ``G`` GPUs train at
         ``1 + (G-1) × scaling_efficiency`` times one GPU's throughput
     scaling_efficiency : the share of one GPU's throughput each further training GPU adds
@@ -617,8 +639,11 @@ class SelfhostConfig(_Section):
         "gpu_usd_per_hour": OPT_NONNEG,
         "reasoning_tokens": NONNEG,
         "months_to_production": Rule(hi=600, integer=True, optional=True),
+        "kv_reserve_share": Rule(hi=10.0),
+        "gpus_per_replica": Rule(lo=1, hi=8, integer=True, optional=True),
+        "gpu_memory_gb": Rule(lo_open=True, optional=True),
     }
-    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True}
+    TEXT: ClassVar[dict[str, bool]] = {"gpu": False, "gpu_provider": True, "precision": False}
 
     gpu: str = "H100 80GB"
     gpu_provider: str | None = None
@@ -635,12 +660,25 @@ class SelfhostConfig(_Section):
     gpu_usd_per_hour: float | None = None
     reasoning_tokens: float = 0
     months_to_production: int | None = None
+    precision: str = "bf16"
+    kv_reserve_share: float = 0.1
+    gpus_per_replica: int | None = None
+    gpu_memory_gb: float | None = None
     eval_correct: int | None = None
     eval_total: int | None = None
 
     def __post_init__(self) -> None:
         self._check_fields()
         self._check_evals()
+        object.__setattr__(self, "precision", self.precision.lower())
+        if self.precision not in PRECISIONS:
+            raise InputError(f"selfhost.precision: must be one of {', '.join(PRECISIONS)}, "
+                             f"got {self.precision!r}")
+        if self.gpus_per_replica is not None \
+                and self.gpus_per_replica not in TENSOR_PARALLEL_SIZES:
+            raise InputError(f"selfhost.gpus_per_replica: must be one of "
+                             f"{', '.join(map(str, TENSOR_PARALLEL_SIZES))} (the tensor-parallel "
+                             f"sizes engines use), got {self.gpus_per_replica!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -667,9 +705,151 @@ class HybridConfig(_Section):
         self._check_evals()
 
 
+DATA_SOURCES = ("human", "teacher", "logs")
+"""Where the training examples come from: people write them (``human``), a large model
+writes the answers and the good ones are kept (``teacher``), or the prompted road's own
+requests and answers are taken from the logs (``logs``)."""
+
+DEFAULT_HOLDOUT_SHARE = 0.2
+"""Share of all produced examples held out (10% validation + 10% test, the seeds' 80/10/10
+guidance; an assumption the user can change)."""
+
+DEFAULT_REVIEW_SHARE = {"human": 0.0, "teacher": 0.1, "logs": 1.0}
+"""``data.review_share`` when left unset, by source (assumptions): a person's own example is
+not checked twice; a teacher's kept answers are spot-checked (one in ten); every answer taken
+from the logs is read by a person before it trains a model."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig(_Section):
+    """Where the training examples come from and what they cost (``[data]``).
+
+    The number of examples trained on is ``finetune.examples`` (and
+    ``finetune.new_examples_per_retrain`` at each retraining), whatever the source.
+
+    source : ``human`` (``finetune.labelling_usd_per_example`` and
+        ``labelling_hours_per_example`` per example), ``teacher`` (a model writes the answers)
+        or ``logs`` (requests the prompted road already served; only reviews are paid)
+    holdout_share : share ``h`` of all produced examples held out for validation and test
+        [0..1); the hold-out adds ``N × h / (1 − h)`` examples, produced and paid like the
+        training examples but not trained on
+    review_share : share of the kept examples a person checks [0..1]; ``None`` = 0 for
+        ``human``, 0.1 for ``teacher``, 1 for ``logs``
+    review_usd_per_example : one check [USD/example]
+    teacher_model, teacher_provider : the model that writes the answers; ``None`` = the
+        prompted model (``prompt.model``, ``prompt.provider``)
+    teacher_input_tokens : tokens sent to the teacher per generated example [tokens];
+        ``None`` = counted from ``teacher_prompt`` plus the user's content
+        (``workload.input_tokens``), else from ``teacher_samples``, else the prompted road's
+        request (system prompt, few-shot, user content, chat overhead)
+    teacher_output_tokens : tokens the teacher writes per generated example [tokens];
+        ``None`` = from ``teacher_samples``, else ``workload.output_tokens``
+    teacher_prompt : the instruction sent to the teacher with each input (text, counted with
+        the teacher's tokenizer)
+    teacher_samples : a chat JSONL of sample examples (path relative to the scenario file):
+        the mean tokens before the last assistant message are the teacher's input, the last
+        assistant message its output
+    teacher_cached_share : share of the teacher's input billed at the cached rate [0..1]
+    teacher_batch_share : share of generation sent through the batch API [0..1]
+    teacher_input_usd_per_mtok, teacher_cached_input_usd_per_mtok,
+        teacher_output_usd_per_mtok : pinned rates [USD per 1M tokens]; teacher_batch_discount
+        [0..1]. ``None`` = from the price table
+    acceptance_rate : share of generated (or logged) examples kept (0..1]; generated =
+        needed ÷ acceptance
+    judge_model, judge_provider : an optional model that grades each generated example
+    judge_input_tokens : [tokens per generated example]; ``None`` = the teacher's input and
+        output (the judge reads both)
+    judge_output_tokens : the verdict [tokens per generated example]
+    judge_input_usd_per_mtok, judge_output_usd_per_mtok : pinned rates [USD per 1M tokens]
+    logs_usable_share : share of the prompted road's requests that may be used as training
+        examples (consent, privacy, topic) [0..1]; with ``acceptance_rate`` it sets how many
+        examples the logs give each month
+    """
+
+    SECTION: ClassVar[str] = "data"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "holdout_share": Rule(hi=1.0, hi_open=True),
+        "review_share": OPT_SHARE,
+        "review_usd_per_example": NONNEG,
+        "teacher_input_tokens": OPT_NONNEG,
+        "teacher_output_tokens": OPT_NONNEG,
+        "teacher_cached_share": SHARE,
+        "teacher_batch_share": SHARE,
+        "teacher_input_usd_per_mtok": OPT_NONNEG,
+        "teacher_cached_input_usd_per_mtok": OPT_NONNEG,
+        "teacher_output_usd_per_mtok": OPT_NONNEG,
+        "teacher_batch_discount": OPT_SHARE,
+        "acceptance_rate": Rule(hi=1.0, lo_open=True),
+        "judge_input_tokens": OPT_NONNEG,
+        "judge_output_tokens": NONNEG,
+        "judge_input_usd_per_mtok": OPT_NONNEG,
+        "judge_output_usd_per_mtok": OPT_NONNEG,
+        "logs_usable_share": SHARE,
+    }
+    TEXT: ClassVar[dict[str, bool]] = {"teacher_model": True, "teacher_provider": True,
+                                       "judge_model": True, "judge_provider": True,
+                                       "teacher_samples": True}
+
+    source: str = "human"
+    holdout_share: float = DEFAULT_HOLDOUT_SHARE
+    review_share: float | None = None
+    review_usd_per_example: float = 0.5
+    teacher_model: str | None = None
+    teacher_provider: str | None = None
+    teacher_input_tokens: float | None = None
+    teacher_output_tokens: float | None = None
+    teacher_prompt: str | None = None
+    teacher_samples: str | None = None
+    teacher_cached_share: float = 0.0
+    teacher_batch_share: float = 0.0
+    teacher_input_usd_per_mtok: float | None = None
+    teacher_cached_input_usd_per_mtok: float | None = None
+    teacher_output_usd_per_mtok: float | None = None
+    teacher_batch_discount: float | None = None
+    acceptance_rate: float = 0.8
+    judge_model: str | None = None
+    judge_provider: str | None = None
+    judge_input_tokens: float | None = None
+    judge_output_tokens: float = 50
+    judge_input_usd_per_mtok: float | None = None
+    judge_output_usd_per_mtok: float | None = None
+    logs_usable_share: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.source not in DATA_SOURCES:
+            raise InputError(f"data.source: must be one of {', '.join(DATA_SOURCES)}, "
+                             f"got {limits.shorten(self.source)}")
+        self._check_fields()
+        if self.teacher_prompt is not None:
+            limits.check_text("data.teacher_prompt", self.teacher_prompt)
+        given = [n for n in ("teacher_prompt", "teacher_samples") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise InputError("data.teacher_prompt: give either teacher_prompt (counted) or "
+                             "teacher_samples (measured), not both")
+        if given and self.teacher_input_tokens is not None:
+            raise InputError(f"data.{given[0]}: give either {given[0]} (counted) or "
+                             f"teacher_input_tokens (a number), not both")
+        if self.teacher_samples is not None and self.teacher_output_tokens is not None:
+            raise InputError("data.teacher_samples: give either teacher_samples (measured) or "
+                             "teacher_output_tokens (a number), not both")
+        if self.judge_model is None:
+            for name in ("judge_provider", "judge_input_tokens", "judge_input_usd_per_mtok",
+                         "judge_output_usd_per_mtok"):
+                if getattr(self, name) is not None:
+                    raise InputError(f"data.{name}: set only with data.judge_model (the model "
+                                     f"that grades each generated example)")
+
+    @property
+    def resolved_review_share(self) -> float:
+        """``review_share``, or the source's default (:data:`DEFAULT_REVIEW_SHARE`)."""
+        return (DEFAULT_REVIEW_SHARE[self.source] if self.review_share is None
+                else float(self.review_share))
+
+
 SECTION_TYPES: dict[str, type] = {
     "workload": Workload, "prompt": PromptConfig, "rag": RagConfig,
     "finetune": FinetuneConfig, "selfhost": SelfhostConfig, "hybrid": HybridConfig,
+    "data": DataConfig,
 }
 
 
@@ -679,7 +859,14 @@ class Scenario:
 
     horizon_months : ``H`` [months], 1..600
     discount_rate : yearly discount rate ``ρ`` for the NPV [share/year]
-    price_decline : yearly share ``d`` by which per-token API prices fall [share/year]
+    price_decline : yearly share ``d`` by which per-token API prices (inference and training)
+        fall [share/year], ``-1 < d < 1``; negative = prices rise. May also be written as a
+        table by kind, ``price_decline = {tokens = 0.2, training = 0.1, gpu_hours = -0.05}``,
+        which sets the three fields below (a kind left out does not move)
+    price_decline_tokens, price_decline_training, price_decline_gpu_hours : the yearly
+        decline of per-token API rates, of per-token training rates and of GPU-hour prices
+        (rented GPUs, a dedicated deployment's hourly fee) [share/year]; ``None`` = tokens
+        and training follow ``price_decline``, GPU-hours do not move
     baseline : the option the others are compared with (always simulated)
     options : the options to simulate
     hourly_rate_usd : people's time [USD/h]
@@ -702,7 +889,10 @@ class Scenario:
     RULES: ClassVar[dict[str, Rule]] = {
         "horizon_months": Rule(lo=1, hi=600, integer=True),
         "discount_rate": Rule(hi=10.0),
-        "price_decline": Rule(hi=1.0, hi_open=True),
+        "price_decline": DECLINE,
+        "price_decline_tokens": OPT_DECLINE,
+        "price_decline_training": OPT_DECLINE,
+        "price_decline_gpu_hours": OPT_DECLINE,
         "hourly_rate_usd": NONNEG,
         "cost_per_error_usd": NONNEG,
     }
@@ -711,6 +901,9 @@ class Scenario:
     horizon_months: int = 24
     discount_rate: float = 0.10
     price_decline: float = 0.0
+    price_decline_tokens: float | None = None
+    price_decline_training: float | None = None
+    price_decline_gpu_hours: float | None = None
     baseline: str = "prompt"
     options: tuple[str, ...] = ("prompt", "finetune")
     hourly_rate_usd: float = 100
@@ -722,12 +915,15 @@ class Scenario:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     selfhost: SelfhostConfig = field(default_factory=SelfhostConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
+    data: DataConfig = field(default_factory=DataConfig)
     prices: tuple[tuple[str, str], ...] = ()
     focus: str | None = None
     source_dir: Path | None = field(default=None, compare=False, repr=False)
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.price_decline, Mapping):
+            _expand_price_decline(self)
         for name, rule in self.RULES.items():
             object.__setattr__(self, name, rule.check(name, getattr(self, name)))
         if not isinstance(self.title, str):
@@ -884,6 +1080,23 @@ class Scenario:
         """A copy with fields changed by path, e.g.
         ``s.with_values(**{"workload.input_tokens": 900})``."""
         return with_values(self, paths)
+
+
+def _expand_price_decline(scenario: Scenario) -> None:
+    """``price_decline = {tokens = …, training = …, gpu_hours = …}`` as the three fields
+    ``price_decline_<kind>`` (``price_decline`` itself then 0: a kind left out does not
+    move); an unknown kind or a kind also given as a field is refused."""
+    table = dict(scenario.price_decline)
+    for kind, value in table.items():
+        if kind not in DECLINE_KINDS:
+            raise InputError(f"price_decline.{str(kind)[:40]}: unknown kind (known: "
+                             f"{', '.join(DECLINE_KINDS)})")
+        if getattr(scenario, f"price_decline_{kind}") is not None:
+            raise InputError(f"price_decline.{kind}: also given as price_decline_{kind}; "
+                             f"keep one")
+        object.__setattr__(scenario, f"price_decline_{kind}",
+                           OPT_DECLINE.check(f"price_decline.{kind}", value))
+    object.__setattr__(scenario, "price_decline", 0.0)
 
 
 PRICE_KINDS = ("finetune", "inference", "gpus", "batch", "lifecycle")

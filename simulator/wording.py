@@ -142,6 +142,26 @@ def volume_text(volume: float) -> str:
     return f"{volume / 1e6:,.2f}M" if volume >= 1e7 else f"{volume:,.0f}"
 
 
+def volume_pair_text(low: float, high: float) -> tuple[str, str]:
+    """Two ends of a volume window as :func:`volume_text` writes them, with as many more
+    digits as it takes for the two to read differently (never ``between 10.14M and
+    10.14M``).
+
+    >>> volume_pair_text(10_137_929.0, 10_142_181.0)
+    ('10.138M', '10.142M')
+    >>> volume_pair_text(4.4e6, 5.3e6), volume_pair_text(10.07e6, 10.61e6)
+    (('4,400,000', '5,300,000'), ('10.07M', '10.61M'))
+    """
+    lo, hi = volume_text(low), volume_text(high)
+    if lo != hi or low == high or high < 1e7:
+        return lo, hi
+    for digits in range(3, 7):
+        lo, hi = (f"{x / 1e6:,.{digits}f}M" if x >= 1e7 else f"{x:,.0f}" for x in (low, high))
+        if lo != hi:
+            return lo, hi
+    return f"{low:,.0f}", f"{high:,.0f}"
+
+
 def volume_windows_text(intervals: Any, checked_up_to: float = math.inf,
                         unit: str = "requests/month") -> str:
     """Where an option is cheaper, by month-1 volume, as words that never claim more than
@@ -171,7 +191,7 @@ def volume_windows_text(intervals: Any, checked_up_to: float = math.inf,
             elif lo == 0:
                 parts.append(f"below {volume_text(hi)}")
             else:
-                parts.append(f"between {volume_text(lo)} and {volume_text(hi)}")
+                parts.append("between {} and {}".format(*volume_pair_text(lo, hi)))
         text = (", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0])
         text += f" {unit}"
     if math.isfinite(checked_up_to):

@@ -20,7 +20,7 @@ PINNED_FINETUNE = {"train_usd_per_mtok": 10.0, "input_usd_per_mtok": 0.3,
                    "output_usd_per_mtok": 1.2, "hosting_usd_per_hour": 0.5,
                    "min_charge_usd": 0.0, "batch_discount": 0.5, "max_tokens_per_example": 400,
                    "storage_usd_per_month": 1.5, "validation_usd_per_mtok": 0.0}
-PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0}
+PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0, "gpu_memory_gb": 80.0}
 
 
 SERVES_AT_ONCE = {"months_to_production": 0}
@@ -28,13 +28,20 @@ SERVES_AT_ONCE = {"months_to_production": 0}
 time to production (issue 17) is tested on its own (tests/test_already_done.py)."""
 
 
+NO_HOLDOUT = {"holdout_share": 0.0}
+"""Hand-worked cases label ``N × cost per example``: no hold-out beside the training
+examples unless the case sets one (the hold-out is tested on its own in
+tests/test_datacost.py)."""
+
+
 def pinned(data: dict) -> dict:
-    """``data`` (a scenario dict) with every table rate pinned to the values above, and the
-    tuned models serving from month 1, unless ``data`` already sets them."""
+    """``data`` (a scenario dict) with every table rate pinned to the values above, the
+    tuned models serving from month 1 and no hold-out, unless ``data`` already sets them."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for section, pins in (("prompt", PINNED_PROMPT), ("rag", PINNED_RAG),
                           ("finetune", {**PINNED_FINETUNE, **SERVES_AT_ONCE}),
-                          ("selfhost", {**PINNED_SELFHOST, **SERVES_AT_ONCE})):
+                          ("selfhost", {**PINNED_SELFHOST, **SERVES_AT_ONCE}),
+                          ("data", NO_HOLDOUT)):
         body = out.setdefault(section, {})
         for key, value in pins.items():
             body.setdefault(key, value)
@@ -65,6 +72,8 @@ def hand_scenario_dict() -> dict:
                      "engineering_hours": 3, "ops_hours_per_month": 2, "accuracy": 0.85,
                      "months_to_production": 0},
         "hybrid": {"finetuned_share": 0.25},
+        # No hold-out: the labelling these tests work out by hand is N × cost per example.
+        "data": {"holdout_share": 0.0},
     })
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from simulator import Scenario, tokens
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-CHARTS = 5  # cumulative, breakdown, heatmap, tornado, Monte Carlo
+CHARTS = 6  # cumulative, breakdown, cost groups, heatmap, tornado, Monte Carlo
 
 
 def _default_breakeven() -> str:

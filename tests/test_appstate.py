@@ -285,7 +285,7 @@ def test_follow_gpu_takes_published_figures_and_leaves_the_rest():
     appstate.follow_gpu(state)                              # nothing published: unchanged
     assert appstate.throughput_warnings(state) == [
         ("No published serving throughput for H100 80GB and a model of 5000B parameters in "
-         "gpu_throughput.csv: the serving throughput below (5,060 tokens/s) is your "
+         "gpu_throughput.csv: the serving throughput below (5,065 tokens/s) is your "
          "assumption; set it from a benchmark of your own."),
         ("No published training throughput for H100 80GB and a model of 5000B parameters in "
          "gpu_throughput.csv: the training throughput below (2,621 tokens/s) is your "

@@ -98,6 +98,7 @@ def test_breakeven_volume_by_hand():
                      "train_usd_per_mtok": 0.0, "output_usd_per_mtok": 0.1,
                      "hosting_usd_per_hour": 0.0, "storage_usd_per_month": 0.0,
                      "maintenance_hours_per_month": 0},
+        "data": {"holdout_share": 0.0},
     }))
     # TCO_prompt = 1000 + 2*100 + 2 V * 1e-3 ; TCO_ft = 1000 + 1000 + 2 V * 1e-4
     expected = (2000 - 1200) / (2 * 1e-3 - 2 * 1e-4)

@@ -136,5 +136,5 @@ def test_gpt_5_mini_started_today_moves_to_its_successor_in_month_1():
     migration = rows.query("component == 'migration'").set_index("month").cost_usd
     assert migration.get(1) == pytest.approx(16 * 100)
     text = r.explain()
-    assert "OpenAI gpt-5-mini stops serving on 2026-12-11 (month 1)" in text
+    assert "OpenAI gpt-5-mini stops serving from 2026-12-11 (month 1)" in text
     assert "from month 1 (starting 2026-12-07) the prompt moves to OpenAI gpt-5.6-terra" in text

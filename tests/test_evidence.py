@@ -192,7 +192,7 @@ def test_pilot_interval_contains_fit_and_narrows_with_counts():
 
 def _scenario(**values):
     base = {"cost_per_error_usd": 0.5, "options": ("prompt", "finetune"), "as_of": "2026-12-07",
-            "finetune.months_to_production": 0}
+            "finetune.months_to_production": 0, "data.holdout_share": 0.0}
     return example_scenario().with_values(**dict(base, **values))
 
 

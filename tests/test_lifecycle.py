@@ -235,7 +235,7 @@ def test_the_reader_is_told_dates_months_and_cost(acme):
     assert "takes no new fine-tuning jobs from 2026-03-11 (month 2)" in text
     assert "the retraining planned for month 3 (2026-03-15) cannot run" in text
     assert "migrates to acme small-new (sft)" in text and "$4,021" in text
-    assert "big-old stops serving on 2026-06-01 (month 5)" in text
+    assert "big-old stops serving from 2026-06-01 (month 5)" in text
     assert "moves to acme big-new" in text and "$1,600 (16 h)" in text
     assert r.lifecycle and all(n in r.notes for n in r.lifecycle)
     assert r.start_date == date(2026, 1, 15)

@@ -96,7 +96,7 @@ def test_example_file_parses_and_every_setting_is_commented():
     ("finetune.epochs", "many", "finetune.epochs: must be a whole number ≥ 1, got 'many'"),
     ("selfhost.utilisation", 0, "selfhost.utilisation: must be a share in (0, 1], got 0"),
     ("horizon_months", 0, "horizon_months: must be a whole number ≥ 1 and ≤ 600, got 0"),
-    ("price_decline", 1.0, "price_decline: must be a share in [0, 1), got 1.0"),
+    ("price_decline", 1.0, "price_decline: must be a number > -1 and < 1, got 1.0"),
     ("workload.input_tokens", "400", "workload.input_tokens: must be a number ≥ 0, got '400'"),
     ("workload.input_tokens", True, "workload.input_tokens: must be a number ≥ 0, got True"),
     ("workload.output_tokens", math.nan, ("workload.output_tokens: must be a number ≥ 0, "

@@ -19,8 +19,8 @@ from simulator.resolve import resolve
 from simulator.throughput import COLUMNS, gpu_throughput, load_throughput
 
 HEADER = ",".join(COLUMNS)
-ROW = ('H100 80GB,serve,0,9,12500,output,1000,250,output tokens/s,vLLM,https://example.com/b,'
-       '2026-11-23,"a note"')
+ROW = ('H100 80GB,serve,0,9,12500,1,fp8,output,1000,250,output tokens/s,vLLM,'
+       'https://example.com/b,2026-11-23,"a note"')
 
 
 def _selfhost_only(**fields):
@@ -54,29 +54,35 @@ def test_the_band_holding_the_model_size_is_picked():
     h100_8b = gpu_throughput("H100 80GB", "serve", 8)
     assert h100_8b.published_tokens_per_second == 15_244.78
     assert gpu_throughput("h100 80gb", "serve", 9) == h100_8b               # size ≤ max
-    assert gpu_throughput("H100 80GB", "serve", 70).published_tokens_per_second == 460
+    assert gpu_throughput("H100 80GB", "serve", 70).published_tokens_per_second == 920.9
+    assert gpu_throughput("H100 80GB", "serve", 70).gpus == 2
     assert gpu_throughput("H100 80GB", "train", 70).tokens_per_second == 2_621
     assert gpu_throughput("H100 80GB", "train", 32).tokens_per_second == 2_250
 
 
 def test_output_token_figures_become_input_plus_output_tokens():
     """The model counts every token of a request, so a figure of output tokens is scaled by
-    the benchmark's request shape: 15,244.78 at 1,000 in / 1,000 out is 30,489.56 tokens/s;
-    460 at 5,000 / 500 is 5,060; 495 at 1,024 / 128 is 4,455; training figures stay."""
+    the benchmark's request shape and divided by the GPUs of the run: 15,244.78 at 1,000 in
+    / 1,000 out on one GPU is 30,489.56 tokens/s; 920.9 on 2 GPUs at 5,000 / 500 is 460.45 × 11
+    = 5,064.95 per GPU; 249.52 on 4 L40S is 62.38 × 11 = 686.18; training figures stay."""
     assert gpu_throughput("H100 80GB", "serve", 8).tokens_per_second == pytest.approx(
         15_244.78 * 2)
-    assert gpu_throughput("H100 80GB", "serve", 70).tokens_per_second == pytest.approx(5_060)
-    assert gpu_throughput("A100 40GB", "serve", 8).tokens_per_second == pytest.approx(4_455)
+    assert gpu_throughput("H100 80GB", "serve", 70).tokens_per_second == pytest.approx(5_064.95)
+    assert gpu_throughput("L40S 48GB", "serve", 70).tokens_per_second == pytest.approx(
+        249.52 / 4 * 11)
     for row in load_throughput():
         if row.counted == "output":
             assert row.tokens_per_second == pytest.approx(
-                row.published_tokens_per_second * (row.input_tokens + row.output_tokens)
-                / row.output_tokens, rel=1e-12)
+                row.published_tokens_per_second / row.gpus
+                * (row.input_tokens + row.output_tokens) / row.output_tokens, rel=1e-12)
         else:
-            assert row.tokens_per_second == row.published_tokens_per_second
+            assert row.tokens_per_second == row.published_tokens_per_second / row.gpus
     assert gpu_throughput("H100 80GB", "serve", 8).conversion() == (
         "15,245 output tokens/s at 1,000 input / 1,000 output tokens per request = 30,490 "
-        "input + output tokens/s")
+        "input + output tokens/s per GPU")
+    assert gpu_throughput("L40S 48GB", "serve", 70).conversion() == (
+        "249.52 output tokens/s on 4 GPUs at 5,000 input / 500 output tokens per request ÷ 4 "
+        "GPUs = 686 input + output tokens/s per GPU")
 
 
 def test_no_published_figure_names_the_field_to_pin_and_the_bands_there_are():
@@ -108,6 +114,8 @@ def test_no_published_figure_names_the_field_to_pin_and_the_bands_there_are():
     (ROW.replace(",1000,250,", ",1000,0,"), "row 2, column output_tokens: must be > 0"),
     (ROW.replace(",serve,", ",train,"),
      "row 2, column counted: a training figure counts every token (total)"),
+    (ROW.replace(",12500,1,", ",12500,1.5,"), "row 2, column gpus: must be a whole number"),
+    (ROW.replace(",fp8,", ",fp7,"), "row 2, column precision: must be one of fp32, bf16"),
 ])
 def test_a_broken_row_is_refused_with_file_row_and_column(tmp_path, row, message):
     path = tmp_path / "throughput.csv"
@@ -132,8 +140,8 @@ def test_overlapping_bands_and_unknown_columns_are_refused(tmp_path):
 
 def test_serving_throughput_follows_the_gpu_and_the_model_size():
     """Each GPU serves at its own published rate (input + output tokens), recorded with its
-    source and the conversion; the monthly GPU bill is replicas × 730 h × price with
-    replicas = ceil(tokens / capacity) (README)."""
+    source and the conversion; the monthly GPU bill is replicas × n × 730 h × price with
+    replicas = ceil(tokens / (n × per-GPU capacity)), n the GPUs of a replica (docs)."""
     scenario = _selfhost_only()
     volume = scenario.workload.requests_per_month * 10_000    # enough to need replicas
     for gpu, params in (("H100 80GB", 8), ("A100 80GB", 8), ("H200 141GB", 8),
@@ -147,21 +155,25 @@ def test_serving_throughput_follows_the_gpu_and_the_model_size():
         assert used["source_url"] == row.source_url
         assert row.conversion() in used["note"]
         price = _price_row(result, "selfhost.gpu_usd_per_hour")["value"]
-        capacity = (row.tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH
+        n = _price_row(result, "selfhost.gpus_per_replica")["value"]
+        assert n == (4 if params == 70 else 1)      # 154 GB at BF16 on 80 GB cards: 4
+        capacity = (n * row.tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH
                     * scenario.selfhost.utilisation)
         replicas = max(scenario.selfhost.min_replicas,
                        math.ceil(volume * _tokens_per_request(result) / capacity - 1e-9))
         assert replicas > 1
         hosting = result.costs["selfhost"]["hosting"]
-        assert hosting[1] == pytest.approx(replicas * HOURS_PER_MONTH * price, rel=1e-12)
+        assert hosting[1] == pytest.approx(replicas * n * HOURS_PER_MONTH * price, rel=1e-12)
 
 
 def _tokens_per_request(result) -> float:
-    """``s_ft + u + k + o`` from the values the result used."""
+    """``s_ft + u + k_ft + o + z_sh`` from the values the result used (``k_ft`` the tuned
+    model's own chat overhead, ``z_sh`` the self-hosted reasoning tokens)."""
     w = result.scenario.workload
     values = resolve(result.scenario).values
     return (values["finetune.prompt_tokens"] + w.input_tokens
-            + values["workload.chat_overhead_tokens"] + w.output_tokens)
+            + values["finetune.chat_overhead_tokens"] + w.output_tokens
+            + (values.get("selfhost.reasoning_tokens") or 0.0))
 
 
 def test_a_slower_gpu_needs_more_replicas_at_high_volume():
@@ -191,8 +203,8 @@ def test_pinned_tokens_per_second_win_over_the_table():
 def test_a_gpu_without_a_published_figure_is_refused_in_words():
     with pytest.raises(InputError, match=r"selfhost\.serve_tokens_per_second: no published "
                                          r"serving throughput for H100 80GB with a "
-                                         r"300B-parameter model"):
-        simulate(_selfhost_only(model_params_b=300))
+                                         r"200B-parameter model"):
+        simulate(_selfhost_only(model_params_b=200))
 
 
 # ---- training on several GPUs ----------------------------------------------------------------
