@@ -2,7 +2,7 @@
 
 A page of wiring: the page set up, the core's calls cached (bounded; caching lives only here),
 session state initialised once, then the sidebar, the prices, the answer and the tabs drawn by
-the named steps of :mod:`simulator.app_pages`, which get the cached calls as one :class:`Core`.
+the named steps of :mod:`simulator.app.pages`, which get the cached calls as one :class:`Core`.
 No model logic here.
 """
 
@@ -15,19 +15,14 @@ import time
 import streamlit as st
 
 import pricing
-from simulator import (
-    Scenario,
-    app_traffic,
-    appstate,
-    monte_carlo,
-    savings_grid,
-    sensitivity,
-    simulate,
-)
-from simulator import app_pages
-from simulator.allocator import keep_freed_memory
-from simulator.app_pages import Overrides
-from simulator.resolve import resolve
+from simulator import Scenario, monte_carlo, savings_grid, sensitivity, simulate
+from simulator.app import pages as app_pages
+from simulator.app import state as appstate
+from simulator.app import traffic as app_traffic
+from simulator.app.pages import Overrides
+from simulator.core.allocator import keep_freed_memory
+from simulator.model.resolve import resolve
+from simulator.reports import answer
 
 STARTED = time.perf_counter()
 keep_freed_memory()  # the app owns its process: large arrays reuse freed pages
@@ -66,7 +61,7 @@ def resolved_values(scenario_json: str, overrides: Overrides) -> dict:
 @st.cache_data(max_entries=32, show_spinner=False)
 def run_monte_carlo(scenario_json: str, overrides: Overrides, n: int, spread: float, seed: int):
     scenario = Scenario.from_dict(json.loads(scenario_json))
-    dists = appstate.mc_distributions(resolved_values(scenario_json, overrides),
+    dists = answer.mc_distributions(resolved_values(scenario_json, overrides),
                                       scenario.simulated_options, spread,
                                       scenario.cost_per_error_usd)
     return monte_carlo(scenario, dists, n=n, seed=seed, table=price_table(overrides))
@@ -75,7 +70,7 @@ def run_monte_carlo(scenario_json: str, overrides: Overrides, n: int, spread: fl
 @st.cache_data(max_entries=32, show_spinner=False)
 def run_tornado(scenario_json: str, overrides: Overrides, spread: float):
     scenario = Scenario.from_dict(json.loads(scenario_json))
-    ranges = appstate.tornado_ranges(resolved_values(scenario_json, overrides),
+    ranges = answer.tornado_ranges(resolved_values(scenario_json, overrides),
                                      scenario.simulated_options, spread,
                                      scenario.cost_per_error_usd)
     return sensitivity(scenario, ranges, table=price_table(overrides))
@@ -86,8 +81,8 @@ def run_grid(scenario_json: str, overrides: Overrides):
     scenario = Scenario.from_dict(json.loads(scenario_json))
     values = resolved_values(scenario_json, overrides)
     prefix = (values["prompt.system_prompt_tokens"] or 0) + (values["prompt.fewshot_tokens"] or 0)
-    xs, ys = appstate.grid_axes(scenario.workload.requests_per_month, prefix)
-    grid = savings_grid(appstate.prefix_scenario(scenario, prefix),
+    xs, ys = answer.grid_axes(scenario.workload.requests_per_month, prefix)
+    grid = savings_grid(answer.prefix_scenario(scenario, prefix),
                         ("workload.requests_per_month", xs), ("prompt.system_prompt_tokens", ys),
                         table=price_table(overrides))
     return grid, (scenario.workload.requests_per_month, prefix)

@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from simulator import appstate, example_scenario, monte_carlo, savings_grid, sensitivity, simulate
-from simulator.resolve import resolve
+from simulator import example_scenario, monte_carlo, savings_grid, sensitivity, simulate
+from simulator.model.resolve import resolve
+from simulator.reports import answer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GOAL_MS = 300.0
@@ -40,11 +41,11 @@ def core_chain(volume: float, draws: int, spread: float = 0.2) -> None:
     simulate(scenario)
     values = resolve(scenario).values
     options = scenario.simulated_options
-    monte_carlo(scenario, appstate.mc_distributions(values, options, spread), n=draws, seed=1)
-    sensitivity(scenario, appstate.tornado_ranges(values, options, spread))
+    monte_carlo(scenario, answer.mc_distributions(values, options, spread), n=draws, seed=1)
+    sensitivity(scenario, answer.tornado_ranges(values, options, spread))
     prefix = values["prompt.system_prompt_tokens"] + values["prompt.fewshot_tokens"]
-    xs, ys = appstate.grid_axes(volume, prefix)
-    savings_grid(appstate.prefix_scenario(scenario, prefix),
+    xs, ys = answer.grid_axes(volume, prefix)
+    savings_grid(answer.prefix_scenario(scenario, prefix),
                  ("workload.requests_per_month", xs), ("prompt.system_prompt_tokens", ys))
 
 

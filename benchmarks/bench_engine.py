@@ -18,7 +18,7 @@ The example scenario (``ftroi example``) with a 36-month horizon and the shipped
 
 Each setting runs in its own process, so that one does not inherit the other's allocator
 state: ``plain`` is glibc as it comes (a notebook, a script); ``kept`` first calls
-:func:`simulator.allocator.keep_freed_memory`, as the command line and the app do. The two
+:func:`simulator.core.allocator.keep_freed_memory`, as the command line and the app do. The two
 alternate for ``--rounds`` rounds; each figure is the best over the rounds of the best of a
 few calls (fewer for the large sizes). The ratio is the engine's time over the reference's
 in the same process (≤ 1: as fast as plain numpy code of that size). Last, each process runs
@@ -87,7 +87,7 @@ def reference(n: int, components) -> None:
 def measure(setting: str, sizes: tuple[int, ...]) -> dict:
     """Timings [ms] of this process, with glibc left alone or keeping freed memory."""
     if setting == "kept":
-        from simulator.allocator import keep_freed_memory
+        from simulator.core.allocator import keep_freed_memory
 
         keep_freed_memory()
     import tracemalloc

@@ -12,7 +12,7 @@ The baseline is what one would write by hand: read each line, ``json.loads`` it,
 Both use the same tiktoken Encoding object, measured in the same run; the ratio is
 baseline time / analyze_dataset time (higher is better). Goals: ≥ 3× shared, ≥ 0.9× unique.
 
-Request logs (``--requests N``, 0 to skip): ``simulator.workload.from_logs`` on generated chat
+Request logs (``--requests N``, 0 to skip): ``simulator.traffic.workload.from_logs`` on generated chat
 request logs (same two kinds: a shared system prompt, all-unique text) in one process and in
 worker processes over byte ranges, each against the same plain loop (``json.loads`` every line,
 encode every role and content). Peak memory: this process's peak RSS and the largest worker's
@@ -33,12 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulator.tokens import analyze_dataset, get_encoding
-from simulator.workload import from_logs
+from simulator.tokens.tokens import analyze_dataset, get_encoding
+from simulator.traffic.workload import from_logs
 
-WORDS = ("account billing crash refund invoice login password slow export report customer "
-         "order delivery late broken screen update install error payment card charge twice "
-         "cancel subscription upgrade plan team member invite permission access denied").split()
+WORDS = ["account", "billing", "crash", "refund", "invoice", "login", "password", "slow", "export", "report", "customer", "order", "delivery", "late", "broken", "screen", "update", "install", "error", "payment", "card", "charge", "twice", "cancel", "subscription", "upgrade", "plan", "team", "member", "invite", "permission", "access", "denied"]
 
 
 def make_file(path: Path, n: int, *, shared: bool, seed: int = 0) -> None:

@@ -22,11 +22,12 @@ import csv
 import io
 import math
 import re
-from itertools import pairwise
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class PriceError(ValueError):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .engine import evaluate, simulate
-from .errors import InputError
-from .report import Result
-from .scenario import (
+from .core.errors import InputError
+from .model.engine import evaluate, simulate
+from .model.result import Result
+from .model.scenario import (
     OPTIONS,
     FinetuneConfig,
     HybridConfig,
@@ -19,7 +19,7 @@ from .scenario import (
     load_scenario,
     save_scenario,
 )
-from .uncertainty import (
+from .model.uncertainty import (
     Lognormal,
     MonteCarloResult,
     SavingsGrid,

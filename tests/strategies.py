@@ -11,7 +11,7 @@ import os
 
 from hypothesis import strategies as st
 
-from simulator.scenario import OPTIONS, Scenario
+from simulator.model.scenario import OPTIONS, Scenario
 
 PINNED_PROMPT = {"input_usd_per_mtok": 2.0, "cached_input_usd_per_mtok": 0.5,
                  "output_usd_per_mtok": 8.0, "batch_discount": 0.5}
@@ -184,7 +184,7 @@ bad_values = st.one_of(
 
 def _rule_values(rule, integer_field: bool):
     """Values inside ``rule``'s range, biased to its edges and to the magnitude cap."""
-    from simulator.limits import MAX_NUMBER
+    from simulator.core.limits import MAX_NUMBER
 
     lo = rule.lo if rule.lo > -math.inf else -MAX_NUMBER
     hi = min(rule.hi, MAX_NUMBER)
@@ -207,7 +207,8 @@ def hostile_scenario_dicts(draw, bad_share: float = 0.1) -> dict:
     (edges and the 1e15 cap included); about ``bad_share`` of the fields get a value of any
     type or size (:data:`bad_values`). Fields are read from the dataclasses' ``RULES``, so
     new fields are fuzzed too."""
-    from simulator.scenario import SECTION_TYPES, Scenario as _S
+    from simulator.model.scenario import SECTION_TYPES
+    from simulator.model.scenario import Scenario as _S
 
     data = draw(scenario_dicts())
     for name, rule in _S.RULES.items():
@@ -228,7 +229,7 @@ def hostile_scenario_dicts(draw, bad_share: float = 0.1) -> dict:
     return data
 
 
-# ---- graded eval files (simulator.evals) ---------------------------------------------------------
+# ---- graded eval files (simulator.model.evals) ---------------------------------------------------------
 
 graded_lines = st.lists(st.one_of(
     st.text(max_size=40),

@@ -1,4 +1,4 @@
-"""simulator.allocator: freed memory kept for the next large array (glibc only)."""
+"""simulator.core.allocator: freed memory kept for the next large array (glibc only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulator.allocator import keep_freed_memory
+from simulator.core.allocator import keep_freed_memory
 
 
 def _has_mallopt() -> bool:

@@ -15,8 +15,8 @@ from strategies import scenarios
 from pricing import default_table
 from pricing.table import table_fingerprint
 from simulator import Scenario, monte_carlo, simulate
-from simulator.errors import InputError
-from simulator.uncertainty import Triangular, savings_grid, sensitivity
+from simulator.core.errors import InputError
+from simulator.model.uncertainty import Triangular, savings_grid, sensitivity
 
 # A team that prompts today (prompt built), with 700 labelled examples on hand. Every rate is
 # pinned so that each month can be priced by hand:
@@ -207,7 +207,7 @@ def test_focus_can_name_another_option():
 
 
 def test_roi_is_quoted_only_on_a_material_upfront():
-    from simulator.engine import material_upfront
+    from simulator.model.engine import material_upfront
     assert not material_upfront(99.0, 1000.0)       # under $100
     assert not material_upfront(150.0, 20_000.0)    # under 1% of the option's TCO
     assert material_upfront(250.0, 20_000.0)
@@ -277,9 +277,9 @@ def test_the_seeds_case_gives_one_answer_from_python_the_cli_and_the_app(tmp_pat
     from streamlit.testing.v1 import AppTest
 
     from simulator import example_scenario
-    from simulator.cli import main
-    from simulator.scenario import example_scenario_text
-    from simulator.wording import format_usd
+    from simulator.cli.main import main
+    from simulator.core.wording import format_usd
+    from simulator.model.scenario import example_scenario_text
 
     result = simulate(example_scenario())
     saving = result.summary.set_index("option").loc["finetune", "savings_usd"]

@@ -12,7 +12,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from simulator import Scenario, tokens
+from simulator import Scenario
+from simulator.tokens import tokens
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CHARTS = 6  # cumulative, breakdown, cost groups, heatmap, tornado, Monte Carlo
@@ -20,8 +21,7 @@ CHARTS = 6  # cumulative, breakdown, cost groups, heatmap, tornado, Monte Carlo
 
 def _default_breakeven() -> str:
     from simulator import example_scenario, simulate
-
-    from simulator.wording import breakeven_text
+    from simulator.core.wording import breakeven_text
 
     summary = simulate(example_scenario()).summary.set_index("option")
     return breakeven_text(summary.loc["finetune", "breakeven_month"])
@@ -288,7 +288,7 @@ def test_a_new_gpu_brings_its_own_published_throughput_or_says_there_is_none():
     """Switching H100 -> A100 80GB moves the serving throughput to A100's published figure
     (a slower card is never priced at a faster card's speed); a model size moves it along the
     bands; a size with no published figure keeps the value and says it is the user's."""
-    from simulator.throughput import gpu_throughput
+    from simulator.model.throughput import gpu_throughput
 
     def published(gpu, size):
         return gpu_throughput(gpu, "serve", size).tokens_per_second

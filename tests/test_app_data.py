@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator import example_scenario, simulate
-from simulator.app_data import data_vs_training, extras_with_data, sync_widgets, widget_values
-from simulator.appstate import flatten
+from simulator.app.data import data_vs_training, extras_with_data, sync_widgets, widget_values
+from simulator.app.state import flatten
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator import Scenario, simulate
-from simulator.app_evidence import counts_frame, evidence_extras, pilot_frame
-from simulator.errors import InputError
+from simulator.app.evidence import counts_frame, evidence_extras, pilot_frame
+from simulator.core.errors import InputError
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PILOT = [[100, 150, 200], [300, 255, 300], [600, 540, 600]]

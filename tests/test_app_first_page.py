@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator import appstate, charts
+from simulator.app import state as appstate
+from simulator.reports import answer, charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -26,7 +27,7 @@ def events(monkeypatch):
             return fn(*args, **kwargs)
         return wrapped
 
-    monkeypatch.setattr(appstate, "headline", spy("headline", appstate.headline, lambda *a, **k:
+    monkeypatch.setattr(answer, "headline", spy("headline", answer.headline, lambda *a, **k:
                         "headline" + (" with Monte Carlo" if a[3] is not None else "")))
     monkeypatch.setattr(charts, "cumulative_cost", spy("cumulative chart",
                                                        charts.cumulative_cost))

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from simulator import appstate
-from simulator.wording import NEVER
+from simulator.app import state as appstate
+from simulator.core.wording import NEVER
+from simulator.reports import answer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -38,7 +39,7 @@ def test_mc_table_drops_the_baseline_and_says_never():
 
 
 def test_key_figures_never():
-    k = appstate.key_figures(SUMMARY.assign(tco_usd=[100.0, 120.0, 300.0],
+    k = answer.key_figures(SUMMARY.assign(tco_usd=[100.0, 120.0, 300.0],
                                             breakeven_month=pd.array([0, None, None],
                                                                      dtype="Int64")),
                              "prompt", 12)
@@ -54,4 +55,4 @@ def test_the_app_offers_the_html_report():
     assert "Report to hand over (HTML)" in labels, labels
     assert any("dl.report" in (k or "") for k in keys), keys
     breakdown = at.dataframe[0].value
-    assert set(breakdown["breakeven_month"]) <= {"", NEVER} | {str(m) for m in range(0, 121)}
+    assert set(breakdown["breakeven_month"]) <= {"", NEVER} | {str(m) for m in range(121)}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_workload import chat_log
 
-from simulator.app_traffic import (
+from simulator.app.traffic import (
     histogram_frame,
     report_from_upload,
     traffic_caption,

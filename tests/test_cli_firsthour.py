@@ -14,11 +14,11 @@ import pytest
 import tomli_w
 from strategies import pinned
 
-from simulator.cli import main
+from simulator.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-from simulator.scenario import example_scenario_text
-from simulator.wording import NEVER, SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON
+from simulator.core.wording import NEVER, SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON
+from simulator.model.scenario import example_scenario_text
 
 
 def run(capsys, *argv):
@@ -134,7 +134,7 @@ def test_prices_unknown_provider_exits_2(capsys):
 
 
 def test_prices_finetune_shows_the_limit_dataset_applies(capsys):
-    from simulator.tokens import model_example_limit
+    from simulator.tokens.tokens import model_example_limit
 
     code, out, _ = run(capsys, "prices", "--finetune", "--provider", "openai", "--wide")
     assert code == 0
@@ -173,7 +173,7 @@ def test_simulate_json_scenario_still_reruns(scenario_file, tmp_path, capsys):
 def test_simulate_uses_the_valid_lines_of_a_training_file_and_says_how_many_left_out(
         scenario_file, tmp_path, capsys):
     from simulator import load_scenario, simulate
-    from simulator.tokens import analyze_dataset
+    from simulator.tokens.tokens import analyze_dataset
 
     good = [{"messages": [{"role": "system", "content": "Sort the ticket."},
                           {"role": "user", "content": f"ticket number {i} about billing"},

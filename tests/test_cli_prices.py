@@ -9,7 +9,7 @@ import pytest
 
 import pricing
 from pricing import genai
-from simulator.cli import main
+from simulator.cli.main import main
 
 
 def run(capsys, *argv):
@@ -55,7 +55,7 @@ def test_prices_option_on_prices_and_simulate(capsys, tmp_path):
 
 
 def test_prices_option_on_simulate(capsys, tmp_path):
-    from simulator.scenario import example_scenario_text
+    from simulator.model.scenario import example_scenario_text
 
     scenario = tmp_path / "s.toml"
     scenario.write_text(example_scenario_text())

@@ -10,13 +10,13 @@ import pytest
 import tomli_w
 from strategies import hand_scenario_dict, pinned
 
-from simulator import cli_simulate
-from simulator.errors import InputError
-from simulator.scenario import example_scenario_text
+from simulator.cli import simulate as cli_simulate
+from simulator.core.errors import InputError
+from simulator.model.scenario import example_scenario_text
 
 
 def harness(argv):
-    """A parser with only our subcommands (independent of simulator/cli.py)."""
+    """A parser with only our subcommands (independent of simulator/cli/main.py)."""
     parser = argparse.ArgumentParser(prog="ftroi")
     cli_simulate.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
@@ -24,7 +24,7 @@ def harness(argv):
 
 
 def main(argv):
-    from simulator.cli import main as cli_main
+    from simulator.cli.main import main as cli_main
 
     return cli_main(argv)
 
@@ -123,8 +123,8 @@ def test_bad_vary_is_one_line_exit_2(tmp_path, capsys, vary, message):
 
 def test_set_changes_one_field_for_the_run(tmp_path, capsys):
     """--set FIELD=VALUE: numbers, true/false and names, checked like the scenario's own."""
-    from simulator.cli import main
-    from simulator.scenario import example_scenario_text
+    from simulator.cli.main import main
+    from simulator.model.scenario import example_scenario_text
 
     path = tmp_path / "s.toml"
     path.write_text(example_scenario_text())

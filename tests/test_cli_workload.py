@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from test_workload import chat_log
 
-from simulator.cli import main
-from simulator.cli_workload import StderrProgress
-from simulator.scenario import load_scenario
+from simulator.cli.main import main
+from simulator.cli.workload import StderrProgress
+from simulator.model.scenario import load_scenario
 
 
 def run(capsys, *argv):
@@ -111,9 +111,9 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 def test_to_scenario_keeps_the_example_s_comments_and_each_road_s_chat_overhead(
         tmp_path, capsys):
-    from simulator.resolve import chat_overhead, resolve
-    from simulator.scenario import example_scenario, example_scenario_text
-    from simulator.workload import from_logs
+    from simulator.model.resolve import chat_overhead, resolve
+    from simulator.model.scenario import example_scenario, example_scenario_text
+    from simulator.traffic.workload import from_logs
 
     path = tmp_path / "from_logs.toml"
     code, out, _ = run(capsys, "workload", ROOT / "examples" / "requests.jsonl",

@@ -11,9 +11,9 @@ import pytest
 import pricing
 from pricing.table import read_shipped
 from simulator import simulate
-from simulator.cli import main
-from simulator.lifecycle import closings
-from simulator.scenario import Scenario
+from simulator.cli.main import main
+from simulator.model.lifecycle import closings
+from simulator.model.scenario import Scenario
 
 TODAY = date(2026, 12, 7)
 

@@ -14,11 +14,11 @@ import pytest
 import pricing
 from pricing.table import with_overrides
 from simulator import simulate
-from simulator.closure import calibrate, closure_months, offering_kind
-from simulator.errors import InputError
-from simulator.lifecycle import month_start
-from simulator.scenario import Scenario
-from simulator.uncertainty import Triangular, monte_carlo
+from simulator.core.errors import InputError
+from simulator.model.closure import calibrate, closure_months, offering_kind
+from simulator.model.lifecycle import month_start
+from simulator.model.scenario import Scenario
+from simulator.model.uncertainty import Triangular, monte_carlo
 
 TODAY = date(2026, 12, 7)
 

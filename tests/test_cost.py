@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from strategies import hand_scenario, scenarios
 
 from simulator import Scenario, evaluate, simulate
-from simulator.cost import (
+from simulator.model.cost import (
     month_index,
     price_decline_factor,
     requests_per_month,
@@ -20,8 +20,8 @@ from simulator.cost import (
     total_usd,
     training_schedule,
 )
-from simulator.resolve import resolve
-from simulator.scenario import with_values
+from simulator.model.resolve import resolve
+from simulator.model.scenario import with_values
 
 # The hand scenario (tests/strategies.py): V_1 = 1000, g = 0.1, u = 100, o = 50, k = 10,
 # d = 0.2/year, 100 USD/h, 0.01 USD per error, H = 3.
@@ -302,9 +302,9 @@ def test_scenario_type_is_checked():
 def test_docstring_examples_run():
     import doctest
 
-    import simulator.cost
+    import simulator.model.cost
 
-    assert doctest.testmod(simulator.cost).failed == 0
+    assert doctest.testmod(simulator.model.cost).failed == 0
 
 
 def test_finetune_upkeep_hours_are_charged_every_month():
@@ -318,7 +318,7 @@ def test_finetune_upkeep_hours_are_charged_every_month():
     # unset, the tuned model's upkeep is the prompt's (4 h/month in the example); it is paid
     # from the month the tuned model serves (after months_to_production)
     change = 3 - base.prompt.maintenance_hours_per_month
-    from simulator.scenario import DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
+    from simulator.model.scenario import DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
 
     serving = horizon - DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
     assert b.loc["finetune", "tco_usd"] - a.loc["finetune", "tco_usd"] == \
@@ -346,7 +346,7 @@ def test_total_usd_equals_the_plain_sum(n, months, data):
 # ---- reasoning tokens, cache writes and each road's chat overhead (issue 17) -------------------
 
 def test_reasoning_cache_writes_and_tuned_chat_overhead_by_hand():
-    from simulator.cost import selfhost_tokens_per_request
+    from simulator.model.cost import selfhost_tokens_per_request
 
     s = with_values(hand_scenario(), {
         "prompt.reasoning_tokens": 40, "prompt.cache_write_share": 0.2,
@@ -407,7 +407,7 @@ def test_no_cache_write_rate_listed_bills_the_input_rate():
 
 
 def test_tuned_chat_overhead_defaults_to_the_tuned_model_s_own_rule():
-    from simulator.resolve import chat_overhead
+    from simulator.model.resolve import chat_overhead
 
     s = with_values(hand_scenario(), {"finetune.chat_overhead_tokens": None,
                                       "workload.chat_overhead_tokens": 107})

@@ -14,8 +14,8 @@ import pytest
 from test_workload import chat_log
 
 from simulator import InputError
-from simulator.cli import main
-from simulator.workload import from_logs
+from simulator.cli.main import main
+from simulator.traffic.workload import from_logs
 
 
 @pytest.fixture(scope="module")

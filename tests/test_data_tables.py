@@ -11,9 +11,10 @@ import pytest
 
 from pricing import PriceError
 from pricing.datasources import FILES, output_terms, read_rows
-from simulator import example_scenario, simulate, tokens
-from simulator.cli import main
-from simulator.datacost import DATA_COMPONENTS
+from simulator import example_scenario, simulate
+from simulator.cli.main import main
+from simulator.model.datacost import DATA_COMPONENTS
+from simulator.tokens import tokens
 
 
 @pytest.mark.parametrize("kind", sorted(FILES))
@@ -112,7 +113,7 @@ def test_csv_and_html_reports_list_the_data_components(tmp_path):
     listed = set(monthly.query("option == 'finetune'")["component"])
     assert {"data_generation", "data_review", "holdout"} <= listed
     assert set(DATA_COMPONENTS) - {"labelling"} <= listed
-    from simulator.html_report import html_report
+    from simulator.reports.html_report import html_report
 
     html = html_report(r, figures=[], skipped=[])
     assert "Warning: The teacher gpt-6.1-terra: OpenAI&#x27;s Terms of Use" in html \

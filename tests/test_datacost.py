@@ -10,19 +10,18 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import pinned
 
-from simulator.datacost import (
+from simulator.core.errors import InputError
+from simulator.model.datacost import (
     data_usd,
     generated_examples,
     holdout_examples,
     model_call_usd,
     months_to_collect,
 )
-from simulator.engine import simulate
-from simulator.errors import InputError
-from simulator.scenario import DataConfig, Scenario, load_scenario
-
-from strategies import pinned
+from simulator.model.engine import simulate
+from simulator.model.scenario import DataConfig, Scenario, load_scenario
 
 
 def scenario(data: dict, **finetune) -> Scenario:
@@ -170,7 +169,7 @@ def test_teacher_retraining_pays_the_declined_token_rate():
 
 
 def test_teacher_tokens_measured_from_a_sample_file(tmp_path):
-    from simulator import tokens
+    from simulator.tokens import tokens
 
     lines = [{"messages": [{"role": "system", "content": "Classify the ticket."},
                            {"role": "user", "content": "My invoice is wrong " * k},

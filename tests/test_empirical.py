@@ -7,7 +7,7 @@ import pytest
 from strategies import hand_scenario
 
 from simulator import InputError, monte_carlo, simulate
-from simulator.uncertainty import Empirical
+from simulator.model.uncertainty import Empirical
 
 
 def test_draws_are_observed_values_in_their_proportions():

@@ -12,16 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import (
-    Lognormal,
-    Scenario,
-    Triangular,
-    Uniform,
-    limits,
-    monte_carlo,
-    savings_grid,
-)
-from simulator.cost import growth_factors, month_index
+from simulator import Lognormal, Scenario, Triangular, Uniform, monte_carlo, savings_grid
+from simulator.core import limits
+from simulator.model.cost import growth_factors, month_index
 
 SAVED = json.loads((Path(__file__).parent / "engine_regression.json").read_text())
 PICK = [0, 1, 2, 4_999, 9_999]

@@ -1,4 +1,4 @@
-"""Reading graded eval results and their statistics (``simulator.evals``), each number checked
+"""Reading graded eval results and their statistics (``simulator.model.evals``), each number checked
 against an independent computation in the test."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import graded_answer_sets, graded_lines
 
-from simulator.errors import InputError
-from simulator.evals import (
+from simulator.core.errors import InputError
+from simulator.model.evals import (
     Columns,
     GradedAnswers,
     OptionCounts,
@@ -32,7 +32,7 @@ from simulator.evals import (
     scenario_with_counts,
     summarize,
 )
-from simulator.scenario import example_scenario_text
+from simulator.model.scenario import example_scenario_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
-from simulator.engine import breakeven_accuracy, evaluate
-from simulator.errors import InputError
-from simulator.evidence import (
+from simulator.core.errors import InputError
+from simulator.model.engine import breakeven_accuracy, evaluate
+from simulator.model.evidence import (
     EvalPosterior,
     examples_for_accuracy,
     fit_learning_curve,
@@ -22,9 +22,9 @@ from simulator.evidence import (
     prob_at_least,
     saturating_power_law,
 )
-from simulator.resolve import resolve
-from simulator.scenario import Scenario, dumps_scenario, example_scenario
-from simulator.uncertainty import Triangular, monte_carlo
+from simulator.model.resolve import resolve
+from simulator.model.scenario import Scenario, dumps_scenario, example_scenario
+from simulator.model.uncertainty import Triangular, monte_carlo
 
 PILOT = ((100, 150, 200), (300, 255, 300), (600, 540, 600))
 
@@ -321,13 +321,13 @@ def test_p_cheaper_moves_as_the_eval_grows(prompt_acc, gap):
 def test_docstring_examples_run():
     import doctest
 
-    import simulator.evidence
+    import simulator.model.evidence
 
-    assert doctest.testmod(simulator.evidence).failed == 0
+    assert doctest.testmod(simulator.model.evidence).failed == 0
 
 
 def test_html_report_carries_the_evidence():
-    from simulator.html_report import html_report, summary_display
+    from simulator.reports.html_report import html_report, summary_display
 
     r = simulate(_scenario(**{"prompt.eval_correct": 174, "prompt.eval_total": 200,
                               "finetune.pilot": PILOT, "finetune.target_accuracy": 0.92}))
@@ -348,7 +348,7 @@ def test_evidence_charts_and_panel_never_load_streamlit():
     import subprocess
     import sys
 
-    code = ("import sys, simulator.charts_evidence, simulator.app_evidence; "
+    code = ("import sys, simulator.reports.charts_evidence, simulator.app.evidence; "
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -356,7 +356,7 @@ def test_evidence_charts_and_panel_never_load_streamlit():
 
 
 def test_learning_curve_chart_marks_target_and_need():
-    from simulator.charts_evidence import learning_curve
+    from simulator.reports.charts_evidence import learning_curve
 
     curve = fit_learning_curve(PILOT)
     fig = learning_curve(curve, planned=600, target=0.92, needed=962)

@@ -14,8 +14,13 @@ import pytest
 from strategies import hand_scenario
 
 from simulator import Triangular, monte_carlo, simulate
-from simulator.export import mc_percentiles_sheet, report_sheets, wide_sheet, write_xlsx_report
-from simulator.wording import NEVER, month_label, start_date
+from simulator.core.wording import NEVER, month_label, start_date
+from simulator.reports.export import (
+    mc_percentiles_sheet,
+    report_sheets,
+    wide_sheet,
+    write_xlsx_report,
+)
 
 START = dt.date(2026, 11, 23)
 

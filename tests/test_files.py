@@ -9,13 +9,12 @@ import pytest
 from strategies import hand_scenario
 
 from simulator import simulate
-from simulator.cli import main
-from simulator.errors import InputError
-from simulator.export import write_xlsx_report
-from simulator.files import write_files
-from simulator.html_report import write_html_report
-from simulator.report import inert_frame
-from simulator.scenario import save_scenario
+from simulator.cli.main import main
+from simulator.core.errors import InputError
+from simulator.core.files import write_files
+from simulator.model.scenario import save_scenario
+from simulator.reports.export import inert_frame, write_xlsx_report
+from simulator.reports.html_report import write_html_report
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +85,7 @@ def test_split_exposed_formulas_are_inert_in_every_text_cell():
 
 
 def test_save_scenario_never_clobbers_or_follows_a_link(tmp_path):
-    from simulator.scenario import load_scenario, save_scenario
+    from simulator.model.scenario import load_scenario, save_scenario
 
     s = hand_scenario(options=["prompt", "finetune"])
     path = save_scenario(s, tmp_path / "s.toml")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from test_app import APP, assert_clean, metrics
 
-from simulator import appstate
+from simulator.app import state as appstate
 
 NUMBER_KEYS = ("workload.requests_per_month", "workload.input_tokens",
                "workload.output_tokens", "prompt.system_prompt_tokens",

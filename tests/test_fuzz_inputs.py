@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import fuzz_examples, hostile_text
 
-from simulator import tokens
-from simulator.cli import main
-from simulator.errors import InputError
-from simulator.report import FORMULA_PREFIXES, inert_frame
+from simulator.cli.main import main
+from simulator.core.errors import InputError
+from simulator.reports.export import FORMULA_PREFIXES, inert_frame
+from simulator.tokens import tokens
 
 SEPARATORS = ",;\t|\r\n"
 
@@ -103,7 +103,7 @@ def test_cli_arguments_exit_0_or_2_with_one_line(capsys, monkeypatch, args):
     ["dataset", "-", "--model", "gpt-4o", "--epochs", "9" * 5000],
 ])
 def test_cli_refuses_in_one_line(tmp_path, capsys, monkeypatch, argv):
-    from simulator.scenario import example_scenario_text
+    from simulator.model.scenario import example_scenario_text
 
     (tmp_path / "x.toml").write_text(example_scenario_text())
     monkeypatch.chdir(tmp_path)
@@ -114,7 +114,7 @@ def test_cli_refuses_in_one_line(tmp_path, capsys, monkeypatch, argv):
 
 
 def test_monte_carlo_cap_names_the_limit(tmp_path, capsys):
-    from simulator.scenario import example_scenario_text
+    from simulator.model.scenario import example_scenario_text
 
     path = tmp_path / "x.toml"
     path.write_text(example_scenario_text())
@@ -125,7 +125,7 @@ def test_monte_carlo_cap_names_the_limit(tmp_path, capsys):
 
 
 def test_scenario_paste_errors_are_input_errors():
-    from simulator.appstate import state_from_json
+    from simulator.app.state import state_from_json
 
     for text in ["[" * 100_000, '{"horizon_months": ' + "9" * 5000 + "}", "\ud800",
                  '{"workload": {"requests_per_month": 1e300}}', b"\xff\xfe"]:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from strategies import fuzz_examples, hostile_scenario_dicts, scenario_dicts
 
 from simulator import simulate
-from simulator.errors import InputError
-from simulator.scenario import Scenario, load_scenario
+from simulator.core.errors import InputError
+from simulator.model.scenario import Scenario, load_scenario
 
 ALWAYS_THERE = {"tco_usd", "npv_usd", "upfront_usd", "requests", "accuracy"}
 """Summary columns never missing; in the others a missing value is documented ("never",

@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import fuzz_examples, hostile_text, pinned
 
-from simulator import Scenario, monte_carlo, tokens
-from simulator.cli import main
-from simulator.errors import InputError
-from simulator.scenario import example_scenario, example_scenario_text, load_scenario
-from simulator.uncertainty import Triangular
+from simulator import Scenario, monte_carlo
+from simulator.cli.main import main
+from simulator.core.errors import InputError
+from simulator.model.scenario import example_scenario, example_scenario_text, load_scenario
+from simulator.model.uncertainty import Triangular
+from simulator.tokens import tokens
 
 
 def run(capsys, *argv):
@@ -54,7 +55,7 @@ def test_chunk_mb_outside_its_range_is_one_line(capsys, log, value):
 
 
 def test_workers_are_capped(capsys, log):
-    from simulator.workload import max_workers
+    from simulator.traffic.workload import max_workers
 
     code, _, err = run(capsys, "workload", log, "--no-progress", "--workers", "10000")
     one_line_refusal(code, err, "--workers", f"from 1 to {max_workers()}", "10,000")
@@ -253,7 +254,7 @@ def test_every_cap_the_limits_page_names_is_in_limits_py():
     import re
     from pathlib import Path
 
-    from simulator import limits
+    from simulator.core import limits
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "limits.md").read_text()
     names = set(re.findall(r"`([A-Z][A-Z_]+)`", page))

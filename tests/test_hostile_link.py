@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 from strategies import fuzz_examples, hostile_text
+from streamlit.testing.v1 import AppTest
 
-from simulator import appstate
-from simulator.appstate import as_text, state_from_query
+from simulator.app import state as appstate
+from simulator.app.state import as_text, state_from_query
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 IMAGE = "![x](http://hostile.example/m.png)"

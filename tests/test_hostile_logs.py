@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import fuzz_examples, hostile_text
 
-from simulator import logscan
-from simulator.cli import main
-from simulator.cli_workload import print_report
-from simulator.errors import InputError
-from simulator.limits import LOG_GAP_DAYS, MAX_REQUEST_TOKENS
-from simulator.workload import from_logs, max_workers
+from simulator.cli.main import main
+from simulator.cli.workload import print_report
+from simulator.core.errors import InputError
+from simulator.core.limits import LOG_GAP_DAYS, MAX_REQUEST_TOKENS
+from simulator.traffic import logscan
+from simulator.traffic.workload import from_logs, max_workers
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 PER_MONTH = 161
@@ -206,7 +206,7 @@ def test_terminal_escapes_from_a_log_are_not_printed(tmp_path, capsys):
 
 
 def test_print_report_through_the_cli_stream_keeps_newlines_and_tabs(tmp_path):
-    from simulator.cli import PrintableStream
+    from simulator.cli.main import PrintableStream
 
     path = tmp_path / "log.jsonl"
     write(path, [request("2026-10-01T00:00:00", model="a\x1bb")])

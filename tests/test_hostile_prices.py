@@ -13,7 +13,7 @@ from strategies import fuzz_examples
 
 import pricing
 from pricing import genai
-from simulator.cli import main
+from simulator.cli.main import main
 
 GOOD = [{"id": "acme", "name": "Acme", "api_pattern": "https://acme\\.example",
          "models": [{"id": "acme-small", "match": {"equals": "acme-small"},

@@ -11,9 +11,10 @@ import pytest
 from plotly.offline import get_plotlyjs
 from strategies import hand_scenario, hand_scenario_dict
 
-from simulator import Scenario, Triangular, appstate, monte_carlo, simulate
-from simulator.html_report import html_report, report_figures, write_html_report
-from simulator.wording import NEVER, SINGLE_ESTIMATE_PYTHON, format_usd
+from simulator import Scenario, Triangular, monte_carlo, simulate
+from simulator.core.wording import NEVER, SINGLE_ESTIMATE_PYTHON, format_usd
+from simulator.reports import answer
+from simulator.reports.html_report import html_report, report_figures, write_html_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,9 +53,9 @@ def test_self_contained_plotly_inlined_once_and_no_network(page_html):
 
 
 def test_answer_figures_and_every_chart(result, mc, page_html):
-    sentence = appstate.headline(result.summary, "prompt", 12, mc.summary, mc.n)
+    sentence = answer.headline(result.summary, "prompt", 12, mc.summary, mc.n)
     assert f'id="recommendation">{html.escape(sentence)}</p>' in page_html
-    k = appstate.key_figures(result.summary, "prompt", 12, mc.summary)
+    k = answer.key_figures(result.summary, "prompt", 12, mc.summary)
     for value in (k["breakeven_text"], k["savings_text"], k["roi_text"], k["p_text"]):
         assert f'<div class="value">{html.escape(value)}</div>' in page_html
     for key in ("cumulative", "breakdown", "heatmap", "tornado", "montecarlo"):
@@ -161,4 +162,4 @@ def test_every_chart_draws_offline_in_chromium(result, mc, tmp_path):
     expected = cum[cum.option == "prompt"].cumulative_usd.tolist()
     assert drawn["chart-cumulative"]["names"][0] == "Prompting (baseline)"
     assert drawn["chart-cumulative"]["first_y"] == pytest.approx(expected)
-    assert headline == appstate.headline(result.summary, "prompt", 12, mc.summary, mc.n)
+    assert headline == answer.headline(result.summary, "prompt", 12, mc.summary, mc.n)

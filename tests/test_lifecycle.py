@@ -26,10 +26,10 @@ from simulator import (
     sensitivity,
     simulate,
 )
-from simulator.errors import InputError
-from simulator.lifecycle import add_months, month_label, month_of, month_start
-from simulator.resolve import resolve
-from simulator.scenario import Scenario, with_values
+from simulator.core.errors import InputError
+from simulator.model.lifecycle import add_months, month_label, month_of, month_start
+from simulator.model.resolve import resolve
+from simulator.model.scenario import Scenario, with_values
 
 # ---- the calendar ---------------------------------------------------------------------------
 
@@ -392,7 +392,7 @@ def test_a_calm_horizon_says_what_was_checked():
 
 
 def test_pickers_list_open_choices_first_and_warn_about_closing_ones():
-    from simulator import appstate
+    from simulator.app import state as appstate
 
     table = pricing.default_table()
     start = date(2026, 11, 23)
@@ -415,16 +415,16 @@ def test_pickers_list_open_choices_first_and_warn_about_closing_ones():
 
 
 def test_headline_names_the_moves():
-    from simulator import appstate
+    from simulator.reports import answer
 
     r = simulate(Scenario.from_dict({**OPENAI, "as_of": "2026-11-23"}))
-    text = appstate.headline(r.summary, "prompt", 24, lifecycle=r.lifecycle_short)
+    text = answer.headline(r.summary, "prompt", 24, lifecycle=r.lifecycle_short)
     assert "Priced with the calendar: OpenAI gpt-4.1-mini fine-tuning closes in month 2" in text
     assert "OpenAI gpt-4.1 retires in month 2: moving to OpenAI gpt-6-luna costs $1,600" in text
 
 
 def test_cli_prices_show_lifecycle(capsys):
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     assert main(["prices", "--finetune", "--provider", "openai"]) == 0
     out = capsys.readouterr().out
@@ -437,7 +437,7 @@ def test_cli_prices_show_lifecycle(capsys):
 
 
 def test_cli_simulate_names_the_dates(tmp_path, capsys):
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     path = tmp_path / "s.json"
     path.write_text(json.dumps({**OPENAI, "as_of": "2026-11-23"}))

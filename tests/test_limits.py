@@ -3,7 +3,7 @@
 def test_oversized_csv_cells_are_clear_errors_not_tracebacks(tmp_path, capsys):
     """A cell past the csv module's 131,072-character limit, in a price file or a request
     log, is named by file and line (exit 2), never an 'unexpected' error."""
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     big = tmp_path / "big.csv"
     big.write_text("provider,model,effective_from,input_usd_per_mtok,output_usd_per_mtok,"

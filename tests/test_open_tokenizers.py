@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import open_tokenizers, tokens
-from simulator.open_tokenizers import encoding_for_model
+from simulator.tokens import open_tokenizers, tokens
+from simulator.tokens.open_tokenizers import encoding_for_model
 
 ROOT = Path(__file__).resolve().parents[1]
 MULTILINGUAL = [
@@ -166,7 +166,7 @@ def test_workload_from_logs_counts_llama_exactly(tmp_path):
     pytest.importorskip("llama_models")
     import json
 
-    from simulator.workload import from_logs
+    from simulator.traffic.workload import from_logs
 
     path = tmp_path / "llama.jsonl"
     users = MULTILINGUAL[:4]

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import simulate
-from simulator.errors import InputError
-from simulator.scenario import Scenario
+from simulator.core.errors import InputError
+from simulator.model.scenario import Scenario
 from tests.strategies import hand_scenario, hand_scenario_dict
 
 BY_KIND = {"tokens": 0.2, "training": 0.1, "gpu_hours": -0.05}

@@ -14,9 +14,9 @@ from pricing import PriceError
 from pricing.schema import INFERENCE_COLUMNS, INFERENCE_KEY, read_price_csv
 from pricing.table import with_overrides
 from simulator import simulate
-from simulator.cost import scheduled_rate
-from simulator.lifecycle import month_of
-from simulator.scenario import Scenario
+from simulator.model.cost import scheduled_rate
+from simulator.model.lifecycle import month_of
+from simulator.model.scenario import Scenario
 
 HEADER = "provider,model,effective_from,effective_until,input_usd_per_mtok,output_usd_per_mtok," \
          "source_url\n"

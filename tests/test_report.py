@@ -11,7 +11,7 @@ import pytest
 from strategies import hand_scenario, hand_scenario_dict
 
 from simulator import Scenario, Triangular, monte_carlo, simulate
-from simulator.report import inert_frame, inert_text
+from simulator.reports.export import inert_frame, inert_text
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +160,9 @@ def test_notes_are_printed():
 def test_docstring_examples_run():
     import doctest
 
-    import simulator.report
+    import simulator.model.result
 
-    assert doctest.testmod(simulator.report).failed == 0
+    assert doctest.testmod(simulator.model.result).failed == 0
 
 
 def test_tables_are_views_of_the_numbers(result):
@@ -188,8 +188,8 @@ def test_tables_are_views_of_the_numbers(result):
 def test_a_cost_that_is_not_a_price_is_refused(result, bad, words):
     """A cost that comes out infinite, undefined or negative is refused with the option,
     component and month, never reported."""
-    from simulator.errors import InputError
-    from simulator.report import Result
+    from simulator.core.errors import InputError
+    from simulator.model.result import Result
 
     costs = {o: {c: np.array(a, dtype=float) for c, a in comps.items()}
              for o, comps in result.costs.items()}
@@ -200,8 +200,8 @@ def test_a_cost_that_is_not_a_price_is_refused(result, bad, words):
 
 def test_a_total_that_is_not_finite_is_refused(result):
     """A summary total that comes out infinite is refused, naming the figure."""
-    from simulator.errors import InputError
-    from simulator.report import Result
+    from simulator.core.errors import InputError
+    from simulator.model.result import Result
 
     figures = {o: dict(f) for o, f in result.figures.items()}
     figures["finetune"]["npv_usd"] = np.inf

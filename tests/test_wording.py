@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 
-from simulator import appstate, wording
-from simulator.report import format_usd, share_text
+from simulator.core import wording
+from simulator.model.result import format_usd, share_text
+from simulator.reports import answer
 
 
 def test_docstring_examples_run():
@@ -14,7 +15,7 @@ def test_docstring_examples_run():
 
 
 def test_one_money_formatter_and_one_share_formatter():
-    assert format_usd is wording.format_usd and appstate.usd is wording.format_usd
+    assert format_usd is wording.format_usd and answer.usd is wording.format_usd
     assert share_text is wording.share_text
 
 

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator import InputError, load_scenario, monte_carlo, save_scenario, simulate
-from simulator.tokens import get_encoding
-from simulator.workload import from_logs, percentile_from_counts
+from simulator.tokens.tokens import get_encoding
+from simulator.traffic.workload import from_logs, percentile_from_counts
 
 ENC = get_encoding("o200k_base")
 WORDS = ["account", "billing", "crash", "refund", "invoice", "login", "password", "slow",
@@ -367,7 +367,7 @@ def test_this_process_and_its_workers_share_the_ranges(chat, monkeypatch, start)
     in a threaded host) scan from the start; same report, progress reaches the whole file."""
     import multiprocessing
 
-    from simulator import logscan
+    from simulator.traffic import logscan
 
     if start not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {start} here")
@@ -535,7 +535,7 @@ def test_sample_rate_outside_0_1_is_refused(chat, rate):
 
 
 def test_edit_toml_keeps_comments_and_places_fields():
-    from simulator.workload import edit_toml
+    from simulator.traffic.workload import edit_toml
 
     text = ('title = "a # b"   # the label\n'
             "[workload]\n"

@@ -1,0 +1,1 @@
+"""The Streamlit app's presentation model (the page itself is app.py)."""

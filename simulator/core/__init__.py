@@ -1,0 +1,1 @@
+"""Words and guards every layer uses: errors, limits, safe file writing, wording."""

@@ -1,0 +1,1 @@
+"""The cost model: scenario -> resolve -> cost -> engine -> break-even, uncertainty."""

@@ -1,0 +1,1 @@
+"""Token counting: the only package that imports tiktoken."""

@@ -1,0 +1,1 @@
+"""Request logs: readers, the workload they describe, the Dask engine."""
