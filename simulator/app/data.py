@@ -161,5 +161,7 @@ def draw_panel(st: Any, result: Any) -> None:
         st.warning(as_text(warning))    # names and addresses from files and the user
     frame = data_vs_training(result)
     if not frame.empty:
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(frame, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="dollar")
+            for c in frame.columns if "[USD]" in str(c)})
     st.plotly_chart(charts.cost_groups(result), key="chart.groups")

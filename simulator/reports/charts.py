@@ -67,8 +67,11 @@ _AXIS = {"gridcolor": "#E5E8EF", "zerolinecolor": "#C8CDD8", "automargin": True}
 def _layout(title: str, **extra: Any) -> dict:
     """The shared layout (white background, legend above the plot) as one dict, so that each
     figure is validated once (plotly's per-call validation dominates building time)."""
-    out = {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-               "margin": {"l": 70, "r": 30, "t": 60, "b": 60}, "font": {"size": 13}, "height": 430,
+    # The title sits at the top of the figure and the legend (up to two rows) between it and
+    # the plot, so a legend that wraps never covers the title.
+    out = {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15},
+                     "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10}},
+               "margin": {"l": 70, "r": 30, "t": 95, "b": 60}, "font": {"size": 13}, "height": 460,
                "plot_bgcolor": "white", "paper_bgcolor": "white",
                "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0}}
     for axis in ("xaxis", "yaxis"):
