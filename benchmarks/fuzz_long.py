@@ -9,10 +9,10 @@ import sys
 
 scale = sys.argv[1] if len(sys.argv) > 1 else "20"
 sys.exit(subprocess.call(
-    [sys.executable, "-m", "pytest", "-q", "tests/test_fuzz_scenario.py",
-     "tests/test_fuzz_inputs.py", "tests/test_files.py",
+    [sys.executable, "-m", "pytest", "-q", "tests/model/test_fuzz_scenario.py",
+     "tests/test_fuzz_inputs.py", "tests/core/test_files.py",
      # issue 21: logs, the price cache, share links and query parameters, CLI arguments and
      # scenario TOML
-     "tests/test_hostile_logs.py", "tests/test_hostile_prices.py",
-     "tests/test_hostile_link.py", "tests/test_hostile_cli.py"],
+     "tests/traffic/test_hostile_logs.py", "tests/pricing/test_hostile_prices.py",
+     "tests/app/test_hostile_link.py", "tests/cli/test_hostile_cli.py"],
     env={**os.environ, "FTROI_FUZZ_SCALE": scale}))

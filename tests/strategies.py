@@ -25,13 +25,13 @@ PINNED_SELFHOST = {"gpu_usd_per_hour": 2.0, "gpu_memory_gb": 80.0}
 
 SERVES_AT_ONCE = {"months_to_production": 0}
 """The hand-worked cases below were written for a tuned model that serves from month 1; the
-time to production (issue 17) is tested on its own (tests/test_already_done.py)."""
+time to production (issue 17) is tested on its own (tests/model/test_already_done.py)."""
 
 
 NO_HOLDOUT = {"holdout_share": 0.0}
 """Hand-worked cases label ``N × cost per example``: no hold-out beside the training
 examples unless the case sets one (the hold-out is tested on its own in
-tests/test_datacost.py)."""
+tests/model/test_datacost.py)."""
 
 
 def pinned(data: dict) -> dict:

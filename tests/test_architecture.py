@@ -190,3 +190,16 @@ def test_the_flat_layout_would_fail(tmp_path):
     rules, _ = read_table()
     assert "app" not in rules["model"] and "reports" not in rules["model"]
     assert "cli" not in rules["reports"] and "app" not in rules["reports"]
+
+
+def test_tests_mirror_the_layers():
+    """tests/ has a folder for each layer of simulator/ (and one for pricing/), and no test
+    file lies loose beside them but the whole-project ones."""
+    root = Path(__file__).resolve().parent.parent
+    layers = {p.name for p in (root / "simulator").iterdir()
+              if p.is_dir() and (p / "__init__.py").exists()}
+    folders = {p.name for p in (root / "tests").iterdir() if p.is_dir()}
+    assert layers | {"pricing"} <= folders, sorted(layers | {"pricing"} - folders)
+    loose = {p.name for p in (root / "tests").glob("test_*.py")}
+    assert loose <= {"test_architecture.py", "test_readme.py", "test_notebooks.py",
+                     "test_fuzz_inputs.py"}, sorted(loose)

@@ -87,7 +87,7 @@ def test_cli_arguments_exit_0_or_2_with_one_line(capsys, monkeypatch, args):
     monkeypatch.setattr("sys.stdin", io.StringIO("hello"))
     args = [a.replace("\x00", "") for a in args]
     if "--csv" in args or "--report" in args or "--xlsx" in args:
-        return  # writing is covered by tests/test_files.py
+        return  # writing is covered by tests/core/test_files.py
     try:
         code = main(args)
     except SystemExit as exc:  # argparse: --help, --version, usage errors

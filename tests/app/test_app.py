@@ -15,7 +15,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from simulator import Scenario
 from simulator.tokens import tokens
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 CHARTS = 6  # cumulative, breakdown, cost groups, heatmap, tornado, Monte Carlo
 
 

@@ -256,10 +256,10 @@ def test_every_cap_the_limits_page_names_is_in_limits_py():
 
     from simulator.core import limits
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "limits.md").read_text()
+    page = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text()
     names = set(re.findall(r"`([A-Z][A-Z_]+)`", page))
     assert {"MAX_WORKERS", "MAX_CHUNK_MB", "MAX_REQUEST_TOKENS", "LOG_GAP_DAYS",
             "MAX_PRICE_CACHE_BYTES", "MAX_REPLICA_STEPS", "LATEST_AS_OF"} <= names
     assert [n for n in names if not hasattr(limits, n)] == []
     assert "[docs/limits.md](docs/limits.md)" in (
-        Path(__file__).resolve().parent.parent / "README.md").read_text()
+        Path(__file__).resolve().parents[2] / "README.md").read_text()

@@ -16,7 +16,7 @@ from simulator import Lognormal, Scenario, Triangular, Uniform, monte_carlo, sav
 from simulator.core import limits
 from simulator.model.cost import growth_factors, month_index
 
-SAVED = json.loads((Path(__file__).parent / "engine_regression.json").read_text())
+SAVED = json.loads((Path(__file__).parents[1] / "engine_regression.json").read_text())
 PICK = [0, 1, 2, 4_999, 9_999]
 DISTRIBUTIONS = {
     "workload.requests_per_month": Triangular(low=20_000, mode=60_000, high=200_000),

@@ -13,7 +13,7 @@ import simulator
 from simulator.app import state as appstate
 from simulator.reports import answer, charts
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_progress_line_without_tqdm(monkeypatch):
 
 # ---- caching, reasoning, sample rate, comments kept (issue 17) ---------------------------------
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 def test_to_scenario_keeps_the_example_s_comments_and_each_road_s_chat_overhead(

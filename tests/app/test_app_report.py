@@ -11,7 +11,7 @@ from simulator.app import state as appstate
 from simulator.core.wording import NEVER
 from simulator.reports import answer
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 SUMMARY = pd.DataFrame({
     "option": ["prompt", "finetune", "selfhost"], "tco_usd": [100.0, 80.0, 300.0],

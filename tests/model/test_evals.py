@@ -34,8 +34,8 @@ from simulator.model.evals import (
 )
 from simulator.model.scenario import example_scenario_text
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLE = ROOT / "examples" / "evals.csv"
 
 

@@ -11,7 +11,7 @@ from simulator import example_scenario, simulate
 from simulator.app.data import data_vs_training, extras_with_data, sync_widgets, widget_values
 from simulator.app.state import flatten
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def test_widget_values_and_back_round_trip_the_data_fields():

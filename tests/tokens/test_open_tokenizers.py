@@ -13,7 +13,7 @@ import pytest
 from simulator.tokens import open_tokenizers, tokens
 from simulator.tokens.open_tokenizers import encoding_for_model
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MULTILINGUAL = [
     "Le délai de livraison est dépassé ; je voudrais être remboursé, s'il vous plaît.",
     "Die Rechnung vom 3. März enthält 2 Positionen, die ich nicht bestellt habe.",
@@ -29,7 +29,8 @@ def corpus() -> list[str]:
     """Real text: this project's README, source files and price notes, in paragraphs, plus
     sentences in six scripts."""
     texts = []
-    for path in [ROOT / "README.md", *sorted((ROOT / "simulator").glob("*.py")),
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+                 *sorted((ROOT / "simulator").rglob("*.py")),
                  *sorted((ROOT / "pricing" / "data").glob("*.md"))]:
         text = path.read_text(encoding="utf-8")
         texts.append(text)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from simulator import simulate
 from simulator.core.errors import InputError
 from simulator.model.scenario import Scenario
-from tests.strategies import hand_scenario, hand_scenario_dict
+from strategies import hand_scenario, hand_scenario_dict
 
 BY_KIND = {"tokens": 0.2, "training": 0.1, "gpu_hours": -0.05}
 
@@ -143,7 +143,7 @@ def test_volume_windows_follow_gpu_prices_that_move_by_month(gpu_hours):
     """With GPU-hour prices moving, a replica step costs a different amount each month; the
     volume windows where self-hosting is cheaper must still be where the TCOs say so: inside
     each window (midpoints) self-hosting's TCO is at most prompting's, in each gap above."""
-    from tests.test_breakeven_audit import fix, selfhost_scenario
+    from test_breakeven_audit import fix, selfhost_scenario
 
     s = selfhost_scenario(1.85, 2500).with_values(price_decline_gpu_hours=gpu_hours)
     flat = simulate(selfhost_scenario(1.85, 2500)).volume_windows["selfhost"].intervals
@@ -164,7 +164,7 @@ def test_volume_windows_follow_gpu_prices_that_move_by_month(gpu_hours):
 def test_gpu_prices_rising_fast_close_every_window():
     """GPU-hours 30 % dearer a year: the flat case's windows (cheaper by at most ~1,300 USD
     over 12 months) close, and the TCO difference is positive where they were."""
-    from tests.test_breakeven_audit import fix, selfhost_scenario
+    from test_breakeven_audit import fix, selfhost_scenario
 
     s = selfhost_scenario(1.85, 2500).with_values(price_decline_gpu_hours=-0.3)
     assert simulate(s).volume_windows["selfhost"].intervals == ()

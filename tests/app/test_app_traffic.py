@@ -67,7 +67,7 @@ def test_histogram_counts_every_request(upload):
 def test_cached_share_is_set_and_reasoning_named_in_the_caption():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     report = report_from_upload((root / "examples" / "usage.csv").read_bytes(), "usage.csv")
     values = widget_values(report, numbers_mode=False)
     assert values["prompt.cached_share"] == 100        # the widget is in percent

@@ -16,7 +16,7 @@ from strategies import pinned
 
 from simulator.cli.main import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 from simulator.core.wording import NEVER, SINGLE_ESTIMATE_CLI, SINGLE_ESTIMATE_PYTHON
 from simulator.model.scenario import example_scenario_text
 

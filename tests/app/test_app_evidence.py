@@ -13,7 +13,7 @@ from simulator import Scenario, simulate
 from simulator.app.evidence import counts_frame, evidence_extras, pilot_frame
 from simulator.core.errors import InputError
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PILOT = [[100, 150, 200], [300, 255, 300], [600, 540, 600]]
 
 

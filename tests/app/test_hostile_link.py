@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from simulator.app import state as appstate
 from simulator.app.state import as_text, state_from_query
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 IMAGE = "![x](http://hostile.example/m.png)"
 HOSTILE_LINK = {
     "prompt.model": IMAGE, "selfhost.gpu": IMAGE, "finetune.offering": IMAGE,

@@ -43,7 +43,7 @@ TEAM = {
                  "max_tokens_per_example": 10_000, "batch_discount": 0.5,
                  "validation_usd_per_mtok": 0.0, "examples_on_hand": 700,
                  "months_to_production": 2},
-    # No hold-out: the labelling worked out below is N × $2 (tests/test_datacost.py works
+    # No hold-out: the labelling worked out below is N × $2 (tests/model/test_datacost.py works
     # the hold-out beside examples on hand).
     "data": {"holdout_share": 0.0},
 }
@@ -291,7 +291,7 @@ def test_the_seeds_case_gives_one_answer_from_python_the_cli_and_the_app(tmp_pat
     assert f"finetune {format_usd(-saving)} more" in out
     assert "Not counted (already paid): labelling the 600 examples on hand, $1,200; " \
            "prompt engineering (40 h), $4,000." in out
-    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"),
                             default_timeout=60).run()
     cards = {m.label: m.value for m in app.metric}
     assert cards["Savings over 24 months"] == format_usd(saving)

@@ -386,7 +386,7 @@ def test_this_process_and_its_workers_share_the_ranges(chat, monkeypatch, start)
 
 # ---- prompt caching, reasoning tokens and sampled logs (issue 17) ------------------------------
 
-DATA = __import__("pathlib").Path(__file__).parent / "data"
+DATA = __import__("pathlib").Path(__file__).parents[1] / "data"
 
 
 def test_usage_csv_keeps_caching_and_reasoning_and_its_monthly_bill(tmp_path):
