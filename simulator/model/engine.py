@@ -309,15 +309,20 @@ def sunk_items(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
     """
     values = dict(inputs.values)
     out = []
+    # TCOs known for the values as they stand: the simulated ones to begin with (one pricing
+    # of the chain per item instead of two).
+    known = {o: float(np.sum(total_usd(comps))) for o, comps in costs.items()}
     for path, users in SUNK_FIELDS:
         if not values.get(path):
             continue
         option = next((o for o in users if o in costs), None)
         if option is None:
             continue
-        before = float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+        before = known[option] if option in known else float(np.sum(total_usd(
+            option_costs(option, values, inputs.horizon_months))))
         values[path] = 0.0
         after = float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+        known = {option: after}
         if after - before > 0:
             out.append(SunkItem(field=path, what=_sunk_words(path, inputs.values),
                                 amount_usd=after - before, option=option))
