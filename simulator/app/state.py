@@ -42,15 +42,13 @@ from ..model.result import Result, is_missing
 from ..model.scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
-    DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION,
-    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION,
-    DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
     DEFAULT_SYSTEM_PROMPT_TOKENS,
     DEFAULT_TOKENS_PER_EXAMPLE,
     OPTIONS,
     SECTION_TYPES,
     Scenario,
     check_prices,
+    default_months_to_production,
     dumps_scenario,
     example_scenario,
     field_rule,
@@ -298,10 +296,9 @@ def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
 
 
 def _numeric_default(path: str, scenario: Scenario) -> float:
-    defaults = {"finetune.months_to_production": (
-                    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION if scenario.finetune.already_trained
-                    else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION),
-                "selfhost.months_to_production": DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
+    defaults = {"finetune.months_to_production": default_months_to_production(
+                    "finetune", scenario.finetune.already_trained),
+                "selfhost.months_to_production": default_months_to_production("selfhost"),
                 "prompt.system_prompt_tokens": DEFAULT_SYSTEM_PROMPT_TOKENS,
                 "prompt.fewshot_tokens": DEFAULT_FEWSHOT_TOKENS,
                 "finetune.examples": DEFAULT_EXAMPLES,
@@ -413,10 +410,9 @@ def scenario_dict(state: Mapping[str, Any], *,
     flat["baseline"] = state["baseline"]
     flat["prompt.already_built"] = bool(state.get("prompt.already_built", False))
     flat["finetune.already_trained"] = bool(state.get("finetune.already_trained", False))
-    waits = {"finetune.months_to_production": (DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION
-                                               if flat["finetune.already_trained"]
-                                               else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION),
-             "selfhost.months_to_production": DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION}
+    trained = flat["finetune.already_trained"]
+    waits = {f"{road}.months_to_production": default_months_to_production(road, trained)
+             for road in ("finetune", "selfhost")}
     for path, default in waits.items():
         if flat.get(path) == default:
             flat.pop(path)   # the documented default: left unset, as in the scenario

@@ -789,11 +789,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
-    waits = bool(np.any(np.asarray(p.get("finetune.months_to_production", 0.0)) > 0))
-    tuned_on = serves_after(p, "finetune", months) if waits else None
-    if fallback:
-        before = np.asarray(months) < S
-        tuned_on = before if tuned_on is None else tuned_on & before
+    tuned_on = tuned_serving(option, p, months)
 
     def while_tuned(a):
         """``a`` in the months the tuned model serves, 0 before it does and after a fallback

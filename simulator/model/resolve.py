@@ -42,13 +42,11 @@ from .lifecycle import (
 from .scenario import (
     DEFAULT_EXAMPLES,
     DEFAULT_FEWSHOT_TOKENS,
-    DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION,
-    DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION,
-    DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION,
     DEFAULT_SYSTEM_PROMPT_TOKENS,
     DEFAULT_TOKENS_PER_EXAMPLE,
     SECTION_TYPES,
     Scenario,
+    default_months_to_production,
 )
 from .throughput import (
     BYTES_PER_PARAM,
@@ -348,12 +346,10 @@ def _months_to_production(scenario: Scenario, values: dict, options) -> None:
     """Fill ``finetune.`` and ``selfhost.months_to_production`` where unset with the
     documented defaults (:data:`~simulator.model.scenario.DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION`
     and its siblings)."""
-    if values["finetune.months_to_production"] is None:
-        values["finetune.months_to_production"] = float(
-            DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION if scenario.finetune.already_trained
-            else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION)
-    if values["selfhost.months_to_production"] is None:
-        values["selfhost.months_to_production"] = float(DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION)
+    for road in ("finetune", "selfhost"):
+        if values[f"{road}.months_to_production"] is None:
+            values[f"{road}.months_to_production"] = float(default_months_to_production(
+                road, scenario.finetune.already_trained))
 
 
 def _model_note(model: str, rates: Any) -> str:

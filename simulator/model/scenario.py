@@ -64,6 +64,15 @@ and roll-out only (an assumption)."""
 DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION = 3
 """Months before a self-hosted fine-tune serves, when not given: the fine-tune's two plus
 one to stand up and load-test the serving stack (an assumption)."""
+
+
+def default_months_to_production(road: str, already_trained: bool = False) -> int:
+    """The documented time to production of ``road`` (``finetune``/``selfhost``) when the
+    scenario leaves it unset [months]."""
+    if road == "selfhost":
+        return DEFAULT_SELFHOST_MONTHS_TO_PRODUCTION
+    return (DEFAULT_RETRAINED_MONTHS_TO_PRODUCTION if already_trained
+            else DEFAULT_FINETUNE_MONTHS_TO_PRODUCTION)
 DEFAULT_TOKENS_PER_EXAMPLE = 700
 
 RENAMED: dict[str, str] = {
