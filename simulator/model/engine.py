@@ -107,7 +107,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     streamed = not (keep_costs or volumes)
     probed = {} if streamed else all_costs(None, inputs.options, H, basis=basis,
                                            broadcast=False)
-    p = as_columns(values) if n else values
+    p = basis["p"] if n and not volumes else as_columns(values) if n else values
     months = basis["months"]
     V = _block(basis["V"], 0, n) if volumes else basis["V"]
     raw = {o: {c: _block(a, 0, n) if volumes and a.ndim == 2 else a for c, a in comps.items()}
@@ -139,9 +139,12 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     upfront = totals[..., 0].copy()
     if "upfront_usd" in want:
         fig_all["upfront_usd"] = upfront
-    cum = cumulative_usd(totals, overwrite=True)
     base = index[inputs.baseline]
-    tco = cum[..., -1]
+    if n == 0 or want & {"breakeven_month", "payback_month"}:
+        cum = cumulative_usd(totals, overwrite=True)
+        tco = cum[..., -1]
+    else:  # only the totals over the horizon are wanted (a grid): no running sums
+        tco = tco_usd(totals)
     savings = tco[base] - tco
     fig_all["tco_usd"], fig_all["savings_usd"] = tco, savings
     if "requests" in want:
