@@ -129,9 +129,13 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
     else:
         totals = np.empty((len(options),) + shape)
+        early = streamed and not want & {"npv_usd", "upfront_usd", "roi"} and bool(
+            want & {"breakeven_month", "payback_month"})
         for i, o in enumerate(options):
             total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
                       out=totals[i])
+            if early:
+                cumulative_usd(totals[i], overwrite=True)
     requests = np.sum(V, axis=-1)
     fig_all: dict[str, np.ndarray] = {}
     if "npv_usd" in want:
@@ -141,7 +145,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         fig_all["upfront_usd"] = upfront
     base = index[inputs.baseline]
     if n == 0 or want & {"breakeven_month", "payback_month"}:
-        cum = cumulative_usd(totals, overwrite=True)
+        cum = totals if not volumes and early else cumulative_usd(totals, overwrite=True)
         tco = cum[..., -1]
     else:  # only the totals over the horizon are wanted (a grid): no running sums
         tco = tco_usd(totals)
