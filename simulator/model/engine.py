@@ -136,7 +136,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
                       out=totals[i])
             if early:
                 cumulative_usd(totals[i], overwrite=True)
-    requests = np.sum(V, axis=-1)
+    requests = np.sum(V, axis=-1) if want & {"requests", "cost_per_request_usd"} else None
     fig_all: dict[str, np.ndarray] = {}
     if "npv_usd" in want:
         fig_all["npv_usd"] = npv_usd(totals, p["discount_rate"])
