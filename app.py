@@ -125,8 +125,8 @@ app_pages.init_session(core)
 table0 = price_table()
 side = app_pages.sidebar(core, table0)
 page = app_pages.page()
-with page.prices:  # prices first: their edits feed the simulation
-    rates_slot, overrides = app_pages.prices_tab(core, table0)
+rates_slot = app_pages.rates_place(page)   # filled once the answer is computed
+overrides = app_pages.price_edits_in_use()
 state = app_pages.scenario_state(side.evidence, overrides)
 ui = appstate.ui_settings(state)
 run, core_error = app_pages.run_scenario(core, state, side.dataset, overrides, side.slots)
@@ -136,5 +136,7 @@ else:
     app_pages.answer_error(page, core_error)
 with page.data:
     app_pages.keep_and_share(core, state)
+with page.prices:  # after the answer: the editable tables cost the browser seconds to draw
+    app_pages.prices_tab(core, table0, overrides)
 
 st.caption(f"Computed in {(time.perf_counter() - STARTED) * 1000:.0f} ms on the server.")

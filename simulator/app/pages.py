@@ -496,10 +496,29 @@ def page() -> Page:
     return Page(answer, *tabs)
 
 
-def prices_tab(core: Core, table0: pricing.PriceTable) -> tuple[DeltaGenerator, Overrides]:
-    """Where the rates come from, a button to refresh them and the editable tables; returns
-    the place of the rates in use (filled after the run) and the edits that load."""
-    rates_slot = st.container()
+def rates_place(page: Page) -> DeltaGenerator:
+    """The top of the Prices tab, where the rates in use go once the answer is computed."""
+    with page.prices:
+        return st.container()
+
+
+PRICE_EDITS_IN_USE = "prices.in_use"
+"""Session key of the price edits the answer was computed with (kind, CSV text) pairs."""
+
+
+def price_edits_in_use() -> Overrides:
+    """The price edits that loaded when the editable tables were last drawn; the answer is
+    computed with them before the tables are drawn again (below it, see :func:`prices_tab`)."""
+    return tuple(st.session_state.get(PRICE_EDITS_IN_USE) or ())
+
+
+def prices_tab(core: Core, table0: pricing.PriceTable, in_use: Overrides) -> None:
+    """Where the rates come from, a button to refresh them and the editable tables.
+
+    Drawn after the answer: five editable tables cost a browser seconds to draw, and the
+    charts should not wait for them. The answer used ``in_use``, the edits that loaded when
+    the tables were drawn last; when this run's edits differ (a cell was just changed), they
+    are kept and the page runs again at once, so the answer always uses the tables shown."""
     carried = dict((st.session_state.get("extras") or {}).get("prices") or {})
     if carried:
         st.info("This scenario carries its own price rows for "
@@ -517,7 +536,10 @@ def prices_tab(core: Core, table0: pricing.PriceTable) -> tuple[DeltaGenerator, 
         if text is not None:
             override_list.append((kind, text))
             st.success(f"Your {kind} edits are in use.")
-    return rates_slot, tuple(override_list)
+    edits = tuple(override_list)
+    if edits != in_use:
+        st.session_state[PRICE_EDITS_IN_USE] = edits
+        st.rerun()
 
 
 def price_snapshot() -> None:
