@@ -121,10 +121,10 @@ def measure(setting: str, sizes: tuple[int, ...]) -> dict:
         side = max(1, round(n ** 0.5))
         r = repeats(n)
         out[str(n)] = {
-            "reference": 1e3 * best_of(lambda: reference(n, components), r),
+            "reference": 1e3 * best_of(lambda n=n: reference(n, components), r),
             "monte_carlo": 1e3 * best_of(
-                lambda: monte_carlo(scenario, distributions, n=n, seed=0), r),
-            "grid": 1e3 * best_of(lambda: savings_grid(
+                lambda n=n: monte_carlo(scenario, distributions, n=n, seed=0), r),
+            "grid": 1e3 * best_of(lambda side=side: savings_grid(
                 scenario, x=("workload.requests_per_month", np.linspace(1_000, 500_000, side)),
                 y=("prompt.fewshot_tokens", np.linspace(0, 5_000, side))), r),
         }

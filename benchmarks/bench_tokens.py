@@ -169,9 +169,10 @@ def main() -> None:
                 break
             path = Path(tmp) / f"{label[:6]}.jsonl"
             make_file(path, args.examples, shared=shared)
-            t_base, base_total = best_of(lambda: plain_loop(path, "o200k_base"), args.repeat)
+            t_base, base_total = best_of(lambda path=path: plain_loop(path, "o200k_base"),
+                                          args.repeat)
             t_ours, report = best_of(
-                lambda: analyze_dataset(path, "gpt-4o-mini", max_tokens_per_example=None),
+                lambda path=path: analyze_dataset(path, "gpt-4o-mini", max_tokens_per_example=None),
                 args.repeat)
             assert report.tokens_total == base_total, (report.tokens_total, base_total)
             print(f"{label:22s} {args.examples:,} examples, {base_total:,} tokens: "

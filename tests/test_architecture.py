@@ -202,4 +202,4 @@ def test_tests_mirror_the_layers():
     assert layers | {"pricing"} <= folders, sorted(layers | {"pricing"} - folders)
     loose = {p.name for p in (root / "tests").glob("test_*.py")}
     assert loose <= {"test_architecture.py", "test_readme.py", "test_notebooks.py",
-                     "test_fuzz_inputs.py"}, sorted(loose)
+                     "test_fuzz_inputs.py", "test_lint.py"}, sorted(loose)

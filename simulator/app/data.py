@@ -74,8 +74,8 @@ def extras_with_data(extras: Mapping[str, Any] | None, widgets: Mapping[str, Any
     """``extras`` with the ``[data]`` fields the widgets hold (scenario units). A review share
     equal to the source's default is left out, so that it follows the source."""
     out = {k: v for k, v in (extras or {}).items() if not k.startswith("data.")}
-    for key in DEFAULTS:
-        value = widgets.get(key, DEFAULTS[key])
+    for key, default in DEFAULTS.items():
+        value = widgets.get(key, default)
         out[key] = float(value) / 100.0 if key in SHARES else value
     source = out["data.source"]
     review = float(widgets.get("data.review_share", 100.0 * DEFAULT_REVIEW_SHARE[source])) / 100

@@ -262,8 +262,8 @@ class Result:
         parts = []
         if focus == base:
             return " ".join(p for p in (
-                f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
-                f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request.",
+                (f"Only {base} was simulated: {format_usd(base_tco)} over {H} months, "
+                 f"{format_usd(s.loc[base, 'cost_per_request_usd'])} per request."),
                 *self._calendar_words(), self.sunk_sentence()) if p)
         row = s.loc[focus]
         if not row["savings_usd"] > 0:
@@ -337,9 +337,9 @@ class Result:
         if others.empty or not (counts or on_curve or sc.cost_per_error_usd > 0):
             return []
         if not sc.cost_per_error_usd > 0:
-            return ["Errors cost nothing (cost_per_error_usd = 0), so the evidence on "
-                    "accuracy does not change the costs; set a cost per error to see the "
-                    "accuracy each option must reach."]
+            return [("Errors cost nothing (cost_per_error_usd = 0), so the evidence on "
+                     "accuracy does not change the costs; set a cost per error to see the "
+                     "accuracy each option must reach.")]
         chosen = [o for o in others.index if o in counts or o in on_curve] \
             or [focus if focus in others.index else others["tco_usd"].idxmin()]
         out = []

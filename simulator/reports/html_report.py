@@ -356,9 +356,10 @@ def html_report(result: Any, mc: Any = None, *, figures: Sequence[Chart] | None 
     data = data_display(result)
     if not data.empty:
         parts += ['<h2 id="data">Training data</h2>',
-                  f"<p>Source: {_esc(result.scenario.data.source)}; "
-                  f"{result.scenario.data.holdout_share:.0%} held out for validation and test. "
-                  "Total over the horizon by component [USD], beside the training runs.</p>",
+                  (f"<p>Source: {_esc(result.scenario.data.source)}; "
+                   f"{result.scenario.data.holdout_share:.0%} held out for validation and "
+                   "test. Total over the horizon by component [USD], beside the training "
+                   "runs.</p>"),
                   _table(data, cls="data")]
     if mc is not None:
         parts += [f"<h2>Monte Carlo ({mc.n:,} draws)</h2>", _table(mc_display(mc), cls="mc")]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import tiktoken
@@ -334,7 +334,7 @@ class TokenCount(int):
     note: str
 
     def __new__(cls, value: int, *, exact: bool = True, low: int | None = None,
-                high: int | None = None, note: str = "") -> TokenCount:
+                high: int | None = None, note: str = "") -> Self:
         obj = super().__new__(cls, value)
         obj.exact = exact
         obj.low = value if low is None else low
@@ -443,8 +443,8 @@ def message_text_parts(message: Mapping[str, Any], where: str = "message") -> li
 
 # Per-model tool-definition overheads from the OpenAI Cookbook ("How to count tokens with
 # tiktoken", section "Counting tokens for chat completions with tool calls").
-_TOOL_OVERHEAD_O200K = dict(func_init=7, prop_init=3, prop_key=3, enum_init=-3, enum_item=3,
-                            func_end=12)
+_TOOL_OVERHEAD_O200K = {"func_init": 7, "prop_init": 3, "prop_key": 3, "enum_init": -3,
+                        "enum_item": 3, "func_end": 12}
 _TOOL_OVERHEAD_CL100K = dict(_TOOL_OVERHEAD_O200K, func_init=10)
 
 

@@ -268,7 +268,7 @@ def test_price_edits_travel_in_the_json_and_the_link(defaults):
     assert json.loads(query["prices"]) == {"inference": rows}
     linked, problems = appstate.state_from_query(query, defaults=defaults)
     assert problems == [] and appstate.scenario_from_state(linked) == scenario
-    bad, problems = appstate.state_from_query({"prices": '{"nope": "x"}'}, defaults=defaults)
+    _, problems = appstate.state_from_query({"prices": '{"nope": "x"}'}, defaults=defaults)
     assert any("prices.'nope': unknown price file" in p for p in problems)
     assert appstate.with_price_edits({"title": "t"}, []) == {"title": "t"}
 

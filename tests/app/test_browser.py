@@ -201,8 +201,7 @@ def test_a_hostile_share_link_fetches_nothing_from_outside(server, page):
             '[data-testid="stAlert"]'))
     finally:
         page.remove_listener("request", record)
-    outside = [u for u in seen if not (u.startswith(server) or u.startswith("data:")
-                                       or u.startswith("blob:"))]
+    outside = [u for u in seen if not u.startswith((server, "data:", "blob:"))]
     assert outside == []
     assert seen  # the listener saw the page's own requests
     assert HOSTILE in alerts  # shown as the characters it is

@@ -88,7 +88,7 @@ def test_a_hostile_link_is_shown_as_text_in_every_message():
             or "\\<img" in text, text
         assert "![" not in text.replace("\\!\\[", "") and "<img" not in text.replace(
             "\\<img", ""), text
-    link = [t for t in texts if t.startswith("Link\\:") or t.startswith("Link:")]
+    link = [t for t in texts if t.startswith(("Link\\:", "Link:"))]
     assert any("x\\!\\[x\\]" in t and "not a scenario field" in t for t in link), link
 
 

@@ -80,8 +80,9 @@ def test_malformed_dataset_lists_every_bad_line_and_exits_2(tmp_path, capsys):
     good = json.dumps({"messages": [{"role": "user", "content": "a"},
                                     {"role": "assistant", "content": "b"}]})
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join([good, "{oops", good, '{"messages": [{"role": "user"}]}', good,
-                               '{"prompt": 1, "completion": 2}']) + "\n")
+    lines = [good, "{oops", good, '{"messages": [{"role": "user"}]}', good,
+             '{"prompt": 1, "completion": 2}']
+    path.write_text("\n".join(lines) + "\n")
     code, out, err = run(capsys, "dataset", str(path), "--model", "gpt-4o")
     assert code == 2
     assert "line 2: invalid JSON" in out
@@ -131,8 +132,9 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
 def test_entry_point_runs_without_traceback(tmp_path):
     out = subprocess.run([sys.executable, "-m", "simulator.cli.main", "tokens", "-", "--model",
                           "gpt-4o"], input="hello world", capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, check=False)
     assert out.returncode == 0 and out.stdout.startswith("2 tokens")
     bad = subprocess.run([sys.executable, "-m", "simulator.cli.main", "tokens", str(tmp_path),
-                          "--model", "gpt-4o"], capture_output=True, text=True, timeout=120)
+                          "--model", "gpt-4o"], capture_output=True, text=True, timeout=120,
+                         check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "directory" in bad.stderr

@@ -89,8 +89,8 @@ def test_as_of_as_a_toml_datetime_takes_its_day(tmp_path):
 
 
 def test_the_latest_as_of_and_the_longest_horizon_run(tmp_path, capsys):
-    code, out, err = run(capsys, "simulate",
-                         scenario_file(tmp_path, as_of="2100-12-31"))
+    code, _, err = run(capsys, "simulate",
+                       scenario_file(tmp_path, as_of="2100-12-31"))
     assert code == 0, err
 
 
@@ -212,7 +212,7 @@ def test_fuzz_workload_arguments(capsys, log, tmp_path, monkeypatch, args):
         assert exc.code == 2
         capsys.readouterr()
         return
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code in (0, 2), err
     assert "unexpected" not in err and "Traceback" not in err, err
     if code == 2:

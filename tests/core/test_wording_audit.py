@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from strategies import hand_scenario
 
 from pricing.table import Lifecycle
 from simulator import example_scenario, simulate
 from simulator.core.wording import month_label, volume_pair_text, volume_windows_text
 from simulator.model.lifecycle import month_of, month_start, plan_finetune
 from simulator.tokens.tokens import auto_epochs
-from strategies import hand_scenario
 
 METHOD = Path(__file__).resolve().parents[2] / "docs" / "method.md"  # the README's Method, moved
 START = date(2026, 12, 6)

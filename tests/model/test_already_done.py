@@ -191,8 +191,8 @@ def test_focus_is_finetune_by_default_and_rag_roi_is_not_a_five_digit_multiple()
     assert summary.loc["rag", "upfront_usd"] == pytest.approx(0.10)   # 5M tokens × $0.02/M
     assert summary.loc["rag", "roi"] is pd.NA or np.isnan(summary.loc["rag", "roi"])
     text = r.explain()
-    assert text.startswith("Keep prompt rather than finetune") or text.startswith(
-        "finetune wins against prompt")
+    assert text.startswith(("Keep prompt rather than finetune",
+                            "finetune wins against prompt"))
     assert "rag" in text.split(".", 2)[-1]          # listed after, not the headline
     assert "-52" not in text and "×" not in text
     assert "n/a" in r.table()

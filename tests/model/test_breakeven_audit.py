@@ -224,7 +224,7 @@ def test_cheaper_exactly_inside_the_reported_intervals(s, where):
 def test_payback_never_after_breakeven(s):
     summary = simulate(s).summary
     for _, row in summary.iterrows():
-        if row["payback_month"] is not np.nan and not _na(row["breakeven_month"]):
+        if not _na(row["breakeven_month"]):
             assert not _na(row["payback_month"])
             assert row["payback_month"] <= row["breakeven_month"]
 

@@ -3,6 +3,7 @@ accuracy, and how the evidence moves the decision."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -66,12 +67,12 @@ def test_jeffreys_interval_for_174_of_200_by_hand():
 
 def test_interval_narrows_as_the_eval_grows():
     widths = [np.subtract(*posterior_interval(87 * m, 100 * m)[::-1]) for m in (1, 4, 16, 64)]
-    assert all(w1 > w2 for w1, w2 in zip(widths, widths[1:]))
+    assert all(w1 > w2 for w1, w2 in itertools.pairwise(widths))
     assert widths[0] / widths[-1] == pytest.approx(8.0, rel=0.1)   # ∝ 1/√n
 
 
 def test_interval_array_case():
-    lo, hi = posterior_interval(np.array([174, 182]), np.array([200, 200]))
+    lo, _ = posterior_interval(np.array([174, 182]), np.array([200, 200]))
     assert lo.shape == (2,) and lo[0] == pytest.approx(posterior_interval(174, 200)[0])
 
 
@@ -85,8 +86,8 @@ def test_posterior_draws_reproducible_and_centered():
 @pytest.mark.parametrize("body, message", [
     ({"eval_correct": 174}, "prompt.eval_total: give it with prompt.eval_correct"),
     ({"eval_total": 200}, "prompt.eval_correct: give it with prompt.eval_total"),
-    ({"eval_correct": 201, "eval_total": 200}, "prompt.eval_correct: must be ≤ "
-                                                "prompt.eval_total (200), got 201"),
+    ({"eval_correct": 201, "eval_total": 200}, ("prompt.eval_correct: must be ≤ "
+                                                 "prompt.eval_total (200), got 201")),
     ({"eval_correct": 1.5, "eval_total": 2}, "prompt.eval_correct: must be a whole number"),
     ({"eval_correct": 0, "eval_total": 0}, "prompt.eval_total: must be a whole number from 1"),
 ])
@@ -273,7 +274,7 @@ def test_explain_quotes_the_evidence():
 def test_summary_csv_carries_the_figures(tmp_path):
     r = simulate(_scenario(**{"finetune.pilot": PILOT, "finetune.target_accuracy": 0.92}))
     import pandas as pd
-    paths = r.to_csv(tmp_path)
+    r.to_csv(tmp_path)
     csv = pd.read_csv(tmp_path / "summary.csv").set_index("option")
     row = r.summary.set_index("option").loc["finetune"]
     assert csv.loc["finetune", "examples_for_target"] == row["examples_for_target"]

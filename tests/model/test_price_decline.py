@@ -4,15 +4,17 @@ prices) or per kind (``tokens``, ``training``, ``gpu_hours``), each in (-1, 1); 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import hand_scenario, hand_scenario_dict
 
 from simulator import simulate
 from simulator.core.errors import InputError
 from simulator.model.scenario import Scenario
-from strategies import hand_scenario, hand_scenario_dict
 
 BY_KIND = {"tokens": 0.2, "training": 0.1, "gpu_hours": -0.05}
 
@@ -151,7 +153,7 @@ def test_volume_windows_follow_gpu_prices_that_move_by_month(gpu_hours):
     assert windows and windows != flat
     ends = [x for lo, hi in windows for x in (lo, hi) if np.isfinite(x)]
     inside = [(lo + hi) / 2 for lo, hi in windows if np.isfinite(hi)]
-    gaps = [(a[1] + b[0]) / 2 for a, b in zip(windows, windows[1:])]
+    gaps = [(a[1] + b[0]) / 2 for a, b in itertools.pairwise(windows)]
     for volume in inside:
         assert fix(s, volume) <= 1e-6, volume
     for volume in gaps + [windows[0][0] * 0.99]:

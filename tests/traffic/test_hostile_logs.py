@@ -182,12 +182,12 @@ def test_workers_and_chunks_are_bounded(tmp_path, kwargs, words):
 def test_url_errors_name_the_package_to_install():
     for url, words in (("s3://bucket/log.jsonl", 'pip install "ftroi[s3]"'),
                        ("gs://bucket/log.jsonl", 'pip install "ftroi[gcs]"')):
-        with pytest.raises(InputError, match=words.replace("[", r"\[").replace("]", r"\]")):
-            with logscan._url_errors(url):
-                raise ImportError("Install s3fs to access S3")
-    with pytest.raises(InputError, match="not a zip file"):
-        with logscan._url_errors("zip://log.jsonl::archive.zip"):
-            raise zipfile.BadZipFile("File is not a zip file")
+        with (pytest.raises(InputError, match=words.replace("[", r"\[").replace("]", r"\]")),
+              logscan._url_errors(url)):
+            raise ImportError("Install s3fs to access S3")
+    with (pytest.raises(InputError, match="not a zip file"),
+          logscan._url_errors("zip://log.jsonl::archive.zip")):
+        raise zipfile.BadZipFile("File is not a zip file")
 
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
