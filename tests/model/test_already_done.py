@@ -90,6 +90,30 @@ def test_sunk_prompt_and_examples_on_hand_by_hand():
     assert "labelling the 700 examples on hand, $1,400" in text
 
 
+def test_three_sunk_items_on_one_option_each_counted_once_by_hand():
+    """Counted in turn (the trained model, then the examples on hand, then the prompt), each
+    item's amount is what it adds with those before it already counted."""
+    r = simulate(team(options=["finetune"], **{"finetune.already_trained": True}))
+    assert r.scenario.baseline == "prompt"
+    sunk = {i.field: (i.option, i.amount_usd) for i in r.sunk}
+    assert list(sunk) == ["finetune.already_trained", "finetune.examples_on_hand",
+                          "prompt.already_built"]
+    # The first run (600 × 700 tokens × 2 epochs at $10/1M = $8.40), its evaluation ($50) and
+    # the data preparation (40 h × $100); its 600 examples are among the 700 on hand.
+    assert sunk["finetune.already_trained"] == ("finetune", pytest.approx(8.4 + 50 + 4000))
+    # Then the 700 on hand at $2 each; the prompt (40 h × $100) is the baseline's, which is
+    # always simulated.
+    assert sunk["finetune.examples_on_hand"] == ("finetune", pytest.approx(700 * 2.0))
+    assert sunk["prompt.already_built"] == ("prompt", pytest.approx(4000.0))
+    # With all three counted, the fine-tuning road pays them all (and the prompt that serves
+    # for its two months to production).
+    tco = r.summary.set_index("option").loc["finetune", "tco_usd"]
+    off = simulate(team(options=["finetune"], **{"prompt.already_built": False,
+                                                 "finetune.examples_on_hand": 0}))
+    assert off.summary.set_index("option").loc["finetune", "tco_usd"] - tco == pytest.approx(
+        8.4 + 50 + 4000 + 1400 + 4000)
+
+
 def test_nothing_sunk_charges_everything_and_says_nothing():
     r = simulate(team(**{"prompt.already_built": False, "finetune.examples_on_hand": 0}))
     assert r.sunk == ()
