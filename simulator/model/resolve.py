@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -142,15 +143,18 @@ def scenario_values(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {name: getattr(scenario, name) for name in Scenario.RULES}
     for section, cls in SECTION_TYPES.items():
         body = getattr(scenario, section)
+        prefix = section + "."
         for name in cls.RULES:
-            out[f"{section}.{name}"] = getattr(body, name)
+            out[prefix + name] = getattr(body, name)
     fe = scenario.finetune.epochs
     out["finetune.epochs"] = None if fe == "auto" else float(fe)
     for section, cls in SECTION_TYPES.items():
         for name in getattr(cls, "FLAGS", ()):
             out[f"{section}.{name}"] = 1.0 if getattr(getattr(scenario, section), name) else 0.0
-    return {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-            for k, v in out.items()}
+    for k, v in out.items():
+        if type(v) is not float and isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = float(v)
+    return out
 
 
 def needs(options) -> dict[str, bool]:
@@ -378,10 +382,12 @@ CHAT_MESSAGES = ({"role": "system", "content": ""}, {"role": "user", "content": 
 message (their contents are counted as ``s``/``s_ft`` and ``u``)."""
 
 
+@lru_cache(maxsize=256)
 def chat_overhead(model: str) -> float:
     """Chat-format tokens of one request, ``k`` [tokens]: :data:`CHAT_MESSAGES` counted with
     ``model``'s tokenizer and chat rule (11 for ``o200k_base``: 3 per message, each role's
-    token, 3 to prime the reply)."""
+    token, 3 to prime the reply). Depends on the model's name only, so the answers are kept
+    (the 256 latest names; an unknown name's error is raised again each time)."""
     return float(int(tokens.count_chat_tokens(list(CHAT_MESSAGES), model)))
 
 
