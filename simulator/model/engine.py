@@ -553,9 +553,11 @@ def add_evidence_figures(scenario: Scenario, inputs: Inputs,
                     values["finetune.labelling_usd_per_example"]
                     + values["finetune.labelling_hours_per_example"]
                     * values["hourly_rate_usd"])
+    posteriors = evidence_distributions(scenario)
+    if not posteriors and (curve is None or curve.draws is None):
+        return                                   # no evidence to draw
     rng = np.random.default_rng(EVIDENCE_SEED)
-    drawn = {path: d.sample(rng, EVIDENCE_DRAWS)
-             for path, d in evidence_distributions(scenario).items()}
+    drawn = {path: d.sample(rng, EVIDENCE_DRAWS) for path, d in posteriors.items()}
     drawn.update(curve_draws(curve, rng, EVIDENCE_DRAWS))
     if not drawn:
         return
