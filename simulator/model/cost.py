@@ -217,8 +217,25 @@ def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_us
 
 
 def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
-    """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month]."""
-    return _times(cost_per_error_usd, requests * (1.0 - accuracy))
+    """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month].
+
+    The cost per request ``(1 - a) × cost per error`` is formed first, on the accuracy's
+    shape (one value, or one per draw), so that the requests are multiplied once.
+    """
+    return requests * (cost_per_error_usd * (1.0 - np.asarray(accuracy, dtype=float)))
+
+
+def served_error_usd(option: str, p: Mapping[str, Any], months, requests) -> np.ndarray:
+    """:func:`error_usd` at the accuracy ``option`` serves (:func:`served_accuracy`): the
+    cost per request is chosen month by month between the tuned model's and the prompt's,
+    then multiplied by the requests once [USD/month]."""
+    cost = p["cost_per_error_usd"]
+    a = np.asarray(option_accuracy(option, p, months), dtype=float)
+    on = tuned_serving(option, p, months)
+    per_request = cost * (1.0 - a)
+    if on is not None:
+        per_request = np.where(on, per_request, cost * (1.0 - p["prompt.accuracy"]))
+    return _times(requests, per_request)
 
 
 # ---- training -----------------------------------------------------------------------------------
@@ -322,12 +339,21 @@ def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min
     [0.0, 1.0, 4.0]
     """
     capacity = replica_capacity_tokens(serve_tokens_per_second, utilisation)
-    need = tokens_per_month / capacity
-    need = np.ceil(np.subtract(need, 1e-9, out=need if isinstance(need, np.ndarray) else None),
-                   out=need if isinstance(need, np.ndarray) else None)
-    need = np.maximum(min_replicas, need, out=need if isinstance(need, np.ndarray)
-                      and need.shape == np.broadcast_shapes(np.shape(min_replicas), need.shape)
-                      else None)
+    return whole_replicas(tokens_per_month / capacity, min_replicas, months)
+
+
+def whole_replicas(need, min_replicas, months) -> np.ndarray:
+    """Replicas from the fractional replicas ``need`` each month: ``max(min_replicas,
+    ceil(need))``, 0 at month 0 [replicas]; a new float array ``need`` is rounded in place.
+
+    >>> whole_replicas(np.array([0.5, 0.5, 2.0 + 1e-12, 2.5]), 1, month_index(3)).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    own = isinstance(need, np.ndarray) and need.dtype == float and need.flags.writeable
+    need = np.subtract(need, 1e-9, out=need if own else None)
+    need = np.ceil(need, out=need if isinstance(need, np.ndarray) else None)
+    need = np.maximum(min_replicas, need, out=need if need.shape == np.broadcast_shapes(
+        np.shape(min_replicas), need.shape) else None)
     m = np.asarray(months)
     if m.ndim == 1 and np.shape(need)[-1:] == m.shape:
         need[..., m < 1] = 0.0
@@ -487,7 +513,8 @@ def scheduled_rate(p: Mapping[str, Any], road: str, name: str, months):
     The month that holds the change day pays the new rate throughout, as a lifecycle switch
     does. Without steps, the rate itself (no array made)."""
     rate = p[f"{road}.{name}"]
-    steps = int(np.max(p.get(f"{road}.price_steps", 0)))
+    steps = p.get(f"{road}.price_steps", 0)
+    steps = int(steps.max() if isinstance(steps, np.ndarray) else steps)
     if steps == 0:
         return rate
     factor = np.ones(np.shape(months))
@@ -512,6 +539,36 @@ def _prompted_usd(p, static, other, months):
                                 reasoning_tokens=p.get("prompt.reasoning_tokens", 0.0),
                                 cache_write_share=write_share,
                                 cache_write_usd_per_mtok=write_rate)
+
+
+def shared_once(shared: dict | None, key, make):
+    """``make()``, kept read-only in ``shared`` (a :func:`chain_basis`) under ``key`` so that
+    the options priced on one basis compute it once (computed afresh without one)."""
+    if shared is None:
+        return make()
+    if key not in shared:
+        value = make()
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        shared[key] = value
+    return shared[key]
+
+
+def prompted_inference_usd(p: Mapping[str, Any], months, Vd, shared: dict | None = None):
+    """The prompted road's inference bill, ``V_m × decline_m × (price of one prompted request
+    with the system prompt and few-shot examples)`` [USD/month]; one array for every option
+    that prompts (``prompt``, hybrid's prompted share, a tuned road before its model serves)."""
+    def make():
+        static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
+        other = p["workload.input_tokens"] + p["workload.chat_overhead_tokens"]
+        return Vd * _prompted_usd(p, static, other, months)
+    return shared_once(shared, "prompted_inference", make)
+
+
+def tuned_inference_usd(p: Mapping[str, Any], months, Vd, shared: dict | None = None):
+    """The tuned model's inference bill if it served every month, ``V_m × decline_m × (price
+    of one tuned request)`` [USD/month]."""
+    return shared_once(shared, "tuned_inference", lambda: Vd * _tuned_usd(p, months))
 
 
 def tuned_chat_overhead(p: Mapping[str, Any]):
@@ -694,7 +751,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
     if option == "prompt":
         out["engineering"] = at_month0(prompt_build_usd(p), months) + prompt_upkeep
-        out["inference"] = Vd * _prompted_usd(p, static, u + k, months)
+        out["inference"] = prompted_inference_usd(p, months, Vd, shared)
         out["migration"] = prompt_migration_usd(p, months)
     elif option == "rag":
         c_emb = p["rag.embedding_usd_per_mtok"] / TOKENS_PER_MTOK
@@ -735,21 +792,20 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
                                   + interim_prompt_build_usd(p, "selfhost", months)
                                   + np.where(on, ops, every_month(
                                       p["prompt.maintenance_hours_per_month"] * rate, months)))
-            out["inference"] = np.where(prompting, Vd * _prompted_usd(p, static, u + k, months),
+            out["inference"] = np.where(prompting, prompted_inference_usd(p, months, Vd, shared),
                                         0.0)
             out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
             if step_part:
-                out["hosting"] = np.where(on, selfhost_hosting_usd(p, V, months)
-                                          * b["gpu_decline"], 0.0)
+                out["hosting"] = selfhost_hosting_usd(p, V, months,
+                                                      np.where(on, b["gpu_decline"], 0.0))
         else:
             out["engineering"] = out["engineering"] + ops
             if step_part:
-                out["hosting"] = selfhost_hosting_usd(p, V, months) * b["gpu_decline"]
+                out["hosting"] = selfhost_hosting_usd(p, V, months, b["gpu_decline"])
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
-        out["errors"] = error_usd(V, served_accuracy(option, p, months),
-                                  p["cost_per_error_usd"])
+        out["errors"] = served_error_usd(option, p, months, V)
     return {c: out[c] for c in COMPONENTS if c in out}
 
 
@@ -786,7 +842,6 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     month is ``h_hr × 730 × gpu_decline / adapters_per_deployment + storage`` [USD/month]:
     fine-tunes that share one dedicated deployment share its hourly fee."""
     rate = p["hourly_rate_usd"]
-    u, k = p["workload.input_tokens"], p["workload.chat_overhead_tokens"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
     tuned_on = tuned_serving(option, p, months)
@@ -812,11 +867,10 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         "evaluation": evaluation,
         "hosting": while_tuned(every_month(fixed, months)),
     }
-    tuned = Vd * _tuned_usd(p, months)
+    tuned = tuned_inference_usd(p, months, Vd, shared)
     prompted = 0.0
     if option == "hybrid" or tuned_on is not None:  # the prompt's numbers are resolved then
-        static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
-        prompted = Vd * _prompted_usd(p, static, u + k, months)
+        prompted = prompted_inference_usd(p, months, Vd, shared)
     tuned_upkeep = while_tuned(every_month(p["finetune.maintenance_hours_per_month"] * rate,
                                            months))
     prompt_upkeep = every_month(p["prompt.maintenance_hours_per_month"] * rate, months)
@@ -860,8 +914,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
             out["training"] = np.where(at, 0.0, out["training"])
             out["evaluation"] = np.where(at, 0.0, out["evaluation"])
     out["migration"] = migration
-    out["errors"] = error_usd(requests, served_accuracy(option, p, months),
-                              p["cost_per_error_usd"])
+    out["errors"] = served_error_usd(option, p, months, requests)
     return out
 
 
@@ -897,10 +950,15 @@ def selfhost_replica_usd_per_hour(p: Mapping[str, Any]):
     return p["selfhost.gpu_usd_per_hour"] * replica_gpus(p)
 
 
-def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
+def selfhost_hosting_usd(p: Mapping[str, Any], requests, months, price_factor=1.0
+                         ) -> np.ndarray:
     """Self-hosted serving bill from traffic [USD/month] (``p`` already column-shaped):
-    ``replicas_m × n × 730 h × p_gpu`` with ``replicas_m = max(min_replicas,
-    ceil(tokens_m / (n × t_gpu × 3600 × 730 × u)))``.
+    ``replicas_m × n × 730 h × p_gpu × f_m`` with ``replicas_m = max(min_replicas,
+    ceil(tokens_m / (n × t_gpu × 3600 × 730 × u)))`` and ``f_m`` the month's ``price_factor``
+    (the GPU-hour price movement, 0 in months the replicas do not serve).
+
+    The requests are scaled to replicas in one pass (requests × tokens per request per
+    replica-month), the rounding runs in place, and one more pass prices them.
 
     >>> p = {"finetune.prompt_tokens": 0, "workload.input_tokens": 900,
     ...      "workload.chat_overhead_tokens": 0, "workload.output_tokens": 100,
@@ -910,10 +968,10 @@ def selfhost_hosting_usd(p: Mapping[str, Any], requests, months) -> np.ndarray:
     >>> selfhost_hosting_usd(p, np.array([0.0, 1.0]), month_index(1)).round(2).tolist()
     [0.0, 3182.8]
     """
-    tokens = requests * selfhost_tokens_per_request(p)
-    replicas = serving_replicas(tokens, selfhost_replica_tokens_per_second(p),
-                                p["selfhost.utilisation"], p["selfhost.min_replicas"], months)
-    return gpu_hosting_usd(replicas, selfhost_replica_usd_per_hour(p))
+    replicas = whole_replicas(
+        requests * (selfhost_tokens_per_request(p) / selfhost_capacity_tokens(p)),
+        p["selfhost.min_replicas"], months)
+    return _times(HOURS_PER_MONTH * selfhost_replica_usd_per_hour(p) * price_factor, replicas)
 
 
 def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = None
@@ -931,10 +989,12 @@ def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = Non
         out = np.empty(np.broadcast_shapes(*{np.shape(a) for a in arrays}))
     small = [2 * np.size(a) <= out.size for a in arrays]
     large = [a for a, s in zip(arrays, small) if not s]
-    if large:
-        out[...] = large[0]
-        for a in large[1:]:
+    if len(large) >= 2:  # the first two added straight into ``out``: no copy
+        np.add(large[0], large[1], out=out)
+        for a in large[2:]:
             out += a
+    elif large:
+        out[...] = large[0]
     else:
         out[...] = 0.0
     rest = None

@@ -107,7 +107,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     streamed = not (keep_costs or volumes)
     probed = {} if streamed else all_costs(None, inputs.options, H, basis=basis,
                                            broadcast=False)
-    p = as_columns(values) if n else values
+    p = basis["p"] if n and not volumes else as_columns(values) if n else values
     months = basis["months"]
     V = _block(basis["V"], 0, n) if volumes else basis["V"]
     raw = {o: {c: _block(a, 0, n) if volumes and a.ndim == 2 else a for c, a in comps.items()}
@@ -129,19 +129,26 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
     else:
         totals = np.empty((len(options),) + shape)
+        early = streamed and not want & {"npv_usd", "upfront_usd", "roi"} and bool(
+            want & {"breakeven_month", "payback_month"})
         for i, o in enumerate(options):
             total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
                       out=totals[i])
-    requests = np.sum(V, axis=-1)
+            if early:
+                cumulative_usd(totals[i], overwrite=True)
+    requests = np.sum(V, axis=-1) if want & {"requests", "cost_per_request_usd"} else None
     fig_all: dict[str, np.ndarray] = {}
     if "npv_usd" in want:
         fig_all["npv_usd"] = npv_usd(totals, p["discount_rate"])
     upfront = totals[..., 0].copy()
     if "upfront_usd" in want:
         fig_all["upfront_usd"] = upfront
-    cum = cumulative_usd(totals, overwrite=True)
     base = index[inputs.baseline]
-    tco = cum[..., -1]
+    if n == 0 or want & {"breakeven_month", "payback_month"}:
+        cum = totals if not volumes and early else cumulative_usd(totals, overwrite=True)
+        tco = cum[..., -1]
+    else:  # only the totals over the horizon are wanted (a grid): no running sums
+        tco = tco_usd(totals)
     savings = tco[base] - tco
     fig_all["tco_usd"], fig_all["savings_usd"] = tco, savings
     if "requests" in want:

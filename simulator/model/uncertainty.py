@@ -324,18 +324,16 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     def column(name: str) -> pd.DataFrame:
         return pd.DataFrame(figures[name].T, columns=options, copy=False)
 
-    savings = column("savings_usd")
-    months = column("breakeven_month")
-    s = savings.to_numpy()                      # (n, options)
-    bm = months.to_numpy()
+    s = figures["savings_usd"]                  # (options, n): one option's draws a row
+    bm = figures["breakeven_month"]
     never_as_inf = np.where(np.isnan(bm), np.inf, bm)
     columns: dict[str, Any] = {"option": options,
-                               "p_cheaper": np.mean(s > 0, axis=0),
-                               "savings_mean_usd": np.mean(s, axis=0)}
-    for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES, axis=0)):
+                               "p_cheaper": np.mean(s > 0, axis=1),
+                               "savings_mean_usd": np.mean(s, axis=1)}
+    for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES, axis=1)):
         columns[f"savings_p{q}_usd"] = value
-    columns["p_breakeven"] = np.mean(~np.isnan(bm), axis=0)
-    for q, value in zip(PERCENTILES, np.percentile(never_as_inf, PERCENTILES, axis=0,
+    columns["p_breakeven"] = np.mean(~np.isnan(bm), axis=1)
+    for q, value in zip(PERCENTILES, np.percentile(never_as_inf, PERCENTILES, axis=1,
                                                    method="inverted_cdf")):
         never = np.isinf(value)
         columns[f"breakeven_month_p{q}"] = pd.arrays.IntegerArray(
@@ -343,8 +341,8 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     summary = pd.DataFrame(columns)
     return MonteCarloResult(n=int(n), baseline=inputs.baseline,
                             draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
-                            savings_usd=savings, tco_usd=column("tco_usd"),
-                            breakeven_month=months, summary=summary,
+                            savings_usd=column("savings_usd"), tco_usd=column("tco_usd"),
+                            breakeven_month=column("breakeven_month"), summary=summary,
                             table_name=table_name(table))
 
 
