@@ -292,6 +292,40 @@ def test_sunk_items_add_up_to_what_they_leave_out(s):
             assert tco_off[option] - tco[option] == pytest.approx(amount, rel=1e-6, abs=1e-4)
 
 
+@settings(max_examples=25, deadline=None)
+@given(scenarios(options=["prompt", "rag", "finetune", "selfhost", "hybrid"]))
+def test_sunk_amounts_are_the_one_by_one_differences(s):
+    """Priced together (one chain, a row per item), each amount is still the option's TCO with
+    its item and the ones before it counted less with only the ones before: priced here one
+    item at a time."""
+    from simulator.model.cost import option_costs, total_usd
+    from simulator.model.engine import SUNK_FIELDS, sunk_items
+    from simulator.model.resolve import resolve
+
+    inputs = resolve(s)
+    options = set(inputs.options)
+    values, want = dict(inputs.values), []
+
+    def tco(option):
+        return float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+
+    for path, users in SUNK_FIELDS:
+        option = next((o for o in users if o in options), None)
+        if not values.get(path) or option is None:
+            continue
+        before = tco(option)
+        values[path] = 0.0
+        want.append((path, option, tco(option) - before))
+    r = simulate(s)
+    got = {i.field: (i.option, i.amount_usd) for i in r.sunk}
+    assert list(got) == [p for p, _, _ in want if p in got]        # in SUNK_FIELDS order
+    for path, option, amount in want:
+        # listed when it adds something (rounding may tip an amount of a millionth of a cent)
+        if amount > 1e-8 or path in got:
+            assert got[path] == (option, pytest.approx(amount, rel=1e-9, abs=1e-8))
+    assert sunk_items(inputs, r.costs) == r.sunk
+
+
 # ---- the seeds' case, three ways ---------------------------------------------------------------
 
 def test_the_seeds_case_gives_one_answer_from_python_the_cli_and_the_app(tmp_path, capsys):
