@@ -320,9 +320,10 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
     else:
         figures = _evaluate_chunked(inputs, values, n)
     options = list(inputs.options)
+    labels = pd.Index(options)  # made once: pandas builds string labels slowly (~60 us)
 
     def column(name: str) -> pd.DataFrame:
-        return pd.DataFrame(figures[name].T, columns=options, copy=False)
+        return pd.DataFrame(figures[name].T, columns=labels, copy=False)
 
     s = figures["savings_usd"]                  # (options, n): one option's draws a row
     bm = figures["breakeven_month"]
@@ -372,11 +373,12 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
     call over all rows (the months of one draw are never split)."""
     rows = max(1, min(limits.BLOCK_DRAWS, limits.CHUNK_CELLS // (inputs.horizon_months + 1)))
     out = {k: np.empty((len(inputs.options), n)) for k in names}
+    by_draw = [k for k, v in values.items()
+               if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n]
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        block = values if stop - start == n else {
-            k: (v[start:stop] if isinstance(v, np.ndarray) and v.ndim == 1
-                and v.shape[0] == n else v) for k, v in values.items()}
+        block = values if stop - start == n else dict(
+            values, **{k: values[k][start:stop] for k in by_draw})
         _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False)
         for i, o in enumerate(inputs.options):
             for k in names:

@@ -911,6 +911,11 @@ def run_tasks(tasks: list[Task], *, workers: int,
             if progress:
                 progress(done, total)
             while emitted <= back and futures[emitted].done():
+                if emitted not in counted:  # finished since the count above
+                    counted.add(emitted)
+                    done += sizes[emitted]
+                    if progress:
+                        progress(done, total)
                 yield futures[emitted].result()
                 emitted += 1
         # Every task left was started by a worker, in order: wait for them, then ours.

@@ -79,6 +79,35 @@ def test_zero_spread_equals_simulate(s):
             assert _na(got.loc[option, "breakeven_month_p50"])
 
 
+DRAWN = {  # field -> (low, high) of a uniform draw; all five options use at least one
+    "workload.requests_per_month": (0.0, 3e6),
+    "workload.growth_per_month": (-0.1, 0.1),
+    "prompt.input_usd_per_mtok": (0.0, 20.0),
+    "finetune.labelling_usd_per_example": (0.0, 8.0),
+    "finetune.accuracy": (0.5, 1.0),
+    "selfhost.serve_tokens_per_second": (100.0, 5000.0),
+    "cost_per_error_usd": (0.0, 1.0),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(s=scenarios(options=["prompt", "rag", "finetune", "selfhost", "hybrid"]))
+def test_each_draw_equals_simulate_of_its_own_scenario(s):
+    """The streamed Monte Carlo path (components summed as they are made, shared inference
+    bills, running sums per option, blocks of draws) prices every draw as ``simulate`` prices
+    a scenario holding that draw's values."""
+    mc = monte_carlo(s, {k: Uniform(low=lo, high=hi) for k, (lo, hi) in DRAWN.items()},
+                     n=3, seed=2)
+    for i in range(3):
+        one = summary(simulate(with_values(s, {k: float(mc.draws[k][i]) for k in DRAWN})))
+        for option in s.simulated_options:
+            assert mc.tco_usd[option][i] == pytest.approx(one.loc[option, "tco_usd"],
+                                                          rel=1e-9, abs=1e-6)
+            month = one.loc[option, "breakeven_month"]
+            got = mc.breakeven_month[option][i]
+            assert (np.isnan(got) and _na(month)) or got == month
+
+
 def _na(x):
     import pandas as pd
 

@@ -563,3 +563,53 @@ def test_edit_toml_keeps_comments_and_places_fields():
         "[finetune]",
         "reasoning_tokens = 0   # from the logs",
     ]
+
+
+def test_progress_counts_a_range_that_finishes_between_two_looks(monkeypatch):
+    """A worker's range that is not done when this process counts the finished ones, but is
+    done a moment later when the partials are handed on, still counts towards the progress:
+    the last call reports the whole file (it stopped short by that range's bytes)."""
+    import concurrent.futures
+
+    from simulator.traffic import logscan
+
+    class Future:
+        def __init__(self, value, looks_until_done):
+            self.value, self.looks = value, looks_until_done
+
+        def cancel(self):
+            return self.looks > 0               # not started yet: this process takes it
+
+        def done(self):
+            self.looks -= 1
+            return self.looks < 0
+
+        def result(self):
+            return self.value
+
+    class Pool:
+        def __init__(self, *args, **kwargs):
+            self.futures = []
+
+        def submit(self, fn, task):
+            # task 0 is done at its second look; tasks 1 and 2 are left to this process
+            future = Future(task.start, 1 if task.start == 0 else 10)
+            if task.start == 0:
+                future.cancel = lambda: False   # a worker has it
+            self.futures.append(future)
+            return future
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(logscan, "_warm", lambda model: None)
+    monkeypatch.setattr(logscan, "scan_range", lambda task: task.start)
+    tasks = [logscan.Task(path="x", fmt="auto", start=a, end=a + 100, model="gpt-4o")
+             for a in (0, 100, 200)]
+    seen = []
+    parts = list(logscan.run_tasks(tasks, workers=2,
+                                   progress=lambda done, total: seen.append((done, total))))
+    assert parts == [0, 100, 200]
+    assert seen[-1] == (300, 300)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
