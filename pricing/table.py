@@ -261,6 +261,46 @@ def _merge(shipped: list[dict], override: list[dict], key: tuple[str, ...]) -> l
     return kept + override
 
 
+@dataclass(frozen=True, kw_only=True)
+class RateRuns:
+    """A look-up's answers on a sequence of days, kept short: where the compared rates change.
+
+    starts : ``(i, rates)`` for the first day ``days[i]`` of each run of days on which the
+        rates named by ``keys`` are the same (``i = 0`` first): the rates of that first day
+    stop : index of the first day with no rates (every later day is not asked), or None
+    error : why that day has none (the :class:`PriceError`'s words), or empty
+    """
+
+    starts: tuple[tuple[int, Any], ...] = ()
+    stop: int | None = None
+    error: str = ""
+
+
+def rate_runs(rates_on, days: Iterable[date], keys: Iterable[str]) -> RateRuns:
+    """``rates_on(day)`` for each of ``days`` in order, as :class:`RateRuns`: a new run starts
+    on a day whose rates differ from the previous day's in one of ``keys``; the first
+    :class:`PriceError` stops it.
+
+    >>> from types import SimpleNamespace as R
+    >>> prices = {1: R(x=1.0), 2: R(x=1.0), 3: R(x=2.0)}
+    >>> runs = rate_runs(lambda day: prices[day], (1, 2, 3), ("x",))
+    >>> [(i, r.x) for i, r in runs.starts], runs.stop
+    ([(0, 1.0), (2, 2.0)], None)
+    """
+    keys = tuple(keys)
+    starts: list[tuple[int, Any]] = []
+    current = None
+    for i, day in enumerate(days):
+        try:
+            rates = rates_on(day)
+        except PriceError as exc:
+            return RateRuns(starts=tuple(starts), stop=i, error=str(exc))
+        if current is None or any(getattr(rates, k) != getattr(current, k) for k in keys):
+            starts.append((i, rates))
+            current = rates
+    return RateRuns(starts=tuple(starts))
+
+
 MEMO_SIZE = 4096
 """Most look-ups a :class:`PriceTable` keeps answers to (then it starts afresh)."""
 
@@ -573,6 +613,24 @@ class PriceTable:
                 out.append(_banded(_finetune_from_row(row), row, parse_model_id(model).alias)
                            if banded else self._finetune_with_lifecycle(row))
         return out
+
+    # ---- scheduled changes -----------------------------------------------------------------
+    @_remembered
+    def inference_runs(self, model: str, *, provider: str | None = None,
+                       days: tuple[date, ...], keys: tuple[str, ...]) -> RateRuns:
+        """:meth:`inference_rates` of ``model`` on each of ``days``, as the runs of days whose
+        ``keys`` rates agree (:class:`RateRuns`); kept with the table like every look-up, so
+        a scenario simulated again asks the table once, not once a day."""
+        return rate_runs(lambda day: self.inference_rates(model, provider=provider, as_of=day),
+                         days, keys)
+
+    @_remembered
+    def finetune_runs(self, provider: str, model: str, *, method: str | None = None,
+                      days: tuple[date, ...], keys: tuple[str, ...]) -> RateRuns:
+        """:meth:`finetune_rates` of the offering on each of ``days``, as the runs of days
+        whose ``keys`` rates agree (:class:`RateRuns`)."""
+        return rate_runs(lambda day: self.finetune_rates(provider, model, as_of=day,
+                                                         method=method), days, keys)
 
     # ---- GPUs ----------------------------------------------------------------------------
     @_remembered

@@ -308,32 +308,63 @@ their amounts are counted (each one's amount is what turning it off adds, with t
 it already off, so the amounts add up without counting an example twice)."""
 
 
+YES_NO_FIELDS = frozenset({"finetune.already_trained"})
+"""Sunk fields the cost chain reads as one yes or no, never as a column of draws: each is
+priced on its own (the others, stacked)."""
+
+
 def sunk_items(inputs: Inputs, costs: Mapping[str, Mapping[str, np.ndarray]]
                ) -> tuple[SunkItem, ...]:
     """What the scenario says is already paid, by name and amount (never silently dropped).
 
-    Each amount is the option's TCO with the item counted less its TCO as simulated [USD].
+    Each amount is the option's TCO with the item counted less its TCO as simulated [USD],
+    with the items before it in :data:`SUNK_FIELDS` already counted. The values with none,
+    one, two … items counted are the rows of one pricing of the chain (a column of draws per
+    field), so each option that pays an item is priced once for all of them; a
+    :data:`YES_NO_FIELDS` item is priced on its own first.
     """
     values = dict(inputs.values)
-    out = []
-    # TCOs known for the values as they stand: the simulated ones to begin with (one pricing
-    # of the chain per item instead of two).
-    known = {o: float(np.sum(total_usd(comps))) for o, comps in costs.items()}
+    H = inputs.horizon_months
+    items = []
     for path, users in SUNK_FIELDS:
-        if not values.get(path):
-            continue
         option = next((o for o in users if o in costs), None)
-        if option is None:
-            continue
-        before = known[option] if option in known else float(np.sum(total_usd(
-            option_costs(option, values, inputs.horizon_months))))
+        if values.get(path) and option is not None:
+            items.append((path, option))
+    amounts: list[float] = []
+    # The yes/no items, one by one, the simulated TCOs standing for "before".
+    alone = max((i + 1 for i, (path, _) in enumerate(items) if path in YES_NO_FIELDS),
+                default=0)
+    known: dict[str, float] = {}
+    for i, (path, option) in enumerate(items[:alone]):
+        before = (known[option] if option in known else
+                  float(np.sum(total_usd(costs[option]))) if i == 0 else _tco(option, values, H))
         values[path] = 0.0
-        after = float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
-        known = {option: after}
-        if after - before > 0:
-            out.append(SunkItem(field=path, what=_sunk_words(path, inputs.values),
-                                amount_usd=after - before, option=option))
-    return tuple(out)
+        known = {option: _tco(option, values, H)}
+        amounts.append(known[option] - before)
+    # The rest stacked: row j has the first j of them counted (row 0: none).
+    rest = items[alone:]
+    if rest:
+        rows = np.arange(len(rest) + 1)
+        stacked = dict(values, **{path: np.where(rows <= j, values[path], 0.0)
+                                  for j, (path, _) in enumerate(rest)})
+        basis = chain_basis(stacked, H)
+        by_row: dict[str, np.ndarray] = {}
+        for j, (_, option) in enumerate(rest, start=1):
+            if option not in by_row:
+                by_row[option] = np.broadcast_to(
+                    _tco(option, stacked, H, basis=basis), rows.shape)
+            amounts.append(float(by_row[option][j]) - float(by_row[option][j - 1]))
+    return tuple(SunkItem(field=path, what=_sunk_words(path, inputs.values), amount_usd=amount,
+                          option=option)
+                 for (path, option), amount in zip(items, amounts) if amount > 0)
+
+
+def _tco(option: str, values: Mapping[str, Any], horizon_months: int, *,
+         basis: Mapping[str, Any] | None = None):
+    """The option's undiscounted TCO [USD]: a float, or one per row of ``(n,)`` values."""
+    tco = np.sum(total_usd(option_costs(option, values, horizon_months, basis=basis)),
+                 axis=-1)
+    return float(tco) if np.ndim(tco) == 0 else tco
 
 
 def _sunk_words(path: str, values: Mapping[str, Any]) -> str:
@@ -529,9 +560,11 @@ def add_evidence_figures(scenario: Scenario, inputs: Inputs,
                     values["finetune.labelling_usd_per_example"]
                     + values["finetune.labelling_hours_per_example"]
                     * values["hourly_rate_usd"])
+    posteriors = evidence_distributions(scenario)
+    if not posteriors and (curve is None or curve.draws is None):
+        return                                   # no evidence to draw
     rng = np.random.default_rng(EVIDENCE_SEED)
-    drawn = {path: d.sample(rng, EVIDENCE_DRAWS)
-             for path, d in evidence_distributions(scenario).items()}
+    drawn = {path: d.sample(rng, EVIDENCE_DRAWS) for path, d in posteriors.items()}
     drawn.update(curve_draws(curve, rng, EVIDENCE_DRAWS))
     if not drawn:
         return

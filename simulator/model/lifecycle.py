@@ -17,9 +17,11 @@ Everything here is pure: dates in, month numbers and words out.
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from pricing import Lifecycle
 
@@ -42,8 +44,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def _days_in_month(year: int, month: int) -> int:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return (nxt - timedelta(days=1)).day
+    return calendar.monthrange(year, month)[1]
 
 
 def month_start(start: date, month: int) -> date:
@@ -53,6 +54,19 @@ def month_start(start: date, month: int) -> date:
     (datetime.date(2026, 11, 23), datetime.date(2026, 12, 23))
     """
     return start if month <= 0 else add_months(start, month - 1)
+
+
+@lru_cache(maxsize=256)
+def month_ends(start: date, last_month: int) -> tuple[date, ...]:
+    """The last day of each month ``1..last_month`` of a scenario started on ``start``
+    (``[m - 1]``: month ``m``'s). A pure function of two immutable values, so its answers are
+    kept (the 256 latest): a scenario simulated again, or a grid of it, reuses them.
+
+    >>> month_ends(date(2026, 1, 31), 2)
+    (datetime.date(2026, 2, 27), datetime.date(2026, 3, 30))
+    """
+    return tuple(month_start(start, m + 1) - timedelta(days=1)
+                 for m in range(1, last_month + 1))
 
 
 def month_of(start: date, day: date) -> int:

@@ -16,12 +16,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pricing import NO_LIFECYCLE, Lifecycle, PriceError, PriceTable, default_table
 from pricing.names import provider_name
-from pricing.table import with_overrides
+from pricing.table import RateRuns, rate_runs, with_overrides
 
 from ..core import limits
 from ..core.errors import InputError
@@ -33,6 +34,7 @@ from .lifecycle import (
     NEVER,
     LifecycleEvent,
     closed_at_start,
+    month_ends,
     month_start,
     plan_finetune,
     plan_prompt,
@@ -141,15 +143,18 @@ def scenario_values(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {name: getattr(scenario, name) for name in Scenario.RULES}
     for section, cls in SECTION_TYPES.items():
         body = getattr(scenario, section)
+        prefix = section + "."
         for name in cls.RULES:
-            out[f"{section}.{name}"] = getattr(body, name)
+            out[prefix + name] = getattr(body, name)
     fe = scenario.finetune.epochs
     out["finetune.epochs"] = None if fe == "auto" else float(fe)
     for section, cls in SECTION_TYPES.items():
         for name in getattr(cls, "FLAGS", ()):
             out[f"{section}.{name}"] = 1.0 if getattr(getattr(scenario, section), name) else 0.0
-    return {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-            for k, v in out.items()}
+    for k, v in out.items():
+        if type(v) is not float and isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = float(v)
+    return out
 
 
 def needs(options) -> dict[str, bool]:
@@ -253,8 +258,9 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
             S = values["prompt.switch_month"]
             _price_schedule(values, prices, schedules, "prompt", rates, pinned, start,
                             scenario.horizon_months if S == NEVER else int(S) - 1,
-                            lambda day: lookup.table.inference_rates(
-                                pc.model, provider=pc.provider, as_of=day))
+                            lambda days, keys: _rate_runs(
+                                lookup.table, "inference", days, keys, model=pc.model,
+                                provider=pc.provider))
     # ---- rag --------------------------------------------------------------------------------
     rc = scenario.rag
     if need["rag"]:
@@ -376,10 +382,12 @@ CHAT_MESSAGES = ({"role": "system", "content": ""}, {"role": "user", "content": 
 message (their contents are counted as ``s``/``s_ft`` and ``u``)."""
 
 
+@lru_cache(maxsize=256)
 def chat_overhead(model: str) -> float:
     """Chat-format tokens of one request, ``k`` [tokens]: :data:`CHAT_MESSAGES` counted with
     ``model``'s tokenizer and chat rule (11 for ``o200k_base``: 3 per message, each role's
-    token, 3 to prime the reply)."""
+    token, 3 to prime the reply). Depends on the model's name only, so the answers are kept
+    (the 256 latest names; an unknown name's error is raised again each time)."""
     return float(int(tokens.count_chat_tokens(list(CHAT_MESSAGES), model)))
 
 
@@ -565,8 +573,9 @@ def _finetune_rates(scenario: Scenario, values: dict, prices: list, lookup: _Loo
     if rates is not None and schedules is not None:
         last = scenario.horizon_months if not plan.moves else int(plan.switch_month) - 1
         _price_schedule(values, prices, schedules, "finetune", rates, pinned, start, last,
-                        lambda day: lookup.table.finetune_rates(fc.provider, fc.model,
-                                                                as_of=day, method=rates.method))
+                        lambda days, keys: _rate_runs(
+                            lookup.table, "finetune", days, keys, provider=fc.provider,
+                            model=fc.model, method=rates.method))
     if not plan.moves:
         return
     S = int(plan.switch_month)
@@ -626,30 +635,43 @@ SCHEDULED_RATES = {
 """Rates of each road that follow the price table's dated rows month by month."""
 
 
+def _rate_runs(table: Any, kind: str, days: tuple[date, ...], keys: tuple[str, ...],
+               **query: Any) -> RateRuns:
+    """The table's ``kind`` (``inference``/``finetune``) rates of ``query`` on each of
+    ``days`` (:func:`pricing.table.rate_runs`): kept with a :class:`~pricing.PriceTable`, which
+    never changes, so simulating the same scenario again asks nothing anew; any other
+    object that answers look-ups is asked day by day."""
+    if isinstance(table, PriceTable):
+        return getattr(table, f"{kind}_runs")(**query, days=days, keys=keys)
+    look = getattr(table, f"{kind}_rates")
+    return rate_runs(lambda day: look(**query, as_of=day), days, keys)
+
+
 def _price_schedule(values: dict, prices: list, schedules: list, road: str, rates: Any,
-                    pinned: Mapping[str, Any], start: date, last_month: int, rates_on) -> None:
+                    pinned: Mapping[str, Any], start: date, last_month: int, runs_of) -> None:
     """The price table's scheduled changes of the road's looked-up rates in months
     ``1..last_month``: month ``m`` pays the rate in force on its last day (so the month that
     holds a change day pays the new rate). Sets ``road.price_steps`` and, per step, its month
     and one factor per rate (cumulative, relative to the start date's rate; pinned rates keep
-    factor 1); records each new rate with its source and says so in ``schedules``."""
-    keys = [k for k in SCHEDULED_RATES[road]
-            if pinned.get(k) is None and getattr(rates, k, None)]
+    factor 1); records each new rate with its source and says so in ``schedules``.
+
+    ``runs_of(days, keys)``: the table's rates on each of ``days`` (:func:`_rate_runs`)."""
+    keys = tuple(k for k in SCHEDULED_RATES[road]
+                 if pinned.get(k) is None and getattr(rates, k, None))
     if not keys or last_month < 1:
         return
+    days = month_ends(start, last_month)          # days[m - 1]: the last day of month m
+    runs = runs_of(days, keys)
+    if runs.stop is not None:
+        day = days[runs.stop]
+        schedules.append(f"{road}: from month {runs.stop + 1} ({day.isoformat()}) the price "
+                         f"table has no rate for {rates.model} ({runs.error}); the last known "
+                         f"rates are kept")
     steps: list[tuple[int, Any]] = []
     current = rates
-    for m in range(1, last_month + 1):
-        day = month_start(start, m + 1) - timedelta(days=1)
-        try:
-            later = rates_on(day)
-        except PriceError as exc:
-            schedules.append(f"{road}: from month {m} ({day.isoformat()}) the price table has "
-                             f"no rate for {rates.model} ({exc}); the last known rates are "
-                             f"kept")
-            break
+    for i, later in runs.starts:
         if any(getattr(later, k) != getattr(current, k) for k in keys):
-            steps.append((m, later))
+            steps.append((i + 1, later))
             current = later
     if not steps:
         return

@@ -90,6 +90,30 @@ def test_sunk_prompt_and_examples_on_hand_by_hand():
     assert "labelling the 700 examples on hand, $1,400" in text
 
 
+def test_three_sunk_items_on_one_option_each_counted_once_by_hand():
+    """Counted in turn (the trained model, then the examples on hand, then the prompt), each
+    item's amount is what it adds with those before it already counted."""
+    r = simulate(team(options=["finetune"], **{"finetune.already_trained": True}))
+    assert r.scenario.baseline == "prompt"
+    sunk = {i.field: (i.option, i.amount_usd) for i in r.sunk}
+    assert list(sunk) == ["finetune.already_trained", "finetune.examples_on_hand",
+                          "prompt.already_built"]
+    # The first run (600 × 700 tokens × 2 epochs at $10/1M = $8.40), its evaluation ($50) and
+    # the data preparation (40 h × $100); its 600 examples are among the 700 on hand.
+    assert sunk["finetune.already_trained"] == ("finetune", pytest.approx(8.4 + 50 + 4000))
+    # Then the 700 on hand at $2 each; the prompt (40 h × $100) is the baseline's, which is
+    # always simulated.
+    assert sunk["finetune.examples_on_hand"] == ("finetune", pytest.approx(700 * 2.0))
+    assert sunk["prompt.already_built"] == ("prompt", pytest.approx(4000.0))
+    # With all three counted, the fine-tuning road pays them all (and the prompt that serves
+    # for its two months to production).
+    tco = r.summary.set_index("option").loc["finetune", "tco_usd"]
+    off = simulate(team(options=["finetune"], **{"prompt.already_built": False,
+                                                 "finetune.examples_on_hand": 0}))
+    assert off.summary.set_index("option").loc["finetune", "tco_usd"] - tco == pytest.approx(
+        8.4 + 50 + 4000 + 1400 + 4000)
+
+
 def test_nothing_sunk_charges_everything_and_says_nothing():
     r = simulate(team(**{"prompt.already_built": False, "finetune.examples_on_hand": 0}))
     assert r.sunk == ()
@@ -266,6 +290,40 @@ def test_sunk_items_add_up_to_what_they_leave_out(s):
     for option, amount in by_option.items():
         if option == "prompt" or all(i.option == option for i in r.sunk):
             assert tco_off[option] - tco[option] == pytest.approx(amount, rel=1e-6, abs=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scenarios(options=["prompt", "rag", "finetune", "selfhost", "hybrid"]))
+def test_sunk_amounts_are_the_one_by_one_differences(s):
+    """Priced together (one chain, a row per item), each amount is still the option's TCO with
+    its item and the ones before it counted less with only the ones before: priced here one
+    item at a time."""
+    from simulator.model.cost import option_costs, total_usd
+    from simulator.model.engine import SUNK_FIELDS, sunk_items
+    from simulator.model.resolve import resolve
+
+    inputs = resolve(s)
+    options = set(inputs.options)
+    values, want = dict(inputs.values), []
+
+    def tco(option):
+        return float(np.sum(total_usd(option_costs(option, values, inputs.horizon_months))))
+
+    for path, users in SUNK_FIELDS:
+        option = next((o for o in users if o in options), None)
+        if not values.get(path) or option is None:
+            continue
+        before = tco(option)
+        values[path] = 0.0
+        want.append((path, option, tco(option) - before))
+    r = simulate(s)
+    got = {i.field: (i.option, i.amount_usd) for i in r.sunk}
+    assert list(got) == [p for p, _, _ in want if p in got]        # in SUNK_FIELDS order
+    for path, option, amount in want:
+        # listed when it adds something (rounding may tip an amount of a millionth of a cent)
+        if amount > 1e-8 or path in got:
+            assert got[path] == (option, pytest.approx(amount, rel=1e-9, abs=1e-8))
+    assert sunk_items(inputs, r.costs) == r.sunk
 
 
 # ---- the seeds' case, three ways ---------------------------------------------------------------

@@ -203,3 +203,74 @@ def test_fireworks_dedicated_hosting_follows_the_new_gpu_price():
                                  as_of=date(2026, 12, 7))
     assert (before.hosting_usd_per_hour, after.hosting_usd_per_hour) == (4.0, 8.0)
     assert after.train_usd_per_mtok == before.train_usd_per_mtok == 0.5
+
+
+# ---- the schedule is asked once per table, start date and horizon --------------------------------
+
+def acme(table_rows: str):
+    """A table with the shipped rows and ``acme/m``'s windows."""
+    return with_overrides(pricing.default_table(), inference=io.StringIO(HEADER + table_rows))
+
+
+def acme_scenario(as_of: str) -> Scenario:
+    return flash(as_of, model="acme/m", system_prompt_tokens=0)
+
+
+# 100,000 requests of 500 + 10 input tokens and 200 output tokens at (input, output) USD/1M
+def acme_usd(i: float, o: float) -> float:
+    return 100_000 * (510 * i + 200 * o) / 1e6
+
+
+def test_two_tables_with_the_same_model_keep_their_own_schedules():
+    """Each table keeps its own answers: simulated in turn, neither sees the other's dates."""
+    early = acme("acme,m,2026-01-01,2026-12-31,1,2,u\nacme,m,2027-01-01,,2,4,u\n")
+    late = acme("acme,m,2026-01-01,2027-02-28,1,2,u\nacme,m,2027-03-01,,3,6,u\n")
+    s = acme_scenario("2026-12-06")   # month m runs from the 6th to the 5th
+    for _ in range(2):
+        np.testing.assert_allclose(inference(simulate(s, table=early)),
+                                   [0] + [acme_usd(2, 4)] * 6)
+        np.testing.assert_allclose(inference(simulate(s, table=late)),
+                                   [0, acme_usd(1, 2), acme_usd(1, 2)] + [acme_usd(3, 6)] * 4)
+
+
+def test_each_start_date_gets_its_own_step_month():
+    table = acme("acme,m,2026-01-01,2026-12-31,1,2,u\nacme,m,2027-01-01,,2,4,u\n")
+    low, high = acme_usd(1, 2), acme_usd(2, 4)
+    for as_of, expected in (("2026-12-06", [0, high, high, high, high, high, high]),
+                            ("2026-10-06", [0, low, low, high, high, high, high]),
+                            ("2026-12-06", [0, high, high, high, high, high, high]),
+                            ("2026-09-06", [0, low, low, low, high, high, high])):
+        np.testing.assert_allclose(inference(simulate(acme_scenario(as_of), table=table)),
+                                   expected, err_msg=as_of)
+
+
+def test_a_price_that_goes_back_down_is_a_second_step():
+    table = acme("acme,m,2026-01-01,2027-01-31,1,2,u\nacme,m,2027-02-01,2027-03-31,2,4,u\n"
+                 "acme,m,2027-04-01,,1,2,u\n")
+    r = simulate(acme_scenario("2027-01-10"), table=table)
+    # month 1: 01-10..02-09 holds 02-01 (2, 4); month 3: 03-10..04-09 holds 04-01 (1, 2)
+    low, high = acme_usd(1, 2), acme_usd(2, 4)
+    np.testing.assert_allclose(inference(r), [0, high, high, low, low, low, low])
+    assert "input 2 → 1" in r.explain()
+
+
+def test_a_price_that_ends_keeps_the_last_rate_and_says_so():
+    table = acme("acme,m,2026-01-01,2027-01-31,1,2,u\n")
+    r = simulate(acme_scenario("2026-12-10"), table=table)
+    # month 2 (2027-01-10..02-09) ends after the price does: months 2.. keep 1 and 2 USD/1M
+    np.testing.assert_allclose(inference(r), [0] + [acme_usd(1, 2)] * 6)
+    assert ("Prompt: from month 2 (2027-02-09) the price table has no rate for m" in
+            r.explain())
+    assert "the last known rates are kept" in r.explain()
+
+
+def test_month_ends_are_the_day_before_each_next_month_start():
+    from datetime import timedelta
+
+    from simulator.model.lifecycle import month_ends, month_start
+    for start in (date(2026, 1, 31), date(2026, 11, 23), date(2028, 2, 29)):
+        assert month_ends(start, 14) == tuple(month_start(start, m + 1) - timedelta(days=1)
+                                              for m in range(1, 15))
+    assert month_ends(date(2026, 1, 31), 2) == (date(2026, 2, 27), date(2026, 3, 30))
+    assert month_ends(date(2026, 11, 23), 2) == (date(2026, 12, 22), date(2027, 1, 22))
+    assert month_ends(date(2026, 11, 23), 0) == ()

@@ -254,3 +254,36 @@ def test_a_table_keeps_answers_but_an_overridden_copy_asks_afresh(tmp_path):
     genai.reload()
     again = table.inference_rates("gpt-4.1")
     assert again is not first and again == first
+
+
+# ---- a look-up on many days, kept with the table --------------------------------------------------
+
+def test_runs_over_days_start_where_a_compared_rate_changes_and_stop_at_a_gap():
+    import io
+
+    from pricing.table import with_overrides
+    header = "provider,model,effective_from,effective_until,input_usd_per_mtok," \
+             "output_usd_per_mtok,source_url\n"
+    rows = "acme,m,2026-01-01,2026-01-31,1,2,u\nacme,m,2026-02-01,2026-02-28,1,3,u\n"
+    table = with_overrides(pricing.default_table(), inference=io.StringIO(header + rows))
+    days = (date(2026, 1, 15), date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28),
+            date(2026, 3, 1), date(2026, 3, 2))
+    runs = table.inference_runs("acme/m", days=days, keys=("output_usd_per_mtok",))
+    assert [(i, r.output_usd_per_mtok) for i, r in runs.starts] == [(0, 2), (2, 3)]
+    assert runs.stop == 4 and "ended on 2026-02-28" in runs.error
+    # the input price never changes: one run until the gap
+    runs = table.inference_runs("acme/m", days=days, keys=("input_usd_per_mtok",))
+    assert [i for i, _ in runs.starts] == [0] and runs.stop == 4
+    # another table with the same model answers from its own rows
+    other = with_overrides(pricing.default_table(), inference=io.StringIO(
+        header + "acme,m,2026-01-01,,5,6,u\n"))
+    runs = other.inference_runs("acme/m", days=days, keys=("output_usd_per_mtok",))
+    assert [(i, r.output_usd_per_mtok) for i, r in runs.starts] == [(0, 6)] and runs.stop is None
+
+
+def test_finetune_runs_follow_the_offering_day_by_day():
+    table = pricing.default_table()
+    days = (date(2026, 9, 30), date(2026, 12, 7))
+    runs = table.finetune_runs("fireworks", "accounts/fireworks/models/qwen3-8b", days=days,
+                               keys=("hosting_usd_per_hour",))
+    assert [(i, r.hosting_usd_per_hour) for i, r in runs.starts] == [(0, 4.0), (1, 8.0)]
