@@ -697,7 +697,7 @@ def _maker(model: str, providers: set[str]) -> str:
     for maker in MAKERS:
         if maker in providers:
             return maker
-    return sorted(providers)[0]
+    return min(providers)
 
 
 def _named_rows(offered: list[dict], model: str) -> list[dict]:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
+from simulator.app import state as appstate
 from simulator.reports import answer, charts
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
