@@ -225,12 +225,13 @@ def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
     return requests * (cost_per_error_usd * (1.0 - np.asarray(accuracy, dtype=float)))
 
 
-def served_error_usd(option: str, p: Mapping[str, Any], months, requests) -> np.ndarray:
+def served_error_usd(option: str, p: Mapping[str, Any], months, requests,
+                     shared: dict | None = None) -> np.ndarray:
     """:func:`error_usd` at the accuracy ``option`` serves (:func:`served_accuracy`): the
     cost per request is chosen month by month between the tuned model's and the prompt's,
     then multiplied by the requests once [USD/month]."""
     cost = p["cost_per_error_usd"]
-    a = np.asarray(option_accuracy(option, p, months), dtype=float)
+    a = np.asarray(option_accuracy(option, p, months, shared), dtype=float)
     on = tuned_serving(option, p, months)
     per_request = cost * (1.0 - a)
     if on is not None:
@@ -618,17 +619,29 @@ CURVE_USERS = ("finetune", "hybrid", "selfhost")
 """Options whose tuned model follows a pilot curve (``finetune.pilot``) when one is given."""
 
 
-def tuned_accuracy(p: Mapping[str, Any], months):
+def tuned_accuracy(p: Mapping[str, Any], months, shared: dict | None = None):
     """The fine-tuned model's accuracy by month [0..1]: ``finetune.accuracy``, or with a pilot
     curve ``a_max − b N_m^(−c)`` where ``N_m`` is the training set of the latest run by month
-    ``m`` (``N_0 + ⌊m/R⌋ ΔN``, :func:`examples_labelled_by`)."""
+    ``m`` (``N_0 + ⌊m/R⌋ ΔN``, :func:`examples_labelled_by`).
+
+    The training set takes a few sizes over the horizon (one per run), so for a curve drawn
+    many times the power is taken once per size and draw, then spread over the months (the
+    same numbers, several times fewer powers); ``shared`` keeps it for the options of one
+    :func:`chain_basis`."""
     c = p.get("finetune.curve_c")
     if c is None:
         return p["finetune.accuracy"]
-    n = examples_labelled_by(np.asarray(months, dtype=float), p["finetune.examples"],
-                             p["finetune.new_examples_per_retrain"],
-                             p["finetune.retrain_every_months"])
-    return saturating_power_law(n, p["finetune.curve_a_max"], p["finetune.curve_b"], c)
+
+    def make():
+        n = examples_labelled_by(np.asarray(months, dtype=float), p["finetune.examples"],
+                                 p["finetune.new_examples_per_retrain"],
+                                 p["finetune.retrain_every_months"])
+        a_max, b = p["finetune.curve_a_max"], p["finetune.curve_b"]
+        if np.ndim(n) == 1 and np.size(c) > 1:
+            sizes, month_size = np.unique(n, return_inverse=True)
+            return saturating_power_law(sizes, a_max, b, c)[..., month_size]
+        return saturating_power_law(n, a_max, b, c)
+    return shared_once(shared, "tuned_accuracy", make)
 
 
 def follows_curve(option: str, p: Mapping[str, Any]) -> bool:
@@ -643,13 +656,14 @@ def follows_curve(option: str, p: Mapping[str, Any]) -> bool:
     return True
 
 
-def option_accuracy(option: str, p: Mapping[str, Any], months):
+def option_accuracy(option: str, p: Mapping[str, Any], months, shared: dict | None = None):
     """Accuracy of ``option``'s own model by month [0..1]: :func:`effective_accuracy`, or the
     pilot curve (:func:`tuned_accuracy`) for an option that follows one; plus
     ``<option>.accuracy_shift`` where the values carry one (the break-even accuracy solver
-    shifts an option's accuracy, or its whole curve, by a constant)."""
+    shifts an option's accuracy, or its whole curve, by a constant). ``shared``: see
+    :func:`tuned_accuracy`."""
     if follows_curve(option, p):
-        tuned = tuned_accuracy(p, months)
+        tuned = tuned_accuracy(p, months, shared)
         if option == "hybrid":
             q = p["hybrid.finetuned_share"]
             a = q * tuned + (1.0 - q) * p["prompt.accuracy"]
@@ -805,7 +819,7 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
     else:
         raise ValueError(f"unknown option {option!r}")
     if "errors" not in out:
-        out["errors"] = served_error_usd(option, p, months, V)
+        out["errors"] = served_error_usd(option, p, months, V, shared)
     return {c: out[c] for c in COMPONENTS if c in out}
 
 
@@ -914,7 +928,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
             out["training"] = np.where(at, 0.0, out["training"])
             out["evaluation"] = np.where(at, 0.0, out["evaluation"])
     out["migration"] = migration
-    out["errors"] = served_error_usd(option, p, months, requests)
+    out["errors"] = served_error_usd(option, p, months, requests, shared)
     return out
 
 
