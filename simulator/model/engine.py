@@ -75,7 +75,8 @@ def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
              volumes: bool = True, names: Collection[str] | None = None,
-             keep_costs: bool = True) -> tuple[dict, dict]:
+             keep_costs: bool = True, workspace: np.ndarray | None = None
+             ) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
 
     Parameters
@@ -90,6 +91,10 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     keep_costs : False (only without ``volumes``): each option's components are summed into
         its monthly total as soon as they are made and not kept, so that one option's
         components are in memory at a time (``costs`` is then empty)
+    workspace : an array ``(options, n, H+1)`` to write the monthly totals in (without
+        ``volumes``), reused by a caller that evaluates block after block, so that the
+        largest array of a block is not made and freed each time; the figures returned may
+        be views of it, valid until it is written again
 
     Returns
     -------
@@ -128,7 +133,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             total_usd(probed[o], out=probed_totals[i])
         totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
     else:
-        totals = np.empty((len(options),) + shape)
+        totals = workspace if workspace is not None and workspace.shape == (
+            len(options),) + shape else np.empty((len(options),) + shape)
         early = streamed and not want & {"npv_usd", "upfront_usd", "roi"} and bool(
             want & {"breakeven_month", "payback_month"})
         for i, o in enumerate(options):

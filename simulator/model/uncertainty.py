@@ -373,13 +373,16 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
     call over all rows (the months of one draw are never split)."""
     rows = max(1, min(limits.BLOCK_DRAWS, limits.CHUNK_CELLS // (inputs.horizon_months + 1)))
     out = {k: np.empty((len(inputs.options), n)) for k in names}
+    # every block's monthly totals in one array made once (copied out of it block by block)
+    totals = np.empty((len(inputs.options), min(rows, n), inputs.horizon_months + 1))
     by_draw = [k for k, v in values.items()
                if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n]
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         block = values if stop - start == n else dict(
             values, **{k: values[k][start:stop] for k in by_draw})
-        _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False)
+        _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False,
+                              workspace=totals[:, :stop - start])
         for i, o in enumerate(inputs.options):
             for k in names:
                 out[k][i, start:stop] = figures[o][k]
