@@ -144,6 +144,8 @@ def number(path: str, *, disabled: bool = False, on_change=None) -> None:
               "help": f.help, "disabled": disabled, "on_change": on_change}
     if f.fmt:
         kwargs["format"] = f.fmt
+    if f.optional:   # may be left empty: the field unset, the core picks its value
+        kwargs["placeholder"] = f"automatic: {f.auto}"
     if f.slider:
         st.slider(label, **kwargs)
     else:
@@ -185,8 +187,15 @@ def sidebar(core: Core, table0: pricing.PriceTable) -> Sidebar:
             uncertainty_section(side.slots)
 
     for problem in st.session_state["ftroi.query_problems"]:
-        side.slots[appstate.error_group(problem)].warning(as_text(f"Link: {problem}"))
+        slot_for(side.slots, problem).warning(as_text(f"Link: {problem}"))
     return side
+
+
+def slot_for(slots: Slots, message: str) -> DeltaGenerator:
+    """Where a message about an input goes: under the widget of the field it names when that
+    widget has its own place, else at the end of the widget's sidebar section."""
+    head = message.split(":", 1)[0].strip()
+    return slots.get(head) or slots[appstate.error_group(message)]
 
 
 def workload_section(core: Core, slots: Slots) -> None:
@@ -322,8 +331,9 @@ def finetune_section(core: Core, table0: pricing.PriceTable, start, horizon_mont
               "finetune.eval_usd_per_run", "finetune.maintenance_hours_per_month",
               "finetune.retrain_every_months",
               "finetune.new_examples_per_retrain", "finetune.examples_on_hand",
-              "finetune.months_to_production"):
+              "finetune.months_to_production", "finetune.adapters_per_deployment"):
         number(p)
+    slots["finetune.adapters_per_deployment"] = st.container()
     st.checkbox("A tuned model already exists", key="finetune.already_trained",
                 help="No first training run, evaluation or data preparation (sunk); "
                      "its examples are on hand.")
@@ -428,11 +438,31 @@ def selfhost_section(table0: pricing.PriceTable, slots: Slots) -> None:
     number("selfhost.model_params_b", on_change=on_gpu_change)
     for warning in appstate.throughput_warnings(st.session_state):
         st.warning(as_text(warning))
+    replica_widgets(slots)
     for p in ("selfhost.train_tokens_per_second", "selfhost.serve_tokens_per_second",
               "selfhost.training_gpus", "selfhost.utilisation", "selfhost.min_replicas",
               "selfhost.ops_hours_per_month", "selfhost.months_to_production"):
         number(p)
     slots["Self-hosting"] = st.container()
+
+
+def replica_widgets(slots: Slots) -> None:
+    """The serving precision and the GPUs per replica (automatic: sized from memory), each
+    with its own place for the error that names it."""
+    st.selectbox("Serving precision", appstate.PRECISIONS, key="selfhost.precision",
+                 format_func=appstate.precision_label,
+                 help="Number format of the weights when serving. Fewer bytes per parameter "
+                      "need less GPU memory, so a replica may need fewer GPUs; bf16 is the "
+                      "usual choice, fp8 or int4 are quantised.")
+    slots["selfhost.precision"] = st.container()
+    st.selectbox("GPUs per replica", appstate.GPUS_PER_REPLICA_CHOICES,
+                 key="selfhost.gpus_per_replica",
+                 format_func=appstate.gpus_per_replica_label,
+                 help="GPUs one copy of the model is split over (tensor parallelism). "
+                      "Automatic = the fewest of 1, 2, 4, 8 whose memory holds the weights at "
+                      "the serving precision plus a KV-cache reserve; pick more for headroom. "
+                      "Too few for the model is refused.")
+    slots["selfhost.gpus_per_replica"] = st.container()
 
 
 def rag_section(table0: pricing.PriceTable, slots: Slots) -> None:
@@ -472,7 +502,8 @@ def horizon_section(slots: Slots) -> None:
                  else f"{charts.label(o)} against the baseline",
                  help="The option the headline, the cards, the tornado and the Monte "
                       "Carlo chart talk about.")
-    for p in ("horizon_months", "discount_rate", "price_decline", "hourly_rate_usd"):
+    for p in ("horizon_months", "discount_rate", "price_decline", "price_decline_tokens",
+              "price_decline_training", "price_decline_gpu_hours", "hourly_rate_usd"):
         number(p)
     slots["Horizon & money"] = st.container()
 
@@ -610,7 +641,7 @@ def run_scenario(core: Core, state: dict, dataset: dict | None, overrides: Overr
         return core.run_core(scenario_json, overrides), None
     except (InputError, PriceError, ValueError) as exc:
         core_error = str(exc)
-        slots[appstate.error_group(core_error)].error(as_text(core_error))
+        slot_for(slots, core_error).error(as_text(core_error))
         return None, core_error
 
 
@@ -620,8 +651,8 @@ def results(core: Core, page: Page, rates_slot: DeltaGenerator, run: appstate.Ru
             ui: dict, overrides: Overrides, slots: Slots) -> None:
     """The answer and the first charts first; Monte Carlo, the grid and the tornado after,
     the headline drawn again once Monte Carlo is in (issue 23)."""
-    for group, message in run.dropped:
-        slots[group].error(as_text(message))
+    for _group, message in run.dropped:
+        slot_for(slots, message).error(as_text(message))
     result = run.result
     sim_json = appstate.scenario_json(run.scenario)
     baseline = run.scenario.baseline

@@ -53,7 +53,7 @@ from ..model.scenario import (
     example_scenario,
     field_rule,
 )
-from ..model.throughput import gpu_throughput
+from ..model.throughput import BYTES_PER_PARAM, PRECISIONS, TENSOR_PARALLEL_SIZES, gpu_throughput
 from ..reports.answer import FIELDS
 from ..reports.export import inert_frame
 from ..tokens import tokens
@@ -89,8 +89,23 @@ UI_DEFAULTS: dict[str, Any] = {"ui.mc_on": True, "ui.mc_draws": 2000, "ui.spread
 PICKERS = ("prompt.model", "prompt.provider", "finetune.offering", "selfhost.gpu", "rag.embedding_model",
            "options", "baseline", "prompt.mode", "prompt.system_prompt", "prompt.fewshot",
            "finetune.epochs_auto", "finetune.data_mode", "ui.mc_on",
-           "prompt.already_built", "finetune.already_trained", "focus")
+           "prompt.already_built", "finetune.already_trained", "focus", "selfhost.precision",
+           "selfhost.gpus_per_replica")
 """Non-numeric widget keys."""
+
+GPUS_PER_REPLICA_CHOICES: tuple[int | None, ...] = (None, *TENSOR_PARALLEL_SIZES)
+"""The GPUs-per-replica picker: ``None`` = sized from memory, else a tensor-parallel size."""
+
+
+def precision_label(precision: str) -> str:
+    """A serving precision as the picker shows it: ``bf16 (2 bytes/parameter)``."""
+    return f"{precision} ({BYTES_PER_PARAM[precision]:g} bytes/parameter)"
+
+
+def gpus_per_replica_label(n: int | None) -> str:
+    """A GPUs-per-replica choice as the picker shows it."""
+    return "automatic: the fewest that hold the model" if n is None else \
+        f"{n} GPU{'s' if n > 1 else ''}"
 
 WIDGET_KEYS = tuple(f.path for f in FIELDS) + PICKERS
 
@@ -100,7 +115,7 @@ _COVERED = {f.path for f in FIELDS if not f.path.startswith("ui.")} | {
     "finetune.provider",
     "finetune.model", "selfhost.gpu", "rag.embedding_model", "options", "baseline",
     "finetune.epochs", "finetune.dataset", "prompt.already_built", "finetune.already_trained",
-    "focus"}
+    "focus", "selfhost.precision", "selfhost.gpus_per_replica"}
 
 FLAG_KEYS = ("finetune.epochs_auto", "ui.mc_on", "prompt.already_built",
              "finetune.already_trained")
@@ -262,6 +277,9 @@ def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
             value = ui_values[f.path]
         else:
             value = flat.get(f.path)
+        if value is None and f.optional:
+            state[f.path] = None   # unset: the core picks the value (the widget is empty)
+            continue
         if value is None or value == "auto":
             value = _numeric_default(f.path, scenario)
         widget = f.to_widget(value)
@@ -284,6 +302,8 @@ def widget_state(scenario: Scenario, *, ui: Mapping[str, Any] | None = None
                      "upload the file under Fine-tuning (the example numbers are used until "
                      "then)")
     state["selfhost.gpu"] = scenario.selfhost.gpu
+    state["selfhost.precision"] = scenario.selfhost.precision
+    state["selfhost.gpus_per_replica"] = scenario.selfhost.gpus_per_replica
     state["rag.embedding_model"] = scenario.rag.embedding_model
     state["options"] = list(scenario.options)
     state["baseline"] = scenario.baseline
@@ -379,7 +399,9 @@ def scenario_dict(state: Mapping[str, Any], *,
     for f in FIELDS:
         if f.path.startswith("ui.") or f.path == "finetune.epochs":
             continue
-        flat[f.path] = f.to_scenario(state[f.path])
+        value = f.to_scenario(state.get(f.path) if f.optional else state[f.path])
+        if value is not None:     # an empty optional widget leaves its field unset
+            flat[f.path] = value
     if flat.get("finetune.maintenance_hours_per_month") == flat.get(
             "prompt.maintenance_hours_per_month"):
         # Equal upkeep is the default (symmetric unless the user says otherwise).
@@ -400,6 +422,10 @@ def scenario_dict(state: Mapping[str, Any], *,
     if dataset:
         flat.update(dataset)
     flat["selfhost.gpu"] = state["selfhost.gpu"]
+    if state.get("selfhost.precision"):
+        flat["selfhost.precision"] = state["selfhost.precision"]
+    if state.get("selfhost.gpus_per_replica") is not None:   # None: sized from memory
+        flat["selfhost.gpus_per_replica"] = int(state["selfhost.gpus_per_replica"])
     published = published_throughputs(state["selfhost.gpu"], flat["selfhost.model_params_b"])
     for path, value in published.items():
         # The published figure is the default: leave it to the table, which follows the GPU.
@@ -503,6 +529,8 @@ def as_text(value: Any) -> str:
 # ---- URL ----------------------------------------------------------------------------------------
 
 def _query_value(value: Any) -> str:
+    if value is None:
+        return ""   # an optional field left unset
     if isinstance(value, Mapping):
         return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, bool):
@@ -592,7 +620,10 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
             raw = raw[-1] if raw else ""
         raw = str(raw)
         try:
-            if key in FIELD_BY_PATH:
+            if key in FIELD_BY_PATH and FIELD_BY_PATH[key].optional \
+                    and raw.strip().lower() in ("", "auto"):
+                state[key] = None
+            elif key in FIELD_BY_PATH:
                 f = FIELD_BY_PATH[key]
                 x = _parse_number(raw)
                 clamped = min(max(x, f.lo), f.hi)
@@ -615,6 +646,13 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
                 if raw not in PROMPT_MODES:
                     raise ValueError(raw)
                 state[key] = raw
+            elif key == "selfhost.precision":
+                if raw.strip().lower() not in PRECISIONS:
+                    raise InputError(f"must be one of {', '.join(PRECISIONS)}, got "
+                                     f"{limits.shorten(raw)}")
+                state[key] = raw.strip().lower()
+            elif key == "selfhost.gpus_per_replica":
+                state[key] = gpus_per_replica_from_text(raw)
             elif key in PICKERS:
                 state[key] = raw
             else:
@@ -623,6 +661,23 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
             detail = str(exc) if isinstance(exc, InputError) else f"cannot read {raw!r}"
             problems.append(f"{key}: {detail}; ignored")
     return state, problems
+
+
+def gpus_per_replica_from_text(raw: str) -> int | None:
+    """A link's ``selfhost.gpus_per_replica``: empty or ``auto`` = sized from memory
+    (``None``), else one of the tensor-parallel sizes; :class:`InputError` otherwise."""
+    text = raw.strip().lower()
+    if text in ("", "auto"):
+        return None
+    try:
+        n = _parse_number(text)
+    except ValueError:
+        n = math.nan
+    if n not in TENSOR_PARALLEL_SIZES:
+        raise InputError(f"must be empty (sized from memory) or one of "
+                         f"{', '.join(map(str, TENSOR_PARALLEL_SIZES))}, got "
+                         f"{limits.shorten(raw)}")
+    return int(n)
 
 
 def _set_extra(state: dict[str, Any], key: str, raw: str) -> None:

@@ -45,6 +45,8 @@ class Field:
     integer : the widget holds whole numbers
     slider : draw a slider (else a number box)
     fmt : printf-style format of the widget value
+    auto : for an optional field, what an empty widget means (its placeholder); the field is
+        then left unset (``None``) and the core picks its value. Empty = not optional
     """
 
     path: str
@@ -59,15 +61,26 @@ class Field:
     integer: bool = False
     slider: bool = False
     fmt: str | None = None
+    auto: str = ""
 
-    def to_widget(self, value: float) -> float | int:
-        """A scenario value as this widget's value, clamped to the widget's range."""
+    @property
+    def optional(self) -> bool:
+        """The widget may be empty: the field left unset, its value automatic."""
+        return bool(self.auto)
+
+    def to_widget(self, value: float | None) -> float | int | None:
+        """A scenario value as this widget's value, clamped to the widget's range (``None``,
+        unset, stays ``None`` for an optional field)."""
+        if value is None and self.optional:
+            return None
         x = float(value) * self.scale
         x = min(max(x, self.lo), self.hi)
         return round(x) if self.integer else float(x)
 
-    def to_scenario(self, value: float) -> float | int:
-        """This widget's value as the scenario value."""
+    def to_scenario(self, value: float | None) -> float | int | None:
+        """This widget's value as the scenario value (an empty optional widget: ``None``)."""
+        if value is None and self.optional:
+            return None
         x = float(value) / self.scale
         return round(x) if self.integer and self.scale == 1 else x
 
@@ -156,6 +169,13 @@ FIELDS: tuple[Field, ...] = (
           integer=True, slider=True,
           help="Labelling, training, evaluation and roll-out; until then this road pays the "
                "prompt's inference and upkeep."),
+    Field(path="finetune.adapters_per_deployment", group="Fine-tuning",
+          label="Fine-tunes sharing one deployment", unit="adapters", lo=1, hi=1000, step=1,
+          integer=True,
+          help="Where the tuned model is served on a dedicated deployment billed by the hour "
+               "(Together, Fireworks, Azure, Bedrock Provisioned Throughput), how many "
+               "fine-tunes share it: this one pays its hourly fee divided by this number. "
+               "1 = it pays the whole fee. No effect on offerings billed per token."),
     # ---- self-hosting
     Field(path="selfhost.model_params_b", group="Self-hosting", label="Model size",
           unit="billion parameters", lo=0.1, hi=2_000, step=1.0, fmt="%.1f",
@@ -223,8 +243,25 @@ FIELDS: tuple[Field, ...] = (
     _pct("discount_rate", "Horizon & money", "Discount rate", unit="%/year", hi=50.0, step=0.5,
          help="Yearly rate for the net present value of future costs."),
     _pct("price_decline", "Horizon & money", "API price decline", unit="%/year", hi=90.0,
-         help="Yearly share by which per-token API prices fall (GPU hours and people's time "
-              "do not)."),
+         help="Yearly share by which per-token API prices (inference and training) fall; "
+              "the three fields below may set each kind apart. GPU hours and people's time "
+              "do not move with it."),
+    Field(path="price_decline_tokens", group="Horizon & money",
+          label="Decline of per-token API rates", unit="%/year", lo=-99.0, hi=99.0, step=0.5,
+          scale=100.0, fmt="%.1f", auto="follows the API price decline",
+          help="Yearly share by which inference and embedding rates per token fall; a "
+               "negative value is a rising price. Empty = the API price decline above."),
+    Field(path="price_decline_training", group="Horizon & money",
+          label="Decline of per-token training rates", unit="%/year", lo=-99.0, hi=99.0,
+          step=0.5, scale=100.0, fmt="%.1f", auto="follows the API price decline",
+          help="Yearly share by which fine-tuning rates per training token fall; a negative "
+               "value is a rising price. Empty = the API price decline above."),
+    Field(path="price_decline_gpu_hours", group="Horizon & money",
+          label="Decline of GPU-hour prices", unit="%/year", lo=-99.0, hi=99.0, step=0.5,
+          scale=100.0, fmt="%.1f", auto="0: GPU-hour prices stay as they are",
+          help="Yearly share by which the hourly price of rented GPUs and of a dedicated "
+               "deployment falls; a negative value is a rising price. Empty = they do not "
+               "move."),
     Field(path="hourly_rate_usd", group="Horizon & money", label="People's time",
           unit="USD/hour", lo=0, hi=10_000, step=5,
           fmt="%.2f",
