@@ -144,8 +144,8 @@ def number(path: str, *, disabled: bool = False, on_change=None) -> None:
               "help": f.help, "disabled": disabled, "on_change": on_change}
     if f.fmt:
         kwargs["format"] = f.fmt
-    if f.optional:   # may be left empty: the field unset, the core picks its value
-        kwargs["placeholder"] = f"automatic: {f.auto}"
+    if f.optional:   # may be left empty (the box's default): the field unset, the core
+        kwargs.update(value=None, placeholder=f"automatic: {f.auto}")   # picks its value
     if f.slider:
         st.slider(label, **kwargs)
     else:
