@@ -270,7 +270,8 @@ def test_too_few_gpus_per_replica_is_explained_under_the_picker():
                "bf16: 154.0 GB (140.0 GB of weights + 10% KV-cache reserve); use at least 4")
     after = sidebar_after(at, "selfhost.gpus_per_replica")
     assert after[0].type == "error" and after[0].value.replace("\\", "") == message
-    assert [e.value for e in at.error] == [after[0].value]   # once, and only there
+    assert [e.value for e in at.sidebar.error] == [after[0].value]   # once, and only there
+    assert any(e.value.startswith("Left out: selfhost.gpus_per_replica") for e in at.error)
     # The rest of the page still answers, without the self-hosted option.
     assert "selfhost" not in app_tco(at) and "finetune" in app_tco(at)
     at.selectbox(key="selfhost.gpus_per_replica").set_value(4).run()
