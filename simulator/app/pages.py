@@ -145,7 +145,7 @@ def number(path: str, *, disabled: bool = False, on_change=None) -> None:
     if f.fmt:
         kwargs["format"] = f.fmt
     if f.optional:   # may be left empty (the box's default): the field unset, the core
-        kwargs.update(value=None, placeholder=f"automatic: {f.auto}")   # picks its value
+        kwargs.update(value=None, placeholder=f.auto)   # picks its value
     if f.slider:
         st.slider(label, **kwargs)
     else:
@@ -458,6 +458,7 @@ def replica_widgets(slots: Slots) -> None:
     st.selectbox("GPUs per replica", appstate.GPUS_PER_REPLICA_CHOICES,
                  key="selfhost.gpus_per_replica",
                  format_func=appstate.gpus_per_replica_label,
+                 placeholder=appstate.gpus_per_replica_label(None),  # None shows as empty
                  help="GPUs one copy of the model is split over (tensor parallelism). "
                       "Automatic = the fewest of 1, 2, 4, 8 whose memory holds the weights at "
                       "the serving precision plus a KV-cache reserve; pick more for headroom. "

@@ -104,7 +104,7 @@ def precision_label(precision: str) -> str:
 
 def gpus_per_replica_label(n: int | None) -> str:
     """A GPUs-per-replica choice as the picker shows it."""
-    return "automatic: the fewest that hold the model" if n is None else \
+    return "auto: fewest that fit" if n is None else \
         f"{n} GPU{'s' if n > 1 else ''}"
 
 WIDGET_KEYS = tuple(f.path for f in FIELDS) + PICKERS

@@ -45,8 +45,9 @@ class Field:
     integer : the widget holds whole numbers
     slider : draw a slider (else a number box)
     fmt : printf-style format of the widget value
-    auto : for an optional field, what an empty widget means (its placeholder); the field is
-        then left unset (``None``) and the core picks its value. Empty = not optional
+    auto : for an optional field, the empty widget's placeholder, saying what empty means
+        (about 20 characters fit); the field is then left unset (``None``) and the core
+        picks its value. Empty = not optional
     """
 
     path: str
@@ -248,17 +249,17 @@ FIELDS: tuple[Field, ...] = (
               "do not move with it."),
     Field(path="price_decline_tokens", group="Horizon & money",
           label="Decline of per-token API rates", unit="%/year", lo=-99.0, hi=99.0, step=0.5,
-          scale=100.0, fmt="%.1f", auto="follows the API price decline",
+          scale=100.0, fmt="%.1f", auto="auto (= API decline)",
           help="Yearly share by which inference and embedding rates per token fall; a "
                "negative value is a rising price. Empty = the API price decline above."),
     Field(path="price_decline_training", group="Horizon & money",
           label="Decline of per-token training rates", unit="%/year", lo=-99.0, hi=99.0,
-          step=0.5, scale=100.0, fmt="%.1f", auto="follows the API price decline",
+          step=0.5, scale=100.0, fmt="%.1f", auto="auto (= API decline)",
           help="Yearly share by which fine-tuning rates per training token fall; a negative "
                "value is a rising price. Empty = the API price decline above."),
     Field(path="price_decline_gpu_hours", group="Horizon & money",
           label="Decline of GPU-hour prices", unit="%/year", lo=-99.0, hi=99.0, step=0.5,
-          scale=100.0, fmt="%.1f", auto="0: GPU-hour prices stay as they are",
+          scale=100.0, fmt="%.1f", auto="auto (0: flat)",
           help="Yearly share by which the hourly price of rented GPUs and of a dedicated "
                "deployment falls; a negative value is a rising price. Empty = they do not "
                "move."),

@@ -128,7 +128,7 @@ def test_gpus_per_replica_pins_the_replica_and_automatic_unsets_it(default_tco):
     at = new_app().run()
     picker = at.selectbox(key="selfhost.gpus_per_replica")
     assert picker.value is None
-    assert picker.options[0] == "automatic: the fewest that hold the model"
+    assert picker.options[0] == "auto: fewest that fit"
     picker.set_value(8).run()
     eight = assert_same_tco(at, **{"selfhost.gpus_per_replica": 8})
     # The 8B model fits one H100: eight GPUs per replica is eight times the minimum replica,
