@@ -859,9 +859,14 @@ def downloads(core: Core, run: appstate.Run, mc, overrides: Overrides, ui: dict)
         help="One self-contained file that opens offline: the recommendation, the headline "
              "figures, every chart, the summary and the assumptions with their sources.")
     st.subheader("Monthly costs")
-    st.dataframe(result.monthly, hide_index=True, width="stretch", height=260,
+    monthly = result.monthly
+    paid = monthly[monthly.cost_usd != 0]
+    st.dataframe(paid, hide_index=True, width="stretch", height=260,
                  column_config={"cost_usd": st.column_config.NumberColumn(
                      "cost [USD]", format="$%.2f")})
+    if len(paid) < len(monthly):
+        st.caption(f"{len(monthly) - len(paid):,} rows of $0 (a component an option does not "
+                   f"pay that month) are left out here; the CSV above has all {len(monthly):,}.")
 
 
 def answer_error(page: Page, core_error: str | None) -> None:

@@ -91,6 +91,22 @@ def test_default_page_renders(default_app):
     assert dict(at.query_params) == {}  # defaults: a plain link
 
 
+def test_monthly_table_lists_what_is_paid_and_says_how_many_zero_rows_it_leaves(default_app):
+    at = default_app
+    monthly = next(d.value for d in at.dataframe if isinstance(d.value, pd.DataFrame)
+                   and list(d.value.columns) == ["option", "month", "component", "cost_usd"])
+    assert len(monthly) and (monthly.cost_usd != 0).all()
+    # the prompt's month 0 (built already: no engineering, no traffic) is not listed
+    assert monthly[(monthly.option == "prompt") & (monthly.month == 0)].empty
+    from simulator import example_scenario, simulate
+    full = simulate(example_scenario()).monthly
+    zero = int((full.cost_usd == 0).sum())
+    assert len(monthly) == len(full) - zero
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{zero:,} rows of $0" in captions.replace("\\$", "$")
+    assert f"all {len(full):,}" in captions
+
+
 def test_more_volume_breaks_even_earlier():
     at = new_app().run()
     # at today's 60,000 requests the fine-tune never breaks even; above ~65,000 it does
