@@ -660,6 +660,14 @@ def state_from_query(params: Mapping[str, Any], *, defaults: Mapping[str, Any] |
         except (ValueError, InputError) as exc:
             detail = str(exc) if isinstance(exc, InputError) else f"cannot read {raw!r}"
             problems.append(f"{key}: {detail}; ignored")
+    if {"selfhost.gpu", "selfhost.model_params_b"} & set(params):
+        # As when the GPU or the size is changed by hand (follow_gpu): the throughputs the
+        # link does not give take the published figures of its GPU and size, never those of
+        # the defaults' smaller model.
+        for path, value in published_throughputs(state["selfhost.gpu"],
+                                                 state["selfhost.model_params_b"]).items():
+            if path not in params and value is not None:
+                state[path] = FIELD_BY_PATH[path].to_widget(value)
     return state, problems
 
 

@@ -296,3 +296,29 @@ def test_follow_gpu_takes_published_figures_and_leaves_the_rest():
         ("No published training throughput for H100 80GB and a model of 5000B parameters in "
          "gpu_throughput.csv: the training throughput below (2,621 tokens/s) is your "
          "assumption; set it from a benchmark of your own.")]
+
+
+def test_a_link_that_changes_the_model_size_prices_that_size_s_throughput(defaults):
+    """?selfhost.model_params_b=70 alone used to keep the 8B model's throughputs (the widgets
+    follow the GPU and size only when changed by hand); a throughput the link gives wins."""
+    from simulator.model.throughput import gpu_throughput
+
+    gpu = defaults["selfhost.gpu"]
+    state, problems = appstate.state_from_query({"selfhost.model_params_b": "70"},
+                                                defaults=defaults)
+    assert problems == []
+    assert state["selfhost.serve_tokens_per_second"] == gpu_throughput(
+        gpu, "serve", 70).tokens_per_second
+    assert state["selfhost.train_tokens_per_second"] == gpu_throughput(
+        gpu, "train", 70).tokens_per_second
+    assert state["selfhost.serve_tokens_per_second"] < defaults[
+        "selfhost.serve_tokens_per_second"]
+    given, _ = appstate.state_from_query({"selfhost.model_params_b": "70",
+                                          "selfhost.serve_tokens_per_second": "1234"},
+                                         defaults=defaults)
+    assert given["selfhost.serve_tokens_per_second"] == 1234
+    assert given["selfhost.train_tokens_per_second"] == state["selfhost.train_tokens_per_second"]
+    # a link the app makes from such a state carries the throughputs and comes back the same
+    query = appstate.state_to_query(state, defaults=defaults)
+    back, _ = appstate.state_from_query(query, defaults=defaults)
+    assert appstate.scenario_from_state(back) == appstate.scenario_from_state(state)
