@@ -25,7 +25,7 @@ from .cost import (
 
 VOLUME_RTOL = 1e-9
 """Relative accuracy of a break-even volume at a self-hosted replica step [1]: the replica
-count's own rounding guard (``ceil(x - 1e-9)`` in :func:`simulator.model.cost.serving_replicas`)."""
+count's own rounding guard (``ceil(x - 1e-9)`` in :func:`simulator.model.cost.whole_replicas`)."""
 VOLUME_PROBE = 1e6
 """Second month-1 volume at which TCOs are priced to get their slope [requests/month]."""
 VOLUME_LIMIT = 1e15

@@ -102,8 +102,8 @@ def calibrate(rows: Iterable[Mapping[str, Any]], as_of: date,
     >>> rows = [dict(kind="finetune", provider="acme", model="a", training_ends=date(2025, 7, 1)),
     ...         dict(kind="finetune", provider="acme", model="b", training_ends=None)]
     >>> c = calibrate(rows, date(2026, 1, 1))["open-weight"]
-    >>> c.closures, round(c.offering_years, 2), round(c.rate, 3)
-    (1, 1.5, 0.667)
+    >>> c.closures, round(c.offering_years, 2), round(c.rate, 3)   # (181 + 365 days) / 365.25
+    (1, 1.49, 0.669)
     """
     if as_of <= window_start:
         raise ValueError(f"as_of {as_of} must come after the window start {window_start}")

@@ -216,20 +216,12 @@ def tuned_request_usd(input_tokens, output_tokens, input_usd_per_mtok, output_us
             / TOKENS_PER_MTOK * (1.0 - batch_share * batch_discount))
 
 
-def error_usd(requests, accuracy, cost_per_error_usd) -> np.ndarray:
-    """Cost of wrong answers ``V_m (1 - a) × cost per error`` [USD/month].
-
-    The cost per request ``(1 - a) × cost per error`` is formed first, on the accuracy's
-    shape (one value, or one per draw), so that the requests are multiplied once.
-    """
-    return requests * (cost_per_error_usd * (1.0 - np.asarray(accuracy, dtype=float)))
-
-
 def served_error_usd(option: str, p: Mapping[str, Any], months, requests,
                      shared: dict | None = None) -> np.ndarray:
-    """:func:`error_usd` at the accuracy ``option`` serves (:func:`served_accuracy`): the
-    cost per request is chosen month by month between the tuned model's and the prompt's,
-    then multiplied by the requests once [USD/month]."""
+    """Cost of wrong answers ``V_m (1 - a_m) × cost per error`` at the accuracy ``option``
+    serves (:func:`served_accuracy`) [USD/month]: the cost per request ``(1 - a) × cost per
+    error`` is formed on the accuracy's shape (one value, or one per draw), chosen month by
+    month between the tuned model's and the prompt's, then multiplied by the requests once."""
     cost = p["cost_per_error_usd"]
     a = np.asarray(option_accuracy(option, p, months, shared), dtype=float)
     on = tuned_serving(option, p, months)
@@ -330,19 +322,6 @@ def replica_capacity_tokens(serve_tokens_per_second, utilisation):
     return serve_tokens_per_second * SECONDS_PER_HOUR * HOURS_PER_MONTH * utilisation
 
 
-def serving_replicas(tokens_per_month, serve_tokens_per_second, utilisation, min_replicas,
-                     months) -> np.ndarray:
-    """GPU replicas needed each month (0 at month 0) [replicas].
-
-    ``max(min_replicas, ceil(tokens_m / (throughput × 3600 × 730 × utilisation)))``.
-
-    >>> serving_replicas(np.array([0, 1e9, 1e10]), 2500, 0.5, 1, np.array([0, 1, 2])).tolist()
-    [0.0, 1.0, 4.0]
-    """
-    capacity = replica_capacity_tokens(serve_tokens_per_second, utilisation)
-    return whole_replicas(tokens_per_month / capacity, min_replicas, months)
-
-
 def whole_replicas(need, min_replicas, months) -> np.ndarray:
     """Replicas from the fractional replicas ``need`` each month: ``max(min_replicas,
     ceil(need))``, 0 at month 0 [replicas]; a new float array ``need`` is rounded in place.
@@ -360,11 +339,6 @@ def whole_replicas(need, min_replicas, months) -> np.ndarray:
         need[..., m < 1] = 0.0
         return need
     return np.where(m >= 1, need, 0.0)
-
-
-def gpu_hosting_usd(replicas, gpu_usd_per_hour) -> np.ndarray:
-    """Serving bill ``replicas × 730 h × p_gpu`` [USD/month]."""
-    return _times(gpu_usd_per_hour, replicas * HOURS_PER_MONTH)
 
 
 # ---- the chain ----------------------------------------------------------------------------------

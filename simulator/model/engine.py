@@ -127,6 +127,10 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     # one numpy operation over all options; it is ours, so running sums go in place.
     options = list(inputs.options)
     index = {o: i for i, o in enumerate(options)}
+    # Streamed, an option's running sums are taken right after its total is summed, while it
+    # is in cache (month 0, the upfront, is the same either way; NPV needs the monthly totals).
+    early = streamed and "npv_usd" not in want and bool(
+        want & {"breakeven_month", "payback_month"})
     if volumes:
         probed_totals = np.empty((len(options), 3 * max(n, 1), H + 1))
         for i, o in enumerate(options):
@@ -135,8 +139,6 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     else:
         totals = workspace if workspace is not None and workspace.shape == (
             len(options),) + shape else np.empty((len(options),) + shape)
-        early = streamed and not want & {"npv_usd", "upfront_usd", "roi"} and bool(
-            want & {"breakeven_month", "payback_month"})
         for i, o in enumerate(options):
             total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
                       out=totals[i])
@@ -151,7 +153,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         fig_all["upfront_usd"] = upfront
     base = index[inputs.baseline]
     if n == 0 or want & {"breakeven_month", "payback_month"}:
-        cum = totals if not volumes and early else cumulative_usd(totals, overwrite=True)
+        cum = totals if early else cumulative_usd(totals, overwrite=True)
         tco = cum[..., -1]
     else:  # only the totals over the horizon are wanted (a grid): no running sums
         tco = tco_usd(totals)

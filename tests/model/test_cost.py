@@ -16,9 +16,9 @@ from simulator.model.cost import (
     month_index,
     price_decline_factor,
     requests_per_month,
-    serving_replicas,
     total_usd,
     training_schedule,
+    whole_replicas,
 )
 from simulator.model.resolve import resolve
 from simulator.model.scenario import with_values
@@ -194,11 +194,14 @@ def test_training_schedule_includes_the_horizon_month():
     assert n[8] == 20
 
 
-def test_serving_replicas_respects_the_minimum_and_month_zero():
+def test_whole_replicas_respect_the_minimum_and_month_zero():
     months = np.array([0.0, 1.0, 2.0])
-    assert serving_replicas(np.array([5e9, 0.0, 1.0]), 100, 1.0, 2, months).tolist() == \
-        [0.0, 2.0, 2.0]
-    assert serving_replicas(np.zeros(3), 100, 1.0, 0, months).tolist() == [0.0, 0.0, 0.0]
+    # 5e9 tokens at 100 tokens/s x 3600 x 730 h = 19.03 replicas at month 0 (none then)
+    assert whole_replicas(np.array([5e9 / 2.628e8, 0.0, 1.0 / 2.628e8]), 2,
+                          months).tolist() == [0.0, 2.0, 2.0]
+    assert whole_replicas(np.zeros(3), 0, months).tolist() == [0.0, 0.0, 0.0]
+    assert whole_replicas(np.array([0.0, 2.5, 3.0 + 1e-12]), 1, months).tolist() == \
+        [0.0, 3.0, 3.0]
 
 
 # ---- vectorised = scalar ------------------------------------------------------------------------
