@@ -420,7 +420,11 @@ def _finetune_data_of(p: Mapping[str, Any], months: np.ndarray, *, capped: bool,
         epochs = run_epochs(n_run, p["finetune.epochs"])
     cap = road_rate(p, "finetune", "max_tokens_per_example", months) if capped else np.inf
     billed = billed_training_tokens(n_run, p["finetune.tokens_per_example"], cap, epochs)
-    labelling = training_data_usd(p, new, months, on_hand)
+    if new is shared["training_schedule"][2]:  # the same examples whatever the cap
+        labelling = shared_once(shared, "training_data",
+                                lambda: training_data_usd(p, new, months, on_hand))
+    else:
+        labelling = training_data_usd(p, new, months, on_hand)
     evaluation = runs * p["finetune.eval_usd_per_run"]
     validation = billed_training_tokens(runs * p.get("finetune.validation_examples", 0.0),
                                         p["finetune.tokens_per_example"], cap, epochs)
@@ -450,9 +454,7 @@ def training_data_usd(p: Mapping[str, Any], new_examples, months, examples_on_ha
                                            p["finetune.labelling_hours_per_example"],
                                            p["hourly_rate_usd"])}
     decline = price_decline_factor(p["price_decline"], months) if source == "teacher" else 1.0
-    parts = data_usd(source, needed * (1.0 - h), needed * h, p, decline)
-    return {c: a for c, a in parts.items()
-            if c == "labelling" or np.any(np.asarray(a) != 0)}
+    return data_usd(source, needed * (1.0 - h), needed * h, p, decline, skip_zero=True)
 
 
 PROMPT_RATES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",

@@ -124,13 +124,16 @@ def example_costs(source: str, p: Mapping[str, Any], decline=1.0) -> dict[str, A
             "data_review": review}
 
 
-def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0
-             ) -> dict[str, Any]:
+def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0, *,
+             skip_zero: bool = False) -> dict[str, Any]:
     """What producing ``examples`` to train on and ``holdout`` held-out examples costs, by
     component [USD] (:data:`DATA_COMPONENTS`).
 
     ``examples`` and ``holdout`` are the numbers *to produce* (arrays over months are fine);
     the hold-out's whole cost, whatever the source, is the ``holdout`` component.
+    ``skip_zero``: leave out the components other than ``labelling`` that are zero in every
+    month and draw, found from their two factors (:func:`any_product_nonzero`) before they
+    are multiplied.
 
     >>> p = {"finetune.labelling_usd_per_example": 2.0, "finetune.labelling_hours_per_example": 0.0,
     ...      "hourly_rate_usd": 100.0, "data.review_share": 0.0, "data.review_usd_per_example": 0.5}
@@ -138,10 +141,28 @@ def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0
     {'labelling': 1600.0, 'data_generation': 0.0, 'data_review': 0.0, 'holdout': 400.0}
     """
     each = example_costs(source, p, decline)
-    out = {name: examples * cost for name, cost in each.items()}
-    out["holdout"] = holdout * (each["labelling"] + each["data_generation"]
-                                + each["data_review"])
-    return out
+    each["holdout"] = each["labelling"] + each["data_generation"] + each["data_review"]
+    counts = {name: holdout if name == "holdout" else examples for name in DATA_COMPONENTS}
+    return {name: counts[name] * each[name] for name in DATA_COMPONENTS
+            if not skip_zero or name == "labelling"
+            or any_product_nonzero(counts[name], each[name])}
+
+
+def any_product_nonzero(x, y) -> bool:
+    """``np.any(x * y != 0)`` for finite ``x`` and ``y``; when they broadcast as an outer
+    product (a row of months against a column of draws, or a scalar) the product is not
+    formed: it has a nonzero entry exactly when each factor has one (short of an underflow
+    below about 1e-308).
+
+    >>> any_product_nonzero(np.array([0.0, 2.0]), np.array([[0.0], [3.0]]))
+    True
+    >>> any_product_nonzero(np.array([0.0, 2.0]), np.array([1.0, 0.0]))  # the same months
+    False
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if np.broadcast(x, y).size == x.size * y.size:
+        return bool(np.any(x != 0)) and bool(np.any(y != 0))
+    return bool(np.any(x * y != 0))
 
 
 def logs_examples_per_month(requests, logs_usable_share, acceptance_rate):

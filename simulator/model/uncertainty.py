@@ -327,18 +327,15 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
 
     s = figures["savings_usd"]                  # (options, n): one option's draws a row
     bm = figures["breakeven_month"]
-    never_as_inf = np.where(np.isnan(bm), np.inf, bm)
     columns: dict[str, Any] = {"option": options,
                                "p_cheaper": np.mean(s > 0, axis=1),
                                "savings_mean_usd": np.mean(s, axis=1)}
     for q, value in zip(PERCENTILES, np.percentile(s, PERCENTILES, axis=1)):
         columns[f"savings_p{q}_usd"] = value
     columns["p_breakeven"] = np.mean(~np.isnan(bm), axis=1)
-    # along the first axis of the (n, options) view: numpy takes 40% less memory there for
-    # this method (48 MB against 80 MB over 1,000,000 draws)
-    for q, value in zip(PERCENTILES, np.percentile(never_as_inf.T, PERCENTILES, axis=0,
-                                                   method="inverted_cdf")):
-        never = np.isinf(value)
+    for q, value in zip(PERCENTILES, month_percentiles(bm, PERCENTILES,
+                                                       inputs.horizon_months)):
+        never = np.isnan(value)
         columns[f"breakeven_month_p{q}"] = pd.arrays.IntegerArray(
             np.where(never, 0, value).astype("int64"), never)
     summary = pd.DataFrame(columns)
@@ -347,6 +344,42 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
                             savings_usd=column("savings_usd"), tco_usd=column("tco_usd"),
                             breakeven_month=column("breakeven_month"), summary=summary,
                             table_name=table_name(table))
+
+
+def month_percentiles(months, percentiles, horizon_months: int) -> np.ndarray:
+    """Percentiles of whole months ``0..H`` with NaN for "never" (counted above every month),
+    one row per option of ``months`` ``(options, n)`` [month]; NaN where the percentile
+    falls among the "never" draws.
+
+    The same as :func:`numpy.percentile` with ``method="inverted_cdf"`` (the ``k``-th
+    smallest draw, ``k = ⌈q n / 100⌉``, at least 1) once NaN is read as infinity, found by
+    counting the draws of each month instead of partitioning them: a few times faster, and
+    no copy of the draws.
+
+    >>> month_percentiles(np.array([[3.0, np.nan, 1.0, 1.0]]), (5, 50, 95), 6).tolist()
+    [[1.0], [1.0], [nan]]
+    """
+    months = np.asarray(months, dtype=float)
+    options, n = months.shape
+    last = int(horizon_months) + 1                 # the "never" bucket
+    codes = np.where(np.isnan(months), last, months).astype(np.intp)
+    codes += (last + 1) * np.arange(options)[:, None]
+    counts = np.bincount(codes.ravel(), minlength=options * (last + 1))
+    at_or_before = np.cumsum(counts.reshape(options, last + 1), axis=1)
+    out = np.empty((len(percentiles), options))
+    for j, q in enumerate(percentiles):
+        month = np.argmax(at_or_before >= _rank(q, n), axis=1).astype(float)
+        out[j] = np.where(month == last, np.nan, month)
+    return out
+
+
+def _rank(q: float, n: int) -> int:
+    """The rank (1-based) of the draw numpy's ``inverted_cdf`` percentile ``q`` of ``n``
+    draws picks, computed as numpy computes it (``n q / 100 − 1``, rounded up)."""
+    index = n * (np.float64(q) / 100) - 1
+    previous = math.floor(index)
+    order = previous if index == previous else previous + 1
+    return min(max(order, 0), n - 1) + 1
 
 
 def _evidence(scenario: Scenario, inputs: Inputs, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import hand_scenario, scenarios
 
 from simulator import (
@@ -18,6 +19,7 @@ from simulator import (
     simulate,
 )
 from simulator.model.scenario import with_values
+from simulator.model.uncertainty import month_percentiles
 
 
 def summary(result):
@@ -156,6 +158,29 @@ def test_probability_and_percentiles():
     # savings are linear in volume here, so P(cheaper) = share of volumes above break-even
     volume = float(summary(simulate(s)).loc["finetune", "breakeven_volume"])
     assert row["p_cheaper"] == pytest.approx(1 - volume / 2e6, abs=0.03)
+
+
+@settings(max_examples=200, deadline=None)
+@given(months=st.lists(st.lists(st.one_of(st.integers(0, 12).map(float), st.just(np.nan)),
+                                min_size=1, max_size=60), min_size=1, max_size=3)
+       .map(lambda rows: [r[:min(map(len, rows))] for r in rows]),
+       q=st.lists(st.floats(0, 100), min_size=1, max_size=4))
+def test_month_percentiles_are_numpys_inverted_cdf(months, q):
+    """Counting draws per month picks the same draw as numpy's inverted-CDF percentile with
+    "never" (NaN) read as infinity, for any count of draws and any percentile."""
+    months = np.array(months)
+    never_as_inf = np.where(np.isnan(months), np.inf, months)
+    expected = np.percentile(never_as_inf, q, axis=1, method="inverted_cdf")
+    got = month_percentiles(months, q, 12)
+    np.testing.assert_array_equal(np.where(np.isnan(got), np.inf, got), expected)
+
+
+def test_month_percentiles_by_hand():
+    # 20 draws: 10 in month 2, 6 in month 5, 4 never. p5 = 1st smallest (rank ⌈1⌉),
+    # p50 = 10th (month 2), p80 = 16th (month 5), p85 = 17th (never)
+    months = np.array([[2.0] * 10 + [5.0] * 6 + [np.nan] * 4])
+    got = month_percentiles(months, (5, 50, 80, 85), 36)
+    assert got[:3, 0].tolist() == [2.0, 2.0, 5.0] and np.isnan(got[3, 0])
 
 
 @pytest.mark.parametrize("dists, message", [
