@@ -19,7 +19,7 @@ from simulator import (
     simulate,
 )
 from simulator.model.scenario import with_values
-from simulator.model.uncertainty import month_percentiles
+from simulator.model.uncertainty import month_percentiles, sorted_percentiles
 
 
 def summary(result):
@@ -175,6 +175,18 @@ def test_month_percentiles_are_numpys_inverted_cdf(months, q):
     np.testing.assert_array_equal(np.where(np.isnan(got), np.inf, got), expected)
 
 
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(st.one_of(st.floats(-1e12, 1e12), st.just(np.nan)), min_size=1,
+                              max_size=50), min_size=1,
+                     max_size=3).map(lambda rows: [r[:min(map(len, rows))] for r in rows]),
+       q=st.lists(st.floats(0, 100), min_size=1, max_size=4))
+def test_sorted_percentiles_are_numpys(rows, q):
+    """The savings percentiles read off sorted draws are numpy's to the last bit."""
+    rows = np.array(rows)
+    np.testing.assert_array_equal(sorted_percentiles(np.sort(rows, axis=1), q),
+                                  np.percentile(rows, q, axis=1))
+
+
 def test_month_percentiles_by_hand():
     # 20 draws: 10 in month 2, 6 in month 5, 4 never. p5 = 1st smallest (rank ⌈1⌉),
     # p50 = 10th (month 2), p80 = 16th (month 5), p85 = 17th (never)
@@ -298,3 +310,22 @@ def test_unset_tuned_upkeep_follows_the_prompts_in_draws_and_swings():
                      n=200, seed=7)
     row = mc.summary.set_index("option").loc["finetune"]
     assert row["savings_p5_usd"] == pytest.approx(row["savings_p95_usd"])
+
+
+def test_runs_in_threads_at_once_match_runs_one_by_one():
+    """Each thread writes its blocks' monthly totals in its own kept workspace: runs in
+    several threads at once (the app's sessions) give the numbers of runs one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = hand_scenario()
+    dists = {"workload.requests_per_month": Uniform(low=1e4, high=1e6),
+             "finetune.accuracy": Uniform(low=0.7, high=0.99)}
+
+    def run(seed):
+        return monte_carlo(s, dists, n=5000, seed=seed).tco_usd.to_numpy()
+
+    alone = [run(seed) for seed in range(6)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(run, range(6)))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
