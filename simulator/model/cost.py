@@ -172,6 +172,41 @@ def from_month(switch_month, before, after, months):
     return np.where(np.asarray(months) >= switch_month, after, before)
 
 
+def month_where(on, a, b, *, overwrite: bool = False, b_times=None):
+    """``np.where(on, a, b_times × b)`` (``b`` alone without ``b_times``) for a mask of months
+    ``on`` ``(H+1,)``, the same numbers, faster over ``(draws, months)``: when the months on
+    are one run (after a time to production, before a fall back), the result is written
+    month range by month range, and ``b_times × b`` is multiplied only in the months off.
+    ``overwrite``: ``a`` is a new float array of the result's shape that the caller owns;
+    the result is written into it.
+
+    >>> month_where(np.array([False, True, True]), np.ones((2, 3)), 5.0).tolist()
+    [[5.0, 1.0, 1.0], [5.0, 1.0, 1.0]]
+    """
+    fast = (isinstance(a, np.ndarray) and a.ndim == 2 and np.ndim(on) == 1
+            and len(on) == a.shape[1]
+            and all(np.ndim(x) < 2 or np.shape(x) in (a.shape, (len(a), 1))
+                    for x in (b, b_times)))
+    run = np.flatnonzero(on) if fast else ()
+    if len(run) == 0 or run[-1] - run[0] + 1 != len(run):
+        return np.where(on, a, b if b_times is None else b_times * b)
+    lo, hi = int(run[0]), int(run[-1]) + 1
+    shape = a.shape
+    if overwrite and a.dtype == float and a.flags.writeable:
+        out = a
+    else:
+        out = np.empty(shape, dtype=np.result_type(a, b, 1.0))
+        out[:, lo:hi] = a[:, lo:hi]
+    for start, stop in ((0, lo), (hi, shape[-1])):
+        if start < stop:
+            part = b[..., start:stop] if np.shape(b)[-1:] == shape[-1:] else b
+            if b_times is not None:
+                part = (b_times[..., start:stop] if np.shape(b_times)[-1:] == shape[-1:]
+                        else b_times) * part
+            out[:, start:stop] = part
+    return out
+
+
 # ---- inference ----------------------------------------------------------------------------------
 
 def prompted_request_usd(static_tokens, cached_share, other_input_tokens, output_tokens,
@@ -220,15 +255,18 @@ def served_error_usd(option: str, p: Mapping[str, Any], months, requests,
                      shared: dict | None = None) -> np.ndarray:
     """Cost of wrong answers ``V_m (1 - a_m) × cost per error`` at the accuracy ``option``
     serves (:func:`served_accuracy`) [USD/month]: the cost per request ``(1 - a) × cost per
-    error`` is formed on the accuracy's shape (one value, or one per draw), chosen month by
-    month between the tuned model's and the prompt's, then multiplied by the requests once."""
+    error`` is formed on the accuracy's shape (one value, or one per draw) and multiplied by
+    the requests; the months the tuned model does not serve take the prompt's cost per
+    request (:func:`month_where`)."""
     cost = p["cost_per_error_usd"]
     a = np.asarray(option_accuracy(option, p, months, shared), dtype=float)
-    on = tuned_serving(option, p, months)
-    per_request = cost * (1.0 - a)
-    if on is not None:
-        per_request = np.where(on, per_request, cost * (1.0 - p["prompt.accuracy"]))
-    return _times(requests, per_request)
+    on = tuned_serving(option, p, months, shared)
+    errors = _times(requests, cost * (1.0 - a))
+    if on is None:
+        return errors
+    # the prompt's errors in the months the tuned model does not serve
+    return month_where(on, errors, cost * (1.0 - p["prompt.accuracy"]), b_times=requests,
+                       overwrite=True)
 
 
 # ---- training -----------------------------------------------------------------------------------
@@ -446,8 +484,8 @@ def training_data_usd(p: Mapping[str, Any], new_examples, months, examples_on_ha
     """
     source = p.get("data.source", "human")
     h = p.get("data.holdout_share", 0.0)
-    needed = new_examples / (1.0 - h) if np.any(h) else new_examples
-    if np.any(examples_on_hand):
+    needed = new_examples / (1.0 - h) if any_nonzero(h) else new_examples
+    if any_nonzero(examples_on_hand):
         needed = labelled_beyond_on_hand(needed, examples_on_hand)
     if "data.holdout_share" not in p:  # values made without a [data] section
         return {"labelling": labelling_usd(needed, p["finetune.labelling_usd_per_example"],
@@ -651,23 +689,44 @@ def option_accuracy(option: str, p: Mapping[str, Any], months, shared: dict | No
     return a if shift is None else a + shift
 
 
-def tuned_serving(option: str, p: Mapping[str, Any], months):
+def tuned_serving(option: str, p: Mapping[str, Any], months, shared: dict | None = None):
     """True in the months ``option``'s tuned model serves (``None``: every month): after its
-    time to production, and before a fine-tuning road falls back to prompting [bool]."""
+    time to production, and before a fine-tuning road falls back to prompting [bool].
+    ``shared``: a :func:`chain_basis`, which keeps it for the option's other components."""
     if option == "selfhost":
-        if np.any(np.asarray(p.get("selfhost.months_to_production", 0.0)) > 0):
-            return serves_after(p, "selfhost", months)
+        if any_positive(p.get("selfhost.months_to_production", 0.0)):
+            return shared_once(shared, ("tuned_serving", option),
+                               lambda: serves_after(p, "selfhost", months))
         return None
     if option not in ("finetune", "hybrid"):
         return None
-    S = switch_month(p, "finetune")
-    fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
-    waits = bool(np.any(np.asarray(p.get("finetune.months_to_production", 0.0)) > 0))
-    on = serves_after(p, "finetune", months) if waits else None
-    if fallback:
-        before = np.asarray(months) < S
-        on = before if on is None else on & before
-    return on
+
+    def make():
+        S = switch_month(p, "finetune")
+        fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
+        waits = any_positive(p.get("finetune.months_to_production", 0.0))
+        on = serves_after(p, "finetune", months) if waits else None
+        if fallback:
+            before = np.asarray(months) < S
+            on = before if on is None else on & before
+        return on
+    return shared_once(shared, ("tuned_serving", option), make)
+
+
+def any_positive(x) -> bool:
+    """True when ``x`` (a number, or an array of them) is above 0 anywhere; a plain number is
+    checked without numpy (a few microseconds less, many times per block of draws)."""
+    if isinstance(x, (int, float)):
+        return x > 0
+    return bool(np.any(np.asarray(x) > 0))
+
+
+def any_nonzero(x) -> bool:
+    """True when ``x`` (a number, or an array of them) is not 0 somewhere (see
+    :func:`any_positive`)."""
+    if isinstance(x, (int, float)):
+        return x != 0
+    return bool(np.any(x))
 
 
 def served_accuracy(option: str, p: Mapping[str, Any], months):
@@ -774,16 +833,16 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         ops = every_month(p["selfhost.ops_hours_per_month"] * rate, months)
         out["engineering"] = at_month0((data_prep + p["selfhost.engineering_hours"]) * rate,
                                        months)
-        if np.any(np.asarray(p.get("selfhost.months_to_production", 0.0)) > 0):
-            on = serves_after(p, "selfhost", months)
+        if any_positive(p.get("selfhost.months_to_production", 0.0)):
+            on = tuned_serving("selfhost", p, months, shared)
             prompting = ~on & (months >= 1)
             static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
             out["engineering"] = (out["engineering"]
                                   + interim_prompt_build_usd(p, "selfhost", months)
                                   + np.where(on, ops, every_month(
                                       p["prompt.maintenance_hours_per_month"] * rate, months)))
-            out["inference"] = np.where(prompting, prompted_inference_usd(p, months, Vd, shared),
-                                        0.0)
+            out["inference"] = month_where(prompting,
+                                           prompted_inference_usd(p, months, Vd, shared), 0.0)
             out["migration"] = np.where(prompting, prompt_migration_usd(p, months), 0.0)
             if step_part:
                 out["hosting"] = selfhost_hosting_usd(p, V, months,
@@ -834,7 +893,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
     rate = p["hourly_rate_usd"]
     S = switch_month(p, "finetune")
     fallback = S != np.inf and bool(p.get("finetune.fallback", 0.0))
-    tuned_on = tuned_serving(option, p, months)
+    tuned_on = tuned_serving(option, p, months, shared)
 
     def while_tuned(a):
         """``a`` in the months the tuned model serves, 0 before it does and after a fallback
@@ -872,7 +931,7 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
         out["engineering"] = (at_month0(data_prep, months) + interim_build + tuned_upkeep
                               + (0.0 if tuned_on is None
                                  else np.where(tuned_on, 0.0, prompt_upkeep)))
-        out["inference"] = tuned if tuned_on is None else np.where(tuned_on, tuned, prompted)
+        out["inference"] = tuned if tuned_on is None else month_where(tuned_on, tuned, prompted)
         # The prompt's own move is paid in the months this option prompts; re-engineering a
         # prompt it builds in the same month is part of building it.
         migration = np.zeros(np.shape(months)) if tuned_on is None else np.where(
@@ -889,7 +948,8 @@ def _finetune_api_costs(option: str, p: Mapping[str, Any], months: np.ndarray, V
             at_month0(prompt_build_usd(p) + data_prep, months) + prompt_upkeep + tuned_upkeep)
         mix = _plus(_times(q, tuned), _times(1.0 - q, prompted) if tuned_on is None
                     else (1.0 - q) * prompted)
-        out["inference"] = mix if tuned_on is None else np.where(tuned_on, mix, prompted)
+        out["inference"] = mix if tuned_on is None else month_where(tuned_on, mix, prompted,
+                                                                     overwrite=True)
         migration = prompt_move
     if S != np.inf:
         at = np.asarray(months) == S

@@ -14,6 +14,7 @@ from strategies import hand_scenario, scenarios
 from simulator import Scenario, evaluate, simulate
 from simulator.model.cost import (
     month_index,
+    month_where,
     price_decline_factor,
     requests_per_month,
     total_usd,
@@ -428,3 +429,26 @@ def test_cached_and_cache_write_shares_cannot_exceed_the_prefix():
                                          r"cache_write_share must be ≤ 1.*0.9 \+ 0.2"):
         with_values(hand_scenario(), {"prompt.cached_share": 0.9,
                                       "prompt.cache_write_share": 0.2})
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), draws=st.integers(1, 5), months=st.integers(1, 8),
+       b_kind=st.sampled_from(["number", "column", "row", "full"]), times=st.booleans(),
+       overwrite=st.booleans())
+def test_month_where_is_numpys_where(data, draws, months, b_kind, times, overwrite):
+    """Masks of months that are one run (a time to production, a fall back) or not, any
+    shape of the value for the months off: the same numbers as ``np.where``, and the caller's
+    arrays untouched unless it gives ``a`` up."""
+    floats = st.floats(-1e6, 1e6)
+    on = np.array(data.draw(st.lists(st.booleans(), min_size=months, max_size=months)))
+    a = data.draw(arrays(float, (draws, months), elements=floats))
+    shape = {"number": (), "column": (draws, 1), "row": (months,), "full": (draws, months)}
+    b = data.draw(arrays(float, shape[b_kind], elements=floats))
+    b = float(b) if b_kind == "number" else b
+    b_times = data.draw(arrays(float, (draws, months), elements=floats)) if times else None
+    expected = np.where(on, a, b if b_times is None else b_times * b)
+    kept = a.copy()
+    got = month_where(on, a, b, b_times=b_times, overwrite=overwrite)
+    np.testing.assert_array_equal(got, expected)
+    if not overwrite:
+        np.testing.assert_array_equal(a, kept)
