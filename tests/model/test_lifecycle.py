@@ -256,6 +256,19 @@ def test_fallback_to_prompting_by_hand(acme):
     assert "falls back to prompting big-old (finetune.on_retirement is 'prompt')" in r.explain()
 
 
+def test_a_fallback_stops_the_fine_tunes_labelling_not_self_hostings(acme):
+    """Fine-tuning and self-hosting label the same examples (priced once for both) until the
+    fine-tuning road falls back to prompting: from then on only self-hosting labels its
+    retraining examples."""
+    s = acme_scenario(**{"finetune.on_retirement": "prompt", "selfhost.gpu_usd_per_hour": 2.0})
+    s = dataclasses.replace(s, options=("prompt", "finetune", "selfhost"))
+    r = simulate(s, table=acme)
+    finetune, selfhost = cells(r, "finetune", "labelling"), cells(r, "selfhost", "labelling")
+    assert finetune[0] == selfhost[0] > 0
+    assert finetune[3:].sum() == 0.0
+    assert selfhost[3] == selfhost[6] == pytest.approx(50 * 1.0)   # 50 new examples at $1
+
+
 def test_no_successor_falls_back_and_says_why(acme, tmp_path):
     life = tmp_path / "life.csv"
     life.write_text("kind,provider,model,status,training_ends,serving_ends,source_url\n"
