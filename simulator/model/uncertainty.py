@@ -361,7 +361,7 @@ def sorted_percentiles(rows, percentiles) -> np.ndarray:
     quantiles = np.true_divide(np.asarray(percentiles, dtype=float), 100)
     virtual = (n - 1) * quantiles
     previous = np.floor(virtual)
-    gamma = (virtual - previous)[:, None] if rows.ndim > 1 else virtual - previous
+    gamma = (virtual - previous).reshape((-1,) + (1,) * (rows.ndim - 1))
     below = np.clip(previous.astype(np.intp), 0, n - 1)
     above = np.clip(below + 1, 0, n - 1)
     a = np.moveaxis(rows[..., below], -1, 0)
