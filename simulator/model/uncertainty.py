@@ -381,8 +381,7 @@ def month_percentiles(months, percentiles, horizon_months: int) -> np.ndarray:
 
     The same as :func:`numpy.percentile` with ``method="inverted_cdf"`` (the ``k``-th
     smallest draw, ``k = ⌈q n / 100⌉``, at least 1) once NaN is read as infinity, found by
-    counting the draws of each month instead of partitioning them: a few times faster, and
-    no copy of the draws.
+    counting the draws of each month instead of partitioning them: two to four times faster.
 
     >>> month_percentiles(np.array([[3.0, np.nan, 1.0, 1.0]]), (5, 50, 95), 6).tolist()
     [[1.0], [1.0], [nan]]
