@@ -833,8 +833,8 @@ def option_costs(option: str, values: Mapping[str, Any], horizon_months: int,
         ops = every_month(p["selfhost.ops_hours_per_month"] * rate, months)
         out["engineering"] = at_month0((data_prep + p["selfhost.engineering_hours"]) * rate,
                                        months)
-        if any_positive(p.get("selfhost.months_to_production", 0.0)):
-            on = tuned_serving("selfhost", p, months, shared)
+        on = tuned_serving("selfhost", p, months, shared)  # None: serves from month 1
+        if on is not None:
             prompting = ~on & (months >= 1)
             static = p["prompt.system_prompt_tokens"] + p["prompt.fewshot_tokens"]
             out["engineering"] = (out["engineering"]
