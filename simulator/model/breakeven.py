@@ -80,6 +80,42 @@ def cumulative_usd(monthly_usd, *, overwrite: bool = False) -> np.ndarray:
     return out
 
 
+def cumulative_usd_by_month(monthly_usd) -> np.ndarray:
+    """:func:`cumulative_usd` in place along the month axis of an array laid out months
+    first, ``(..., H+1, n)`` [USD]: each month's row of draws is added to the next, a
+    contiguous pass per month (the same additions in the same order as :func:`numpy.cumsum`
+    along that axis, so the same numbers).
+
+    >>> cumulative_usd_by_month(np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])).tolist()
+    [[1.0, 10.0], [3.0, 30.0], [6.0, 60.0]]
+    """
+    for m in range(1, monthly_usd.shape[-2]):
+        monthly_usd[..., m, :] += monthly_usd[..., m - 1, :]
+    return monthly_usd
+
+
+def breakeven_month_by_month(cum_usd, limit_usd) -> np.ndarray:
+    """:func:`breakeven_month_of_ok` of ``cum_usd <= limit_usd`` for arrays laid out months
+    first, ``(..., H+1, n)`` [USD] (``limit_usd``: :func:`at_or_below_limit` of the
+    baseline's): one past the last month that is not at or below, 0 when none is, NaN when
+    the last month is not [month]. Found as the largest ``month + 1`` among the months that
+    are not, a reduction across rows of draws, which is faster in this layout than looking
+    for the last such month draw by draw.
+
+    >>> cum = np.array([[100.0, 10.0, 100.0, 10.0], [110.0, 10.0, 130.0, 10.0],
+    ...                 [120.0, 20.0, 110.0, 200.0]])       # 3 months × 4 draws
+    >>> breakeven_month_by_month(cum, np.array([[50.0], [115.0], [125.0]])).tolist()
+    [1.0, 0.0, 2.0, nan]
+    """
+    not_ok = np.less_equal(cum_usd, limit_usd)
+    np.logical_not(not_ok, out=not_ok)
+    months = cum_usd.shape[-2]
+    month_after = np.arange(1, months + 1, dtype=np.min_scalar_type(months))[:, None]
+    last = np.max(not_ok * month_after, axis=-2).astype(float)
+    last[not_ok[..., -1, :]] = np.nan
+    return last
+
+
 def breakeven_month(option_monthly_usd, baseline_monthly_usd, *, rtol: float = 1e-9
                     ) -> np.ndarray:
     """First month from which the option's cumulative cost stays at or below the baseline's

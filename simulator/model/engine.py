@@ -7,6 +7,7 @@ returns per-option monthly costs and the summary figures as arrays.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,9 +22,11 @@ from ..core.wording import MATERIAL_UPFRONT_SHARE, MATERIAL_UPFRONT_USD, format_
 from .breakeven import (
     VOLUME_PROBE,
     at_or_below_limit,
+    breakeven_month_by_month,
     breakeven_month_of_ok,
     crossings_by_row,
     cumulative_usd,
+    cumulative_usd_by_month,
     npv_usd,
     payback_month_of_ok,
     tco_usd,
@@ -91,10 +94,10 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     keep_costs : False (only without ``volumes``): each option's components are summed into
         its monthly total as soon as they are made and not kept, so that one option's
         components are in memory at a time (``costs`` is then empty)
-    workspace : an array ``(options, n, H+1)`` to write the monthly totals in (without
-        ``volumes``), reused by a caller that evaluates block after block, so that the
-        largest array of a block is not made and freed each time; the figures returned may
-        be views of it, valid until it is written again
+    workspace : a flat float array of ``(options + 1) × n × (H+1)`` elements to write the
+        monthly totals in (without ``volumes``), reused by a caller that evaluates block
+        after block, so that the largest arrays of a block are not made and freed each
+        time; the figures returned may be views of it, valid until it is written again
 
     Returns
     -------
@@ -131,14 +134,23 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     # is in cache (month 0, the upfront, is the same either way; NPV needs the monthly totals).
     early = streamed and "npv_usd" not in want and bool(
         want & {"breakeven_month", "payback_month"})
+    # Many draws (a Monte Carlo block): the running sums laid out months first, where adding
+    # one month to the next and finding the break-even month are contiguous passes.
+    by_month = early and n > 0 and "payback_month" not in want
     if volumes:
         probed_totals = np.empty((len(options), 3 * max(n, 1), H + 1))
         for i, o in enumerate(options):
             total_usd(probed[o], out=probed_totals[i])
         totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
+    elif by_month:
+        totals = _carve(workspace, (len(options), H + 1, n))      # months first
+        option_totals = _carve(workspace, shape, after=totals.size)
+        for i, o in enumerate(options):
+            total_usd(option_costs(o, None, H, basis=basis), out=option_totals)
+            totals[i] = option_totals.T
+            cumulative_usd_by_month(totals[i])
     else:
-        totals = workspace if workspace is not None and workspace.shape == (
-            len(options),) + shape else np.empty((len(options),) + shape)
+        totals = _carve(workspace, (len(options),) + shape)
         for i, o in enumerate(options):
             total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
                       out=totals[i])
@@ -148,11 +160,14 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     fig_all: dict[str, np.ndarray] = {}
     if "npv_usd" in want:
         fig_all["npv_usd"] = npv_usd(totals, p["discount_rate"])
-    upfront = totals[..., 0].copy()
+    upfront = (totals[:, 0] if by_month else totals[..., 0]).copy()
     if "upfront_usd" in want:
         fig_all["upfront_usd"] = upfront
     base = index[inputs.baseline]
-    if n == 0 or want & {"breakeven_month", "payback_month"}:
+    if by_month:
+        cum = totals
+        tco = cum[:, -1]
+    elif n == 0 or want & {"breakeven_month", "payback_month"}:
         cum = totals if early else cumulative_usd(totals, overwrite=True)
         tco = cum[..., -1]
     else:  # only the totals over the horizon are wanted (a grid): no running sums
@@ -172,7 +187,9 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             fig_all["cost_per_request_usd"] = np.where(
                 requests >= 1, tco / np.where(requests >= 1, requests, 1.0), np.nan)
     ok = None
-    if n == 0 or want & {"breakeven_month", "payback_month"}:
+    if by_month:
+        fig_all["breakeven_month"] = breakeven_month_by_month(cum, at_or_below_limit(cum[base]))
+    elif n == 0 or want & {"breakeven_month", "payback_month"}:
         ok = cum <= at_or_below_limit(cum[base])
         if "breakeven_month" in want:
             fig_all["breakeven_month"] = breakeven_month_of_ok(ok)
@@ -207,6 +224,15 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             figures[option]["breakeven_volume"] = windows[0].smallest if n == 0 \
                 else np.array([w.smallest for w in windows])
     return costs, figures
+
+
+def _carve(workspace: np.ndarray | None, shape: tuple[int, ...], after: int = 0) -> np.ndarray:
+    """A float array of ``shape`` made of the flat ``workspace`` from element ``after`` on
+    (a new one when there is none, or it is too small)."""
+    size = math.prod(shape)
+    if workspace is None or workspace.size < after + size:
+        return np.empty(shape)
+    return workspace[after:after + size].reshape(shape)
 
 
 def _accuracy(option: str, p: Mapping[str, Any], months=None, V=None) -> np.ndarray:

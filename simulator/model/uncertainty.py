@@ -421,25 +421,24 @@ def _evidence(scenario: Scenario, inputs: Inputs, given: Mapping[str, Any]) -> d
     return out
 
 
-KEPT_WORKSPACE_BYTES = 8_000_000
+KEPT_WORKSPACE_BYTES = 9_600_000
 """The largest block workspace (:func:`_workspace`) kept between runs, per thread [bytes]:
-five options × 2,048 draws × 97 months."""
+five options and one more array × 2,048 draws × 97 months."""
 _KEPT = threading.local()
 
 
-def _workspace(shape: tuple[int, ...]) -> np.ndarray:
-    """A float array of ``shape`` to write a block's monthly totals in, kept between runs in
-    this thread (up to :data:`KEPT_WORKSPACE_BYTES`), so that each run does not map a new
-    one and fault it in page by page (740 faults, 3 MB, for five options × 2,048 draws × 37
-    months: about 5% of a 10,000-draw run). Its contents are not kept."""
-    size = math.prod(shape)
+def _workspace(size: int) -> np.ndarray:
+    """A flat float array of ``size`` elements to write a block's monthly totals in, kept
+    between runs in this thread (up to :data:`KEPT_WORKSPACE_BYTES`), so that each run does
+    not map a new one and fault it in page by page (740 faults, 3 MB, for five options ×
+    2,048 draws × 37 months: about 5% of a 10,000-draw run). Its contents are not kept."""
     kept = getattr(_KEPT, "array", None)
     if kept is not None and kept.size >= size:
-        return kept[:size].reshape(shape)
+        return kept[:size]
     array = np.empty(size)
     if 8 * size <= KEPT_WORKSPACE_BYTES:
         _KEPT.array = array
-    return array.reshape(shape)
+    return array
 
 
 def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
@@ -457,7 +456,7 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
     rows = max(1, min(limits.BLOCK_DRAWS, limits.CHUNK_CELLS // (inputs.horizon_months + 1)))
     out = {k: np.empty((len(inputs.options), n)) for k in names}
     # every block's monthly totals in one array (copied out of it block by block)
-    totals = _workspace((len(inputs.options), min(rows, n), inputs.horizon_months + 1))
+    totals = _workspace((len(inputs.options) + 1) * min(rows, n) * (inputs.horizon_months + 1))
     by_draw = [k for k, v in values.items()
                if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n]
     for start in range(0, n, rows):
@@ -465,7 +464,7 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
         block = values if stop - start == n else dict(
             values, **{k: values[k][start:stop] for k in by_draw})
         _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False,
-                              workspace=totals[:, :stop - start])
+                              workspace=totals)
         for i, o in enumerate(inputs.options):
             for k in names:
                 out[k][i, start:stop] = figures[o][k]

@@ -12,9 +12,12 @@ from strategies import hand_scenario, pinned, scenarios
 from simulator import Scenario, evaluate, simulate
 from simulator.model.breakeven import (
     ReplicaSteps,
+    at_or_below_limit,
     breakeven_month,
+    breakeven_month_by_month,
     breakeven_month_of_ok,
     crossings_by_row,
+    cumulative_usd_by_month,
     linear_breakeven_volume,
     npv_usd,
     payback_month_of_ok,
@@ -235,3 +238,28 @@ def test_month_figures_of_many_rows_match_a_month_by_month_reading(ok):
         assert (np.isnan(got_b) if want_b is None else got_b == want_b)
         assert (np.isnan(got_p) if want_p is None else got_p == want_p)
         assert got_c == want_c
+
+
+finite_usd = st.floats(-1e6, 1e6, allow_nan=False) | st.just(np.nan)
+
+
+@settings(max_examples=200, deadline=None)
+@given(monthly=arrays(float, st.tuples(st.integers(1, 4), st.integers(1, 30), st.integers(1, 9)),
+                      elements=finite_usd),
+       base=st.integers(0, 3))
+def test_months_first_running_sums_and_breakeven_equal_the_draws_first_ones(monthly, base):
+    """Laid out months first ``(options, H+1, n)`` (a Monte Carlo block), the running sums
+    are numpy's cumulative sums to the last bit and the break-even month of each option and
+    draw is the one read draw by draw, NaN (a cost that is not a number) counting as dearer."""
+    base = min(base, monthly.shape[0] - 1)
+    cum = cumulative_usd_by_month(monthly.copy())
+    np.testing.assert_array_equal(cum, np.cumsum(monthly, axis=-2))
+    limit = at_or_below_limit(cum[base])
+    got = breakeven_month_by_month(cum, limit)
+    draws_first = np.swapaxes(cum, -1, -2)
+    want = breakeven_month_of_ok(draws_first <= np.swapaxes(limit, -1, -2))
+    np.testing.assert_array_equal(got, want)
+    for option, draw in np.ndindex(got.shape):   # by hand: the months of one draw
+        row = [bool(c <= lim) for c, lim in zip(cum[option, :, draw], limit[:, draw])]
+        expected = _months_by_hand(np.array(row))[0]
+        assert np.isnan(got[option, draw]) if expected is None else got[option, draw] == expected
