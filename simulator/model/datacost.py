@@ -125,7 +125,7 @@ def example_costs(source: str, p: Mapping[str, Any], decline=1.0) -> dict[str, A
 
 
 def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0, *,
-             skip_zero: bool = False) -> dict[str, Any]:
+             skip_zero: bool = False, order: str = "C") -> dict[str, Any]:
     """What producing ``examples`` to train on and ``holdout`` held-out examples costs, by
     component [USD] (:data:`DATA_COMPONENTS`).
 
@@ -133,7 +133,8 @@ def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0, 
     the hold-out's whole cost, whatever the source, is the ``holdout`` component.
     ``skip_zero``: leave out the components other than ``labelling`` that are zero in every
     month and draw, found from their two factors (:func:`any_product_nonzero`) before they
-    are multiplied.
+    are multiplied. ``order``: the memory layout of a component over draws and months,
+    ``"C"`` draws first, ``"F"`` months first (:mod:`simulator.model.cost`).
 
     >>> p = {"finetune.labelling_usd_per_example": 2.0, "finetune.labelling_hours_per_example": 0.0,
     ...      "hourly_rate_usd": 100.0, "data.review_share": 0.0, "data.review_usd_per_example": 0.5}
@@ -143,9 +144,18 @@ def data_usd(source: str, examples, holdout, p: Mapping[str, Any], decline=1.0, 
     each = example_costs(source, p, decline)
     each["holdout"] = each["labelling"] + each["data_generation"] + each["data_review"]
     counts = {name: holdout if name == "holdout" else examples for name in DATA_COMPONENTS}
-    return {name: counts[name] * each[name] for name in DATA_COMPONENTS
+    return {name: outer_product(counts[name], each[name], order) for name in DATA_COMPONENTS
             if not skip_zero or name == "labelling"
             or any_product_nonzero(counts[name], each[name])}
+
+
+def outer_product(x, y, order: str = "C"):
+    """``x * y``; made in ``order`` (``"F"``: months first) when it is a new array.
+
+    >>> outer_product(np.array([1.0, 2.0]), np.array([[1.0], [10.0]]), "F").flags.f_contiguous
+    True
+    """
+    return x * y if order == "C" else np.multiply(x, y, order=order)
 
 
 def any_product_nonzero(x, y) -> bool:

@@ -78,8 +78,8 @@ def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
              volumes: bool = True, names: Collection[str] | None = None,
-             keep_costs: bool = True, workspace: np.ndarray | None = None
-             ) -> tuple[dict, dict]:
+             keep_costs: bool = True, workspace: np.ndarray | None = None,
+             order: str = "C", layouts: set | None = None) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
 
     Parameters
@@ -94,10 +94,17 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     keep_costs : False (only without ``volumes``): each option's components are summed into
         its monthly total as soon as they are made and not kept, so that one option's
         components are in memory at a time (``costs`` is then empty)
-    workspace : a flat float array of ``(options + 1) × n × (H+1)`` elements to write the
+    workspace : a flat float array of ``options × n × (H+1)`` elements to write the
         monthly totals in (without ``volumes``), reused by a caller that evaluates block
         after block, so that the largest arrays of a block are not made and freed each
         time; the figures returned may be views of it, valid until it is written again
+    order : the memory layout of the arrays over draws and months the chain makes
+        (:func:`~simulator.model.cost.chain_basis`): ``"C"`` draws first, ``"F"`` months
+        first, faster for many draws where the arrays come out in that one layout
+    layouts : a set, to which ``"C"`` and ``"F"`` are added as the streamed components
+        (``keep_costs`` False) come out in that layout; a caller evaluating block after
+        block with ``order="F"`` goes back to ``"C"`` when a block gave both (numpy adds
+        two layouts across the grain, many times slower)
 
     Returns
     -------
@@ -111,7 +118,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     want = set(SUMMARY_COLUMNS) if names is None else set(names)
     H = inputs.horizon_months
     n = _draw_count(values)
-    basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H)
+    basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H, order)
     streamed = not (keep_costs or volumes)
     probed = {} if streamed else all_costs(None, inputs.options, H, basis=basis,
                                            broadcast=False)
@@ -134,9 +141,13 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     # is in cache (month 0, the upfront, is the same either way; NPV needs the monthly totals).
     early = streamed and "npv_usd" not in want and bool(
         want & {"breakeven_month", "payback_month"})
-    # Many draws (a Monte Carlo block): the running sums laid out months first, where adding
-    # one month to the next and finding the break-even month are contiguous passes.
-    by_month = early and n > 0 and "payback_month" not in want
+    # Requests by month differing by draw are laid out months first, and so are the
+    # components made from them (simulator.model.cost): the totals of many draws then are
+    # too, and in a Monte Carlo block so are the running sums, where each option's components
+    # add straight into them, and adding one month to the next and finding the break-even
+    # month are contiguous passes.
+    months_first = order == "F" and streamed and n > 0
+    by_month = early and months_first and "payback_month" not in want
     if volumes:
         probed_totals = np.empty((len(options), 3 * max(n, 1), H + 1))
         for i, o in enumerate(options):
@@ -144,16 +155,15 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         totals = (probed_totals[:, :n] if n else probed_totals[:, 0]).copy()
     elif by_month:
         totals = _carve(workspace, (len(options), H + 1, n))      # months first
-        option_totals = _carve(workspace, shape, after=totals.size)
         for i, o in enumerate(options):
-            total_usd(option_costs(o, None, H, basis=basis), out=option_totals)
-            totals[i] = option_totals.T
+            total_usd(_noted(option_costs(o, None, H, basis=basis), layouts), out=totals[i].T)
             cumulative_usd_by_month(totals[i])
     else:
-        totals = _carve(workspace, (len(options),) + shape)
+        totals = _carve(workspace, (len(options),) + shape[::-1]).transpose(0, 2, 1) \
+            if months_first else _carve(workspace, (len(options),) + shape)
         for i, o in enumerate(options):
-            total_usd(option_costs(o, None, H, basis=basis) if streamed else probed[o],
-                      out=totals[i])
+            total_usd(_noted(option_costs(o, None, H, basis=basis), layouts) if streamed
+                      else probed[o], out=totals[i])
             if early:
                 cumulative_usd(totals[i], overwrite=True)
     requests = np.sum(V, axis=-1) if want & {"requests", "cost_per_request_usd"} else None
@@ -224,6 +234,18 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
             figures[option]["breakeven_volume"] = windows[0].smallest if n == 0 \
                 else np.array([w.smallest for w in windows])
     return costs, figures
+
+
+def _noted(components: Mapping[str, np.ndarray], layouts: set | None
+           ) -> Mapping[str, np.ndarray]:
+    """``components``, with the layouts of those over draws and months (``"C"``, ``"F"``)
+    added to ``layouts`` (when given)."""
+    if layouts is not None:
+        for a in components.values():
+            if a.ndim == 2 and a.shape[0] > 1:
+                layouts.add("C" if a.flags.c_contiguous else "F" if a.flags.f_contiguous
+                            else "?")
+    return components
 
 
 def _carve(workspace: np.ndarray | None, shape: tuple[int, ...], after: int = 0) -> np.ndarray:
