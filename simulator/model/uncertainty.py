@@ -341,7 +341,8 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
             np.where(never, 0, value).astype("int64"), never)
     summary = pd.DataFrame(columns)
     return MonteCarloResult(n=int(n), baseline=inputs.baseline,
-                            draws=pd.DataFrame(drawn) if drawn else pd.DataFrame(index=range(n)),
+                            draws=(pd.DataFrame(drawn, copy=False) if drawn
+                                   else pd.DataFrame(index=range(n))),
                             savings_usd=column("savings_usd"), tco_usd=column("tco_usd"),
                             breakeven_month=column("breakeven_month"), summary=summary,
                             table_name=table_name(table))
