@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import lru_cache
@@ -169,11 +169,15 @@ def needs(options) -> dict[str, bool]:
     }
 
 
-def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
+def resolve(scenario: Scenario, table: PriceTable | None = None, *,
+            varied: Collection[str] = ()) -> Inputs:
     """Look up unpinned rates, count texts and return the chain's :class:`Inputs`.
 
     ``table`` defaults to the shipped price table (:func:`pricing.default_table`), loaded
-    only if some rate is not pinned.
+    only if some rate is not pinned. ``varied``: the field paths a Monte Carlo run, a tornado
+    or a grid will set row by row; what their other values need is resolved too (a time to
+    production drawn above the scenario's 0 needs the prompted road's prices, which serve
+    until the tuned model does).
     """
     values = scenario_values(scenario)
     prices: list[dict] = []
@@ -203,8 +207,9 @@ def resolve(scenario: Scenario, table: PriceTable | None = None) -> Inputs:
     values["finetune.switch_month"] = NEVER
     values["finetune.fallback"] = 0.0
     _months_to_production(scenario, values, options)
-    if any(values.get(f"{road}.months_to_production", 0.0) > 0 for road, users in
-           INTERIM_USERS.items() if set(users) & set(options)):
+    if any(values.get(f"{road}.months_to_production", 0.0) > 0
+           or f"{road}.months_to_production" in varied
+           for road, users in INTERIM_USERS.items() if set(users) & set(options)):
         need["prompt"] = True   # the prompted road serves until the tuned model does
     if need["finetune_api"]:
         _finetune_rates(scenario, values, prices, lookup, start, moves, notes, roads,

@@ -302,7 +302,7 @@ def monte_carlo(scenario: Scenario, distributions: Mapping[str, Any], *, n: int 
         raise InputError(f"distributions: expected field path -> distribution, got "
                          f"{limits.shorten(distributions)}")
     scenario, table = scenario_and_table(scenario, table)
-    inputs = resolve(scenario, table)
+    inputs = resolve(scenario, table, varied=set(distributions))
     rng = _rng(seed)
     drawn = draw_inputs(dict(distributions, **_evidence(scenario, inputs, distributions)),
                         int(n), rng)
@@ -523,7 +523,7 @@ def sensitivity(scenario: Scenario, ranges: Mapping[str, Sequence[float]], *,
     :func:`~simulator.simulate` result (its scenario, on its price table).
     """
     scenario, table = scenario_and_table(scenario, table)
-    inputs = resolve(scenario, table)
+    inputs = resolve(scenario, table, varied=set(ranges))
     options = _option_list(inputs, option)
     paths = list(ranges)
     if not paths:
@@ -669,8 +669,8 @@ def savings_grid(scenario: Scenario, x: tuple[str, Sequence[float]],
     be a :func:`~simulator.simulate` result (its scenario, on its price table).
     """
     scenario, table = scenario_and_table(scenario, table)
-    inputs = resolve(scenario, table)
     (x_field, x_vals), (y_field, y_vals) = _axis(x, "x"), _axis(y, "y")
+    inputs = resolve(scenario, table, varied={x_field, y_field})
     if x_field == y_field:
         raise InputError(f"y: must be another field than x, both are {x_field!r}")
     points = len(x_vals) * len(y_vals)

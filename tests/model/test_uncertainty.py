@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,6 +15,7 @@ from simulator import (
     Lognormal,
     Triangular,
     Uniform,
+    example_scenario,
     monte_carlo,
     savings_grid,
     sensitivity,
@@ -329,3 +332,27 @@ def test_runs_in_threads_at_once_match_runs_one_by_one():
         together = list(pool.map(run, range(6)))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_time_to_production_varied_above_the_scenarios_zero_is_priced():
+    """A fine-tuning-only scenario that serves from month 1 (time to production 0), with the
+    time to production drawn, swung or on a grid axis: the draws that wait are priced with
+    the prompted road serving meanwhile, as a scenario with that time to production is (found
+    by the layout property test: the prompt's prices had not been looked up)."""
+    s = replace(with_values(example_scenario(), {"finetune.months_to_production": 0.0}),
+                options=("finetune",), baseline="finetune")
+    field = "finetune.months_to_production"
+
+    def tco(months: float) -> float:
+        return float(summary(simulate(with_values(s, {field: months}))).loc["finetune",
+                                                                             "tco_usd"])
+    mc = monte_carlo(s, {field: Uniform(low=0, high=4)}, n=12, seed=1)
+    assert set(mc.draws[field]) > {0.0}                         # some draws wait
+    for i, months in mc.draws[field].items():
+        assert mc.tco_usd.loc[i, "finetune"] == pytest.approx(tco(months), rel=1e-12)
+    grid = savings_grid(s, x=("workload.requests_per_month", [60_000.0]), y=(field, [0, 3]))
+    assert grid.tco_usd["finetune"][:, 0].tolist() == pytest.approx([tco(0.0), tco(3.0)],
+                                                                    rel=1e-12)
+    assert tco(3.0) != tco(0.0)          # three months of prompting, and its prompt written
+    swing = sensitivity(s, {field: (0, 3)}, option="finetune")
+    assert swing.loc[0, ["low", "high"]].tolist() == [0.0, 3.0]
