@@ -14,8 +14,9 @@ Conventions
       numpy keeps that order in what is computed from such an array. A draw's value and a
       month's factor then meet in long contiguous loops over the draws, and a Monte Carlo
       block's totals go straight into months-first running sums: a run whose requests differ
-      by draw, or a grid, takes about a fifth less time, with the same numbers (each element
-      is computed by the same operations). Arrays made otherwise from other draws (a drawn
+      by draw (month-1 volume or growth drawn, or a grid along one of them) takes about a
+      fifth less time, with the same numbers (each element is computed by the same
+      operations). Arrays made otherwise from other draws (a drawn
       price decline against the months) come out draws first; adding the two layouts
       together is slow, so the Monte Carlo run goes back to draws first when it sees both
       (:func:`simulator.model.uncertainty._evaluate_chunked`), and :func:`total_usd`

@@ -248,13 +248,13 @@ def _noted(components: Mapping[str, np.ndarray], layouts: set | None
     return components
 
 
-def _carve(workspace: np.ndarray | None, shape: tuple[int, ...], after: int = 0) -> np.ndarray:
-    """A float array of ``shape`` made of the flat ``workspace`` from element ``after`` on
-    (a new one when there is none, or it is too small)."""
+def _carve(workspace: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """A float array of ``shape`` made of the start of the flat ``workspace`` (a new one when
+    there is none, or it is too small)."""
     size = math.prod(shape)
-    if workspace is None or workspace.size < after + size:
+    if workspace is None or workspace.size < size:
         return np.empty(shape)
-    return workspace[after:after + size].reshape(shape)
+    return workspace[:size].reshape(shape)
 
 
 def _accuracy(option: str, p: Mapping[str, Any], months=None, V=None) -> np.ndarray:
