@@ -1072,7 +1072,7 @@ def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = Non
     arrays = list(components.values())
     if out is None:
         out = np.empty(np.broadcast_shapes(*{np.shape(a) for a in arrays}))
-    small = [2 * np.size(a) <= out.size for a in arrays]
+    small = [_same_in_every_draw(a, out) for a in arrays]
     large = [a for a, s in zip(arrays, small) if not s]
     across = [_across_grain(a, out) for a in large]
     target = out
@@ -1098,6 +1098,16 @@ def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = Non
     if rest is not None:
         out += rest
     return out
+
+
+def _same_in_every_draw(a, out: np.ndarray) -> bool:
+    """True for a component smaller than the sum ``out``: the same in every draw (``(H+1,)``)
+    or in every month (a column of draws), at most half its size. In a block of one draw
+    (``out`` ``(1, H+1)``) it is told by its shape, so that a draw's sum is added in the same
+    order whatever block it is priced in."""
+    if out.ndim == 2 and out.shape[0] == 1:
+        return np.ndim(a) < 2 or np.shape(a)[-1] < out.shape[-1]
+    return 2 * np.size(a) <= out.size
 
 
 def _across_grain(a, out: np.ndarray) -> bool:
