@@ -427,6 +427,10 @@ VOLUME_FIELDS = ("workload.requests_per_month", "workload.growth_per_month")
 KEPT_WORKSPACE_BYTES = 8_000_000
 """The largest block workspace (:func:`_workspace`) kept between runs, per thread [bytes]:
 five options × 2,000 draws × 97 months."""
+KEPT_SHARED_BYTES = 32_000_000
+"""The most memory of a block's shared arrays (the chain's basis, :func:`_evaluate_chunked`)
+held from one run to the next, per thread [bytes]: about 5 MB for the benchmark's draws,
+17 MB when many fixed-cost fields are drawn."""
 _KEPT = threading.local()
 
 
@@ -470,19 +474,39 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
                if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n]
     # months first where requests differ by draw, until a block's components come in both
     order = "F" if any(k in by_draw for k in VOLUME_FIELDS) else "C"
+    held = getattr(_KEPT, "shared", [])    # the last block's shared arrays, from the run before
+    _KEPT.shared = []
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         block = values if stop - start == n else dict(
             values, **{k: values[k][start:stop] for k in by_draw})
         layouts: set = set()
+        shared: list = []
         _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False,
-                              workspace=totals, order=order, layouts=layouts)
+                              workspace=totals, order=order, layouts=layouts, keep=shared)
+        held = shared   # the block before's shared arrays go only now (evaluate's keep)
         if layouts - {"F"}:
             order = "C"
         for i, o in enumerate(inputs.options):
             for k in names:
                 out[k][i, start:stop] = figures[o][k]
+    held = _owned_arrays(held)
+    if sum(a.nbytes for a in held) <= KEPT_SHARED_BYTES:
+        _KEPT.shared = held
     return out
+
+
+def _owned_arrays(found: Any) -> list[np.ndarray]:
+    """The arrays in ``found`` (a block's bases, with the tuples, lists and dicts they hold)
+    that own their memory, leaving out the values ``p`` (views of the run's draws, which the
+    caller holds anyway)."""
+    if isinstance(found, np.ndarray):
+        return [found] if found.base is None else []
+    if isinstance(found, dict):
+        found = [v for k, v in found.items() if k != "p"]
+    if isinstance(found, (list, tuple)):
+        return [a for item in found for a in _owned_arrays(item)]
+    return []
 
 
 def _by_option(inputs: Inputs, values: Mapping[str, Any], n: int

@@ -334,6 +334,30 @@ def test_runs_in_threads_at_once_match_runs_one_by_one():
         np.testing.assert_array_equal(a, b)
 
 
+def test_what_a_run_holds_for_the_next_is_its_own_and_bounded(monkeypatch):
+    """Between runs, a thread holds the last block's shared arrays (so that the next run's
+    first block does not fault their memory in again): arrays that own their memory, not
+    views of the run's draws, at most KEPT_SHARED_BYTES of them, and nothing when a block's
+    are larger."""
+    from simulator.model import uncertainty
+
+    s = hand_scenario()
+    draws = {"workload.requests_per_month": Uniform(low=1e4, high=1e6),
+             "hourly_rate_usd": Uniform(low=50, high=150),
+             "price_decline": Uniform(low=0.0, high=0.3)}
+    monte_carlo(s, draws, n=5_000, seed=1)
+    held = uncertainty._KEPT.shared
+    assert held and all(a.base is None for a in held)
+    assert 0 < sum(a.nbytes for a in held) <= uncertainty.KEPT_SHARED_BYTES
+    long = replace(s, horizon_months=120)
+    monte_carlo(long, draws, n=5_000, seed=1)
+    size = sum(a.nbytes for a in uncertainty._KEPT.shared)
+    assert size > sum(a.nbytes for a in held)             # a longer horizon's arrays
+    monkeypatch.setattr(uncertainty, "KEPT_SHARED_BYTES", size - 1)
+    monte_carlo(long, draws, n=5_000, seed=1)
+    assert uncertainty._KEPT.shared == []
+
+
 def test_a_time_to_production_varied_above_the_scenarios_zero_is_priced():
     """A fine-tuning-only scenario that serves from month 1 (time to production 0), with the
     time to production drawn, swung or on a grid axis: the draws that wait are priced with
