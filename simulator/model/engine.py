@@ -79,7 +79,7 @@ def follow(inputs: Inputs, values: Mapping[str, Any]) -> Mapping[str, Any]:
 def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
              volumes: bool = True, names: Collection[str] | None = None,
              keep_costs: bool = True, workspace: np.ndarray | None = None,
-             order: str = "C", layouts: set | None = None, keep: list | None = None
+             order: str = "C", layouts: set | None = None, hold: list | None = None
              ) -> tuple[dict, dict]:
     """Monthly costs and summary figures of every simulated option.
 
@@ -106,7 +106,7 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
         (``keep_costs`` False) come out in that layout; a caller evaluating block after
         block with ``order="F"`` goes back to ``"C"`` when a block gave both (numpy adds
         two layouts across the grain, many times slower)
-    keep : a list to which the arrays the options share (the chain's basis) are added, for a
+    hold : a list to which the arrays the options share (the chain's basis) are added, for a
         caller evaluating block after block to hold until the next block has made its own:
         released in between, their memory sits at the top of glibc's heap, which gives it
         back to the kernel, and the next block faults it in again page by page
@@ -125,8 +125,8 @@ def evaluate(inputs: Inputs, values: Mapping[str, Any] | None = None, *,
     n = _draw_count(values)
     basis = chain_basis(_with_volume_probes(values, n) if volumes else values, H, order)
     streamed = not (keep_costs or volumes)
-    if keep is not None:
-        keep.append(basis)
+    if hold is not None:
+        hold.append(basis)
     probed = {} if streamed else all_costs(None, inputs.options, H, basis=basis,
                                            broadcast=False)
     p = basis["p"] if n and not volumes else as_columns(values) if n else values

@@ -483,8 +483,8 @@ def _evaluate_chunked(inputs: Inputs, values: Mapping[str, Any], n: int,
         layouts: set = set()
         shared: list = []
         _, figures = evaluate(inputs, block, volumes=False, names=names, keep_costs=False,
-                              workspace=totals, order=order, layouts=layouts, keep=shared)
-        held = shared   # the block before's shared arrays go only now (evaluate's keep)
+                              workspace=totals, order=order, layouts=layouts, hold=shared)
+        held = shared   # the block before's shared arrays go only now (evaluate's hold)
         if layouts - {"F"}:
             order = "C"
         for i, o in enumerate(inputs.options):
