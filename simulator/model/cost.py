@@ -1075,22 +1075,19 @@ def total_usd(components: Mapping[str, np.ndarray], out: np.ndarray | None = Non
     small = [_same_in_every_draw(a, out) for a in arrays]
     large = [a for a, s in zip(arrays, small) if not s]
     across = [_across_grain(a, out) for a in large]
-    target = out
-    if across and all(across):      # add in their layout, then one copy into out's
-        target = None if len(large) >= 2 else large[0]
-    elif any(across):
+    if any(across) and not all(across):     # mixed: each copied into out's layout first
         order = "F" if out.flags.f_contiguous else "C"
         large = [np.asarray(a, order=order) if x else a for a, x in zip(large, across)]
-    if len(large) >= 2:  # the first two added straight into the target: no copy
-        target = np.add(large[0], large[1], out=target)
-        for a in large[2:]:
-            target += a
-    elif not large:
+    if not large:
         out[...] = 0.0
-    if large and target is not out:
-        out[...] = target
     elif len(large) == 1:
         out[...] = large[0]
+    else:  # into out directly (no copy), or, all across the grain, in their own layout
+        total = np.add(large[0], large[1], out=None if all(across) else out)
+        for a in large[2:]:
+            total += a
+        if total is not out:
+            out[...] = total
     rest = None
     for a, s in zip(arrays, small):
         if s:
