@@ -650,11 +650,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except (InputError, PriceError) as exc:
-        print(f"ftroi {args.command}: error: {exc}", file=sys.stderr)
+        print(f"ftroi {args.command}: error: {_line_breaks_shown(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"ftroi {args.command}: error: {where}{(exc.strerror or str(exc)).lower()}",
+        print(f"ftroi {args.command}: error: "
+              f"{_line_breaks_shown(where + (exc.strerror or str(exc)).lower())}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -673,6 +674,16 @@ def _run(args: argparse.Namespace) -> int:
         print(f"ftroi {args.command}: error: the tokenizer failed: {_one_line(exc)}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _line_breaks_shown(text: object) -> str:
+    """``text`` on one line: a line break it holds (from a value the user gave, such as a
+    file name) shown as ``\\n`` or ``\\r``, so that a refusal stays one line.
+
+    >>> _line_breaks_shown("a\\nb.txt: no such file")
+    'a\\\\nb.txt: no such file'
+    """
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -219,6 +219,16 @@ def test_fuzz_workload_arguments(capsys, log, tmp_path, monkeypatch, args):
         assert len(err.strip().splitlines()) == 1, err
 
 
+def test_a_file_name_with_a_line_break_is_refused_in_one_line(capsys, log, tmp_path,
+                                                              monkeypatch):
+    """A refusal that quotes a file name holding a line break stays one line, the break
+    shown as ``\\n`` (found by the workload fuzz test: ``--to-scenario "\\n"``)."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["workload", str(log), "--no-progress", "--to-scenario", "a\nb"])
+    _, err = capsys.readouterr()
+    one_line_refusal(code, err, "a\\nb", ".toml or .json")
+
+
 toml_values = st.one_of(
     st.dates(), st.datetimes(), st.times(), st.integers(), st.floats(allow_nan=False),
     st.booleans(), hostile_text.filter(lambda t: "\x00" not in t and "\ud800" not in t),
